@@ -1,0 +1,81 @@
+import type { Node, CallExpression, NewExpression, OptionalCallExpression } from '@babel/types';
+import type { Finding, Manifest, PackageFile, Reach, RuleMeta, Severity, Signal } from '../types.js';
+import type { Evaluator } from './evaluate.js';
+import type { LifecycleScripts } from './scripts.js';
+import type { ModuleGraph } from './graph.js';
+
+export type CallNode = CallExpression | NewExpression | OptionalCallExpression;
+
+/** A call with its callee resolved once by the engine for every rule (aliases, destructuring, computed members). */
+export interface CallInfo {
+  node: CallNode;
+  /** Canonical callee such as `child_process.exec`, `eval`, `https.request`; undefined when unprovable. */
+  callee: string | undefined;
+  isNew: boolean;
+}
+
+export interface ReportInput {
+  message: string;
+  node?: Node;
+  line?: number;
+  column?: number;
+  /** Overrides the rule's default severity. */
+  severity?: Severity;
+  signals?: Signal[];
+  evidence?: string;
+  file?: string;
+}
+
+/** What a rule sees of one file while its visitors run. */
+export interface FileContext {
+  readonly path: string;
+  readonly text: string;
+  readonly reach: Reach;
+  /** Static evaluator bound to this file's bindings (fold, foldLoose, canonical). */
+  readonly evaluator: Evaluator;
+  report(input: ReportInput): void;
+}
+
+/** What a rule sees of the whole package. */
+export interface PackageContext {
+  readonly manifest: Manifest | undefined;
+  readonly files: ReadonlyMap<string, PackageFile>;
+  readonly scripts: LifecycleScripts;
+  readonly graph: ModuleGraph;
+  textOf(file: string): string | undefined;
+  report(input: ReportInput): void;
+}
+
+type NodeHandler = (node: Node, ctx: FileContext) => void;
+
+export interface RuleVisitors {
+  /** Once per package, before files: manifest and file-list checks. */
+  package?(ctx: PackageContext): void;
+  /** Tier 0: every code file's text, parsed or not (cheap regex checks only). */
+  lexical?(ctx: FileContext): void;
+  /** Every call and `new`, with the callee already resolved. */
+  call?(call: CallInfo, ctx: FileContext): void;
+  /** Handlers by Babel node type, merged with every other rule's into one walk. */
+  nodes?: Partial<Record<Node['type'], NodeHandler>>;
+}
+
+export interface Rule {
+  meta: RuleMeta;
+  create(ctx: PackageContext): RuleVisitors;
+}
+
+export function defineRule(rule: Rule): Rule {
+  return rule;
+}
+
+/** The evidence excerpt of a node: its source line, trimmed and bounded. */
+export function excerpt(text: string, node: Node | undefined, max = 160): string | undefined {
+  if (!node || node.start == null || node.end == null) return undefined;
+  const start = node.start;
+  const end = Math.min(node.end, start + max);
+  let s = text.slice(start, end).replace(/\s+/g, ' ').trim();
+  if (node.end - start > max) s += '…';
+  return s;
+}
+
+export type { Finding };

@@ -1,0 +1,114 @@
+import { VISITOR_KEYS, type Node } from '@babel/types';
+import { BindingTable, bindPattern, type BindingKind } from './bindings.js';
+
+type WithParent = Node & { tgParent?: Node };
+
+export function parentOf(node: Node): Node | undefined {
+  return (node as WithParent).tgParent;
+}
+
+export interface WalkResult {
+  bindings: BindingTable;
+  /** Nodes whose type some listener asked for, in source (pre-)order. */
+  interesting: Node[];
+  nodeCount: number;
+  /** True when the node budget stopped the walk early. */
+  truncated: boolean;
+}
+
+function recordDeclarations(node: Node, parent: Node | undefined, table: BindingTable): void {
+  switch (node.type) {
+    case 'VariableDeclarator': {
+      const kind = parent && parent.type === 'VariableDeclaration' ? (parent.kind as BindingKind) : 'var';
+      const k: BindingKind = kind === 'const' || kind === 'let' || kind === 'var' ? kind : 'opaque';
+      bindPattern(table, node.id, { kind: k, init: node.init ?? undefined });
+      return;
+    }
+    case 'FunctionDeclaration':
+    case 'FunctionExpression':
+    case 'ArrowFunctionExpression':
+    case 'ObjectMethod':
+    case 'ClassMethod': {
+      if (node.type === 'FunctionDeclaration' && node.id) table.add(node.id.name, { kind: 'function', init: node });
+      node.params.forEach((p, index) => bindPattern(table, p, { kind: 'param', fn: node, index }));
+      return;
+    }
+    case 'ClassDeclaration':
+      if (node.id) table.add(node.id.name, { kind: 'class', init: node });
+      return;
+    case 'CatchClause':
+      bindPattern(table, node.param, { kind: 'opaque' });
+      return;
+    case 'ImportDeclaration': {
+      const source = node.source.value;
+      for (const s of node.specifiers) {
+        if (s.type === 'ImportDefaultSpecifier') table.add(s.local.name, { kind: 'import', source, imported: 'default' });
+        else if (s.type === 'ImportNamespaceSpecifier') table.add(s.local.name, { kind: 'import', source, imported: '*' });
+        else {
+          const imported = s.imported.type === 'Identifier' ? s.imported.name : s.imported.value;
+          table.add(s.local.name, { kind: 'import', source, imported });
+        }
+      }
+      return;
+    }
+    case 'AssignmentExpression':
+      if (node.left.type === 'Identifier') {
+        if (node.operator === '=') table.add(node.left.name, { kind: 'var', init: node.right });
+        else table.taint(node.left.name);
+      } else if (node.left.type === 'ObjectPattern' || node.left.type === 'ArrayPattern') {
+        bindPattern(table, node.left, { kind: 'var', init: node.right });
+      }
+      return;
+    case 'UpdateExpression':
+      if (node.argument.type === 'Identifier') table.taint(node.argument.name);
+      return;
+    case 'CallExpression':
+    case 'NewExpression':
+      if (node.callee.type === 'Identifier') table.addCall(node.callee.name, node);
+      return;
+    default:
+      return;
+  }
+}
+
+/**
+ * One iterative pre-order walk (no recursion, so 200,000-deep expressions cannot overflow the
+ * stack). It records parents, bindings and the nodes listeners want; listeners run afterwards,
+ * when every binding in the file is known, so hoisted functions and later declarations resolve.
+ */
+export function walkFile(ast: Node, wanted: ReadonlySet<string>, maxNodes: number): WalkResult {
+  const bindings = new BindingTable();
+  const interesting: Node[] = [];
+  const stack: Node[] = [ast];
+  let nodeCount = 0;
+  let truncated = false;
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    if (++nodeCount > maxNodes) {
+      truncated = true;
+      break;
+    }
+    recordDeclarations(node, (node as WithParent).tgParent, bindings);
+    if (wanted.has(node.type)) interesting.push(node);
+    const keys = VISITOR_KEYS[node.type];
+    if (!keys) continue;
+    // Push children in reverse so they pop in source order.
+    for (let k = keys.length - 1; k >= 0; k--) {
+      const child = (node as unknown as Record<string, unknown>)[keys[k]!];
+      if (!child) continue;
+      if (Array.isArray(child)) {
+        for (let i = child.length - 1; i >= 0; i--) {
+          const c = child[i] as WithParent | null;
+          if (c && typeof c.type === 'string') {
+            c.tgParent = node;
+            stack.push(c);
+          }
+        }
+      } else if (typeof (child as Node).type === 'string') {
+        (child as WithParent).tgParent = node;
+        stack.push(child as Node);
+      }
+    }
+  }
+  return { bindings, interesting, nodeCount, truncated };
+}

@@ -1,0 +1,175 @@
+import zlib from 'node:zlib';
+import { Parser, type ReadEntry } from 'tar';
+import type { Finding, Manifest, PackageFile, UnpackedPackage } from '../types.js';
+import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from './limits.js';
+import { parseManifest } from './manifest.js';
+
+const RULE = 'unpack-hazard';
+
+function hazard(message: string, file?: string, severity: Finding['severity'] = 'high'): Finding {
+  return { rule: RULE, severity, message, file, signals: ['unpack-hazard'] };
+}
+
+/** Strip npm's single leading folder ("package/" or anything else) and normalise separators. */
+function packagePath(raw: string): string {
+  const p = raw.replace(/\\/g, '/');
+  const slash = p.indexOf('/');
+  return slash === -1 ? p : p.slice(slash + 1);
+}
+
+function isUnsafePath(raw: string): boolean {
+  const p = raw.replace(/\\/g, '/');
+  if (p.startsWith('/') || /^[a-zA-Z]:/.test(p)) return true;
+  return p.split('/').includes('..');
+}
+
+/**
+ * Read an npm tarball entirely in memory. Nothing is written to disk, so nothing we read can be
+ * loaded by accident; links and devices are recorded as findings and never followed.
+ */
+export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_UNPACK_LIMITS): Promise<UnpackedPackage> {
+  const findings: Finding[] = [];
+  const files = new Map<string, PackageFile>();
+  let entries = 0;
+  let unpacked = 0;
+  let stopped = false;
+  const parser = new Parser({
+    strict: false,
+    onwarn: (code: string, message: string | Error) => {
+      if (code === 'TAR_ENTRY_INFO') return;
+      const text = typeof message === 'string' ? message : message.message;
+      findings.push({ ...hazard(`tar reader: ${code} ${text}`, undefined, 'low'), signals: ['unpack-hazard'] });
+    },
+    onReadEntry: (entry: ReadEntry) => {
+      entries++;
+      if (stopped || entries > limits.maxEntries) {
+        if (!stopped) {
+          stopped = true;
+          findings.push({ ...hazard(`archive has more than ${limits.maxEntries} entries; the rest were not read`, undefined, 'high'), signals: ['unpack-hazard', 'analysis-gap'] });
+        }
+        entry.resume();
+        return;
+      }
+      const raw = entry.path;
+      const rel = packagePath(raw);
+      if (isUnsafePath(raw)) {
+        findings.push(hazard(`entry "${raw}" escapes the package folder (absolute path or "..")`, rel, 'critical'));
+        entry.resume();
+        return;
+      }
+      const type = entry.type;
+      if (type === 'SymbolicLink' || type === 'Link') {
+        findings.push(hazard(`${type === 'Link' ? 'hard link' : 'symlink'} "${rel}" -> "${entry.linkpath ?? ''}" (never followed; npm packages have no reason to ship links)`, rel, 'high'));
+        entry.resume();
+        return;
+      }
+      if (type === 'CharacterDevice' || type === 'BlockDevice' || type === 'FIFO') {
+        findings.push(hazard(`device or FIFO entry "${rel}" (${type}) is not a file a package needs`, rel, 'high'));
+        entry.resume();
+        return;
+      }
+      if (type !== 'File' && type !== 'OldFile' && type !== 'ContiguousFile') {
+        entry.resume();
+        return;
+      }
+      const size = entry.size ?? 0;
+      const keep = Math.min(size, limits.maxKeptFileBytes);
+      const chunks: Buffer[] = [];
+      let got = 0;
+      entry.on('data', (d: Buffer) => {
+        unpacked += d.length;
+        if (got < keep) {
+          const take = d.subarray(0, keep - got);
+          chunks.push(take);
+          got += take.length;
+        }
+      });
+      entry.on('end', () => {
+        if (files.has(rel)) {
+          findings.push(hazard(`duplicate entry "${rel}": the last copy wins on install, and that one is analyzed`, rel, 'medium'));
+        }
+        const file: PackageFile = { path: rel, size, data: Buffer.concat(chunks), mode: entry.mode };
+        if (size > keep) {
+          findings.push({ rule: 'too-large', severity: 'low', message: `file is ${size} bytes; only the first ${keep} were kept for a lexical scan`, file: rel, signals: ['analysis-gap'] });
+        }
+        files.set(rel, file);
+      });
+    },
+  });
+  const gzipped = tgz.length >= 2 && tgz[0] === 0x1f && tgz[1] === 0x8b;
+  let decompressed = 0;
+  let tooBig = false;
+  let damaged: string | undefined;
+  const feed = (chunk: Buffer): boolean => {
+    decompressed += chunk.length;
+    if (decompressed > limits.maxUnpackedBytes) {
+      tooBig = true;
+      return false;
+    }
+    try {
+      parser.write(chunk);
+    } catch (err) {
+      damaged ??= (err as Error).message;
+      return false;
+    }
+    return true;
+  };
+  if (gzipped) {
+    // Stream through a gunzip so a bomb costs at most maxUnpackedBytes of work, never its full size.
+    await new Promise<void>((resolve) => {
+      const gunzip = zlib.createGunzip({ chunkSize: 256 * 1024 });
+      let done = false;
+      const finish = () => { if (!done) { done = true; resolve(); } };
+      gunzip.on('data', (chunk: Buffer) => {
+        if (done) return;
+        if (!feed(chunk)) { gunzip.destroy(); finish(); }
+      });
+      gunzip.on('error', (err) => { damaged ??= err.message; finish(); });
+      gunzip.on('end', finish);
+      gunzip.on('close', finish);
+      gunzip.end(tgz);
+    });
+  } else {
+    // npm tarballs are always gzip; a plain tar is read as-is so odd inputs still get analyzed.
+    feed(tgz);
+  }
+  try {
+    parser.end();
+  } catch (err) {
+    damaged ??= (err as Error).message;
+  }
+  if (tooBig) {
+    findings.push({ ...hazard(`archive decompresses to more than ${limits.maxUnpackedBytes} bytes (${tgz.length} compressed): possible decompression bomb; reading stopped there`, undefined, 'high'), signals: ['unpack-hazard', 'analysis-gap'] });
+  } else if (tgz.length > 0 && decompressed > 10 * 1024 * 1024 && decompressed / tgz.length > limits.maxCompressionRatio) {
+    findings.push(hazard(`compression ratio ${(decompressed / tgz.length).toFixed(0)}:1 over ${decompressed} bytes: archives this lopsided are decompression bombs, not code`, undefined, 'medium'));
+  }
+  if (damaged) {
+    findings.push({ ...hazard(`archive is damaged (${damaged}); only the readable part was analyzed`, undefined, 'medium'), signals: ['unpack-hazard', 'analysis-gap'] });
+  }
+  if (entries === 0) {
+    findings.push({ ...hazard('archive contains no readable entries', undefined, 'medium'), signals: ['unpack-hazard', 'analysis-gap'] });
+  }
+
+  const { manifest, error: manifestError, findings: mf } = readManifest(files);
+  findings.push(...mf);
+  return {
+    files,
+    manifest,
+    manifestError,
+    findings,
+    stats: { compressedBytes: tgz.length, unpackedBytes: Math.max(unpacked, 0), entries },
+  };
+}
+
+export function readManifest(files: Map<string, PackageFile>): { manifest?: Manifest; error?: string; findings: Finding[] } {
+  const pj = files.get('package.json');
+  if (!pj?.data) {
+    return { error: 'package.json is missing', findings: [{ rule: 'manifest-invalid', severity: 'medium', message: 'package has no package.json at its root', signals: ['analysis-gap'] }] };
+  }
+  const res = parseManifest(pj.data);
+  if (res.error !== undefined) {
+    return { error: res.error, findings: [{ rule: 'manifest-invalid', severity: 'medium', message: `package.json cannot be read: ${res.error}`, file: 'package.json', signals: ['analysis-gap'] }] };
+  }
+  return { manifest: res.manifest, findings: [] };
+}
+
