@@ -95,6 +95,26 @@ export class Evaluator {
     return undefined;
   }
 
+  /**
+   * Every string a variable may hold, one per assignment (`let cmd; if (win) cmd = A; else cmd = B`).
+   * Detectors test each: the dangerous branch is the one that matters.
+   */
+  foldLooseAll(node: Node | null | undefined): string[] {
+    if (!node) return [];
+    const n = unwrap(node);
+    if (n.type === 'Identifier' && this.bindings.visible(n.name, n).length > 1) {
+      const out = new Set<string>();
+      for (const b of this.bindings.visible(n.name, n)) {
+        const v = this.run(true, () => this.bindingValue(b));
+        if (typeof v === 'string' && v !== HOLE) out.add(v);
+        if (out.size >= 16) break;
+      }
+      if (out.size) return [...out];
+    }
+    const one = this.foldLoose(node);
+    return one === undefined ? [] : [one];
+  }
+
   /** Fold to a string exactly, or undefined. */
   foldString(node: Node | null | undefined): string | undefined {
     const v = this.fold(node);
@@ -159,7 +179,7 @@ export class Evaluator {
   private canonInner(node: Node): string | undefined {
     switch (node.type) {
       case 'Identifier': {
-        const list = this.bindings.all(node.name);
+        const list = this.bindings.visible(node.name, node);
         if (list.length === 0) return GLOBAL_OBJECTS.has(node.name) ? 'global' : node.name;
         if (this.bindings.isTainted(node.name)) return undefined;
         return this.agree(list.map((b) => this.canonOfBinding(b)));
@@ -353,7 +373,7 @@ export class Evaluator {
         return this.value(t ? node.consequent : node.alternate);
       }
       case 'Identifier':
-        return this.identifierValue(node.name);
+        return this.identifierValue(node.name, node);
       case 'MemberExpression':
       case 'OptionalMemberExpression':
         return this.memberValue(node);
@@ -419,16 +439,16 @@ export class Evaluator {
     }
   }
 
-  private identifierValue(name: string): Value {
+  private identifierValue(name: string, site: Node): Value {
     if (name === 'undefined') return UNKNOWN;
     if (name === '__dirname') return '.';
-    const list = this.bindings.all(name);
+    const list = this.bindings.visible(name, site);
     if (list.length === 0 || this.bindings.isTainted(name)) return UNKNOWN;
     let result: Value = UNKNOWN;
     let first = true;
     for (const b of list) {
       const v = this.bindingValue(b);
-      if (v === UNKNOWN) {
+      if (v === UNKNOWN || v === HOLE) {
         if (!this.loose) return UNKNOWN;
         continue;
       }
@@ -493,7 +513,7 @@ export class Evaluator {
       const arg = call.arguments[b.index];
       if (!arg || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') return UNKNOWN;
       const v = this.value(arg);
-      if (v === UNKNOWN) {
+      if (v === UNKNOWN || v === HOLE) {
         if (!this.loose) return UNKNOWN;
         continue;
       }
@@ -529,7 +549,7 @@ export class Evaluator {
     // `const cfg = { host: 'x' }; cfg.host`
     const o = unwrap(node.object);
     if (o.type === 'Identifier') {
-      const list = this.bindings.all(o.name);
+      const list = this.bindings.visible(o.name, o);
       if (list.length === 1 && list[0]!.init && !list[0]!.path && !this.bindings.isTainted(o.name)) {
         const target = this.objectProperty(unwrap(list[0]!.init), prop);
         if (target) return this.value(target);

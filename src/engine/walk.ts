@@ -16,12 +16,22 @@ export interface WalkResult {
   truncated: boolean;
 }
 
+const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ObjectMethod', 'ClassMethod', 'ClassPrivateMethod', 'Program']);
+const BLOCK_TYPES = new Set([...FUNCTION_TYPES, 'BlockStatement', 'ForStatement', 'ForInStatement', 'ForOfStatement', 'SwitchStatement', 'StaticBlock', 'CatchClause']);
+
+/** The nearest ancestor of `node` (exclusive) that is a function (var) or a block (let/const). */
+function scopeOf(node: Node | undefined, blockScoped: boolean): Node | undefined {
+  const set = blockScoped ? BLOCK_TYPES : FUNCTION_TYPES;
+  for (let p = node, i = 0; p && i < 10_000; p = (p as WithParent).tgParent, i++) if (set.has(p.type)) return p;
+  return undefined;
+}
+
 function recordDeclarations(node: Node, parent: Node | undefined, table: BindingTable): void {
   switch (node.type) {
     case 'VariableDeclarator': {
       const kind = parent && parent.type === 'VariableDeclaration' ? (parent.kind as BindingKind) : 'var';
       const k: BindingKind = kind === 'const' || kind === 'let' || kind === 'var' ? kind : 'opaque';
-      bindPattern(table, node.id, { kind: k, init: node.init ?? undefined });
+      bindPattern(table, node.id, { kind: k, init: node.init ?? undefined, scope: scopeOf(parent, k !== 'var') });
       return;
     }
     case 'FunctionDeclaration':
@@ -29,34 +39,35 @@ function recordDeclarations(node: Node, parent: Node | undefined, table: Binding
     case 'ArrowFunctionExpression':
     case 'ObjectMethod':
     case 'ClassMethod': {
-      if (node.type === 'FunctionDeclaration' && node.id) table.add(node.id.name, { kind: 'function', init: node });
-      node.params.forEach((p, index) => bindPattern(table, p, { kind: 'param', fn: node, index }));
+      if (node.type === 'FunctionDeclaration' && node.id) table.add(node.id.name, { kind: 'function', init: node, scope: scopeOf(parent, false) });
+      node.params.forEach((p, index) => bindPattern(table, p, { kind: 'param', fn: node, index, scope: node }));
       return;
     }
     case 'ClassDeclaration':
-      if (node.id) table.add(node.id.name, { kind: 'class', init: node });
+      if (node.id) table.add(node.id.name, { kind: 'class', init: node, scope: scopeOf(parent, true) });
       return;
     case 'CatchClause':
-      bindPattern(table, node.param, { kind: 'opaque' });
+      bindPattern(table, node.param, { kind: 'opaque', scope: node });
       return;
     case 'ImportDeclaration': {
       const source = node.source.value;
+      const scope = scopeOf(parent, false);
       for (const s of node.specifiers) {
-        if (s.type === 'ImportDefaultSpecifier') table.add(s.local.name, { kind: 'import', source, imported: 'default' });
-        else if (s.type === 'ImportNamespaceSpecifier') table.add(s.local.name, { kind: 'import', source, imported: '*' });
+        if (s.type === 'ImportDefaultSpecifier') table.add(s.local.name, { kind: 'import', source, imported: 'default', scope });
+        else if (s.type === 'ImportNamespaceSpecifier') table.add(s.local.name, { kind: 'import', source, imported: '*', scope });
         else {
           const imported = s.imported.type === 'Identifier' ? s.imported.name : s.imported.value;
-          table.add(s.local.name, { kind: 'import', source, imported });
+          table.add(s.local.name, { kind: 'import', source, imported, scope });
         }
       }
       return;
     }
     case 'AssignmentExpression':
       if (node.left.type === 'Identifier') {
-        if (node.operator === '=') table.add(node.left.name, { kind: 'var', init: node.right });
+        if (node.operator === '=') table.add(node.left.name, { kind: 'var', init: node.right, site: node });
         else table.taint(node.left.name);
       } else if (node.left.type === 'ObjectPattern' || node.left.type === 'ArrayPattern') {
-        bindPattern(table, node.left, { kind: 'var', init: node.right });
+        bindPattern(table, node.left, { kind: 'var', init: node.right, site: node });
       }
       return;
     case 'UpdateExpression':

@@ -1,0 +1,64 @@
+import type { Node } from '@babel/types';
+import { defineRule } from '../src/engine/rule.js';
+import { HOLE } from '../src/engine/evaluate.js';
+import { matchCredentialPath } from '../src/engine/indicators.js';
+
+/** fs calls whose first argument is a path that gets read (or probed before a read). */
+const FS_READS = new Set([
+  'readFile', 'readFileSync', 'createReadStream', 'readdir', 'readdirSync', 'copyFile', 'copyFileSync', 'cp', 'cpSync',
+  'existsSync', 'access', 'accessSync', 'stat', 'statSync', 'open', 'openSync', 'opendir', 'opendirSync',
+]);
+
+function fsMethod(callee: string | undefined): string | undefined {
+  if (!callee) return undefined;
+  const m = /^(?:fs|fs\.promises|fs-extra|graceful-fs|promise-fs|fs\/promises)\.(\w+)$/.exec(callee);
+  return m && FS_READS.has(m[1]!) ? m[1] : undefined;
+}
+
+export default defineRule({
+  meta: {
+    id: 'credential-files',
+    title: 'Credential file access',
+    description:
+      "Reports reads of files that hold credentials: npm tokens (.npmrc), SSH keys, cloud CLI credentials (AWS, Google Cloud, Azure), kubeconfig, Docker auth, git credential stores, .env files and browser or Discord profile stores. Paths are resolved through os.homedir(), path.join, templates and constants, so `path.join(os.homedir(), '.ssh', 'id_rsa')` is seen as ~/.ssh/id_rsa.",
+    severity: 'high',
+    category: 'credentials',
+    references: ['https://attack.mitre.org/techniques/T1552/001/', 'https://attack.mitre.org/techniques/T1555/003/'],
+    docs: {
+      example: "fs.readFileSync(path.join(os.homedir(), '.aws', 'credentials'), 'utf8')",
+      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "credential-files": "off" }`.',
+    },
+  },
+  create() {
+    const seenLiterals = new Set<Node>();
+    return {
+      call(call, ctx) {
+        const method = fsMethod(call.callee);
+        if (!method) return;
+        const arg = call.node.arguments[0];
+        if (!arg || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') return;
+        const p = ctx.evaluator.foldLoose(arg);
+        if (!p) return;
+        const hit = matchCredentialPath(p.split(HOLE).join('*'));
+        if (!hit) return;
+        seenLiterals.add(arg);
+        ctx.report({
+          node: call.node,
+          message: `reads ${hit.label}: ${p.replace(new RegExp(HOLE, 'g'), '*')}`,
+          severity: hit.strong ? 'high' : 'medium',
+          signals: ['source:credential-file'],
+        });
+      },
+      nodes: {
+        StringLiteral(node, ctx) {
+          if (node.type !== 'StringLiteral' || seenLiterals.has(node) || node.value.length > 300) return;
+          const hit = matchCredentialPath(node.value);
+          // A bare mention of a strong credential path (in a list of targets, say) still counts.
+          if (hit?.strong) {
+            ctx.report({ node, message: `refers to ${hit.label} (${node.value})`, severity: 'medium', signals: ['source:credential-file'] });
+          }
+        },
+      },
+    };
+  },
+});

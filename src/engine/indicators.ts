@@ -1,0 +1,95 @@
+/**
+ * Shared indicator lists used by several rules. Each entry says why it is there; lists stay
+ * short and specific, because a broad pattern here becomes a false positive everywhere.
+ */
+
+export interface Indicator {
+  re: RegExp;
+  label: string;
+}
+
+/** Services that exist to receive data from strangers: where stolen data is sent. */
+export const EXFIL_ENDPOINTS: Indicator[] = [
+  { re: /discord(?:app)?\.com\/api\/webhooks\//i, label: 'Discord webhook' },
+  { re: /hooks\.slack\.com\/(?:services|workflows)\//i, label: 'Slack webhook' },
+  { re: /api\.telegram\.org\/bot/i, label: 'Telegram bot API' },
+  { re: /\bpastebin\.com\/(?:api|raw)/i, label: 'Pastebin' },
+  { re: /\bwebhook\.site\b/i, label: 'webhook.site' },
+  { re: /\b[a-z0-9-]*\.?m\.pipedream\.net\b|\bpipedream\.net\b/i, label: 'Pipedream' },
+  { re: /\b[a-z0-9-]+\.ngrok(?:-free)?\.(?:io|app|dev)\b/i, label: 'ngrok tunnel' },
+  { re: /\b[a-z0-9.-]*\.(?:oast\.(?:fun|pro|live|site|online|me)|interact\.sh|interactsh\.com)\b/i, label: 'interactsh/OAST callback' },
+  { re: /\bburpcollaborator\.net\b|\boastify\.com\b/i, label: 'Burp Collaborator' },
+  { re: /\brequestbin\.(?:net|com)\b|\benjgm\w*\.x\.pipedream\.net\b|\brequestcatcher\.com\b|\bbeeceptor\.com\b/i, label: 'request bin' },
+  { re: /\bcanarytokens\.com\b|\bdnslog\.cn\b|\bceye\.io\b|\bbind9-or-callback-server\.com\b/i, label: 'DNS/HTTP callback logger' },
+  { re: /\btransfer\.sh\b|\bfile\.io\b|\b0x0\.st\b|\bgofile\.io\b/i, label: 'anonymous file drop' },
+];
+
+/** Services that tell a program its public IP or location: recon in install code. */
+export const RECON_ENDPOINTS: Indicator[] = [
+  { re: /\bifconfig\.(?:me|co|io)\b/i, label: 'ifconfig IP lookup' },
+  { re: /\bapi[46]?\.ipify\.org\b/i, label: 'ipify IP lookup' },
+  { re: /\bipinfo\.io\b/i, label: 'ipinfo lookup' },
+  { re: /\bip-api\.com\b/i, label: 'ip-api lookup' },
+  { re: /\bicanhazip\.com\b|\bcheckip\.amazonaws\.com\b|\bipecho\.net\b|\bmyexternalip\.com\b/i, label: 'IP lookup' },
+];
+
+/** A URL whose host is a literal public IPv4 address. */
+export const RAW_IP_URL = /\b(?:https?|wss?|tcp):\/\/((?:\d{1,3}\.){3}\d{1,3})(?::\d+)?/i;
+
+export function isPublicIPv4(ip: string): boolean {
+  const p = ip.split('.').map(Number);
+  if (p.length !== 4 || p.some((n) => !Number.isInteger(n) || n > 255)) return false;
+  const [a, b] = p as [number, number, number, number];
+  if (a === 10 || a === 127 || a === 0 || a >= 224) return false;
+  if (a === 172 && b >= 16 && b <= 31) return false;
+  if (a === 192 && b === 168) return false;
+  if (a === 169 && b === 254) return false;
+  if (a === 100 && b >= 64 && b <= 127) return false;
+  return true;
+}
+
+export function matchIndicator(list: Indicator[], text: string): Indicator | undefined {
+  for (const ind of list) if (ind.re.test(text)) return ind;
+  return undefined;
+}
+
+/** Files that hold credentials. `strong` ones have no business being read by a library. */
+export interface CredentialPath extends Indicator {
+  strong: boolean;
+}
+
+export const CREDENTIAL_PATHS: CredentialPath[] = [
+  { re: /(?:^|[\/\\])\.npmrc$/i, label: 'npm auth token file (.npmrc)', strong: false },
+  { re: /(?:^|[\/\\])\.ssh(?:[\/\\]|$)/i, label: 'SSH keys (~/.ssh)', strong: true },
+  { re: /\bid_(?:rsa|dsa|ecdsa|ed25519)\b/i, label: 'SSH private key', strong: true },
+  { re: /\.aws[\/\\](?:credentials|config)\b/i, label: 'AWS credentials', strong: true },
+  { re: /\.config[\/\\]gcloud\b|application_default_credentials\.json/i, label: 'Google Cloud credentials', strong: true },
+  { re: /(?:^|[\/\\])\.azure[\/\\]/i, label: 'Azure CLI credentials', strong: true },
+  { re: /\.kube[\/\\]config\b/i, label: 'Kubernetes config', strong: true },
+  { re: /\.docker[\/\\]config\.json\b/i, label: 'Docker registry credentials', strong: true },
+  { re: /(?:^|[\/\\])\.git-credentials\b/i, label: 'git credential store', strong: true },
+  { re: /(?:^|[\/\\])\.netrc\b/i, label: '.netrc credentials', strong: true },
+  { re: /(?:^|[\/\\])\.config[\/\\]gh[\/\\]hosts\.yml/i, label: 'GitHub CLI token', strong: true },
+  { re: /Google[\/\\]Chrome[\/\\]User Data|BraveSoftware[\/\\]Brave-Browser|Microsoft[\/\\]Edge[\/\\]User Data|Opera Software[\/\\]Opera|Yandex[\/\\]YandexBrowser|\.config[\/\\](?:google-chrome|chromium|BraveSoftware)/i, label: 'browser profile', strong: true },
+  { re: /Mozilla[\/\\]Firefox(?:[\/\\]Profiles)?|\.mozilla[\/\\]firefox/i, label: 'Firefox profile', strong: true },
+  { re: /Local Storage[\/\\]leveldb|(?:^|[\/\\])Login Data$|(?:^|[\/\\])Cookies$|(?:^|[\/\\])Local State$|logins\.json$|key[34]\.db$/i, label: 'browser credential store', strong: true },
+  { re: /(?:Roaming|\.config)[\/\\]discord(?:ptb|canary)?\b/i, label: 'Discord token store', strong: true },
+  { re: /(?:^|[\/\\])\.bash_history$|(?:^|[\/\\])\.zsh_history$/i, label: 'shell history', strong: true },
+  { re: /(?:^|[\/\\])\.env(?:\.local|\.production)?$/i, label: '.env secrets file', strong: false },
+];
+
+export function matchCredentialPath(p: string): CredentialPath | undefined {
+  const s = p.replace(/\\/g, '/');
+  for (const c of CREDENTIAL_PATHS) if (c.re.test(s)) return c;
+  return undefined;
+}
+
+/** Environment variable names that hold secrets. */
+export const SECRET_ENV_NAME = /(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIALS?|AUTH|SESSION|COOKIE|MNEMONIC|SEED)(?:_|$)/i;
+/** Names that look like secrets but are configuration. */
+export const NON_SECRET_ENV_NAME = /^(?:NODE_AUTH_TOKEN_PATH|.*_(?:PATH|FILE|DIR|URL|HOST|PORT|ENABLED|DISABLED|MODE|LEVEL|TIMEOUT)|AUTHOR.*|.*AUTH_?(?:TYPE|METHOD|MODE))$/i;
+
+/** Shell fragments that fetch something from the network. */
+export const SHELL_DOWNLOAD = /\b(?:curl|wget)\b[^|;&]*\|\s*(?:sudo\s+)?(?:ba|z|da)?sh\b|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|Net\.WebClient|DownloadString|DownloadFile)\b[\s\S]*?(?:\|\s*iex\b|Invoke-Expression|\biex\b)|powershell(?:\.exe)?\s+(?:-\w+\s+)*-(?:e|en|enc|encodedcommand)\s+[A-Za-z0-9+\/=]{16,}|\bbase64\s+(?:-d|--decode)\b[^|;&]*\|\s*(?:ba)?sh\b|\b(?:curl|wget)\b[^;&|]*(?:-o|-O|--output)\s*\S+\s*(?:&&|;)\s*(?:chmod\s+\+x|\.\/|sh\s|bash\s|node\s)/i;
+export const SHELL_FETCH = /\b(?:curl|wget|iwr|irm|Invoke-WebRequest|Invoke-RestMethod|nslookup|dig|nc|ncat|netcat|ping)\b/i;
+export const SHELL_RECON = /\b(?:whoami|hostname|uname\s+-a|\bid\b|cat\s+\/etc\/passwd|ifconfig|ip\s+addr|env\b|printenv|pwd)\b/i;
