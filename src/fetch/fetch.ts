@@ -1,0 +1,358 @@
+// Spec -> tarball bytes, through pacote so registries, auth, caching and integrity behave the way
+// npm's do. The one thing we must never inherit from npm is running code: pacote runs a package's
+// `prepare` script when packing a folder or a git checkout unless told `ignoreScripts: true`.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type npaTypes from 'npm-package-arg';
+import pacote from 'pacote';
+import { Parser, type ReadEntry } from 'tar';
+import { toFetchOptions } from './npm-config.js';
+
+// npm-package-arg is pacote's dependency, not ours: load the very copy pacote uses, so our reading of
+// a spec (registry / file / directory / git ...) can never disagree with the fetcher pacote picks.
+const npa = createRequire(createRequire(import.meta.url).resolve('pacote'))('npm-package-arg') as typeof npaTypes;
+
+export type TarballSource = 'registry' | 'file' | 'directory' | 'remote' | 'git' | 'alias';
+
+export interface FetchOptions {
+  /** cacache folder; defaults to pacote's (~/.npm/_cacache) or `<cache>/_cacache` from npm config. */
+  cache?: string;
+  /** npm config as from `loadNpmConfig` (verbatim keys); registry, auth, TLS and proxy come from here. */
+  npmConfig?: Record<string, unknown>;
+  /** Folder relative paths in the spec are resolved from (default: process.cwd()). */
+  where?: string;
+  /** Per-request timeout (default 60s). */
+  timeoutMs?: number;
+  /** Refuse tarballs larger than this (default 200 MiB). */
+  maxTarballBytes?: number;
+  /** Expected SRI (e.g. from a lockfile); a mismatch is an EINTEGRITY error. */
+  integrity?: string;
+}
+
+export interface FetchedTarball {
+  spec: string;
+  name?: string;
+  version?: string;
+  source: TarballSource;
+  /** SRI of `data`: the registry's verified `dist.integrity`, or sha512 of what we read locally. */
+  integrity?: string;
+  resolved?: string;
+  data: Buffer;
+}
+
+export class FetchError extends Error {
+  constructor(
+    message: string,
+    readonly spec: string,
+    readonly code?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'FetchError';
+  }
+}
+
+export const DEFAULT_MAX_TARBALL_BYTES = 200 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+type Spec = npaTypes.Result & { subSpec?: npaTypes.Result };
+type PacoteOpts = pacote.Options & Record<string, unknown>;
+
+function sourceOf(parsed: Spec): TarballSource {
+  switch (parsed.type) {
+    case 'alias':
+      return 'alias';
+    case 'version':
+    case 'range':
+    case 'tag':
+      return 'registry';
+    case 'file':
+    case 'directory':
+    case 'remote':
+    case 'git':
+      return parsed.type;
+    default:
+      return 'registry';
+  }
+}
+
+/** Credentials must never reach a message: strip `user:pass@` from URLs. */
+function redact(text: string): string {
+  return text.replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@');
+}
+
+function sri(data: Buffer): string {
+  return `sha512-${createHash('sha512').update(data).digest('base64')}`;
+}
+
+function tooBig(spec: string, max: number): FetchError {
+  return new FetchError(
+    `ETOOBIG: tarball for "${spec}" is larger than the ${max}-byte limit; raise maxTarballBytes if this package is legitimately that big`,
+    spec,
+    'ETOOBIG',
+  );
+}
+
+/** Drain a tarball stream into memory, giving up as soon as it passes `max` bytes. */
+async function collect(stream: AsyncIterable<Buffer>, max: number, spec: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += chunk.length;
+    if (size > max) throw tooBig(spec, max);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Read name/version from `package/package.json` inside a tarball, in memory. pacote's own
+ * `manifest()` for file and remote specs *extracts the whole tarball to disk* to read that one
+ * file, which we don't want for hostile input. Best effort: the unpacker validates for real.
+ */
+async function peekManifest(data: Buffer): Promise<{ name?: string; version?: string }> {
+  const found = await new Promise<string | undefined>((resolve) => {
+    let json: string | undefined;
+    const parser = new Parser({
+      strict: false,
+      filter: (p: string) => /^[^/]+\/package\.json$/.test(p.replace(/\\/g, '/')),
+      onReadEntry: (entry: ReadEntry) => {
+        const parts: Buffer[] = [];
+        let n = 0;
+        entry.on('data', (c: Buffer) => {
+          n += c.length;
+          if (n <= 1024 * 1024) parts.push(c);
+        });
+        entry.on('end', () => {
+          if (json === undefined && n <= 1024 * 1024) json = Buffer.concat(parts).toString('utf8');
+        });
+      },
+    });
+    parser.on('end', () => resolve(json));
+    parser.on('error', () => resolve(json));
+    parser.end(data);
+  });
+  if (!found) return {};
+  try {
+    const pkg = JSON.parse(found) as { name?: unknown; version?: unknown };
+    return {
+      name: typeof pkg.name === 'string' ? pkg.name : undefined,
+      version: typeof pkg.version === 'string' ? pkg.version : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+interface MiniNode {
+  path: string;
+  package: Record<string, unknown>;
+  isProjectRoot: boolean;
+  isLink: false;
+  target: MiniNode;
+  edgesOut: Map<string, { to: MiniNode; peer: false; dev: false }>;
+}
+
+function readJson(file: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * pacote 21's DirFetcher needs an Arborist tree (or the Arborist class, which we don't ship) so
+ * npm-packlist can find bundled dependencies. We hand it the minimal tree packlist reads: each
+ * node's path, package.json, and edges to whatever bundled deps exist in node_modules (resolved
+ * the Node way: nested first, then up the folders to the root). This only reads package.json files.
+ */
+function miniTree(root: string, pkg: Record<string, unknown>): MiniNode {
+  const made = new Map<string, MiniNode>();
+  const node = (dir: string, manifest: Record<string, unknown>, isRoot: boolean): MiniNode => {
+    const existing = made.get(dir);
+    if (existing) return existing;
+    const n = { path: dir, package: manifest, isProjectRoot: isRoot, isLink: false, edgesOut: new Map() } as MiniNode;
+    n.target = n;
+    made.set(dir, n);
+    const names = isRoot
+      ? Array.isArray(manifest.bundleDependencies ?? manifest.bundledDependencies)
+        ? ((manifest.bundleDependencies ?? manifest.bundledDependencies) as unknown[])
+        : []
+      : [
+          ...Object.keys((manifest.dependencies as object | undefined) ?? {}),
+          ...Object.keys((manifest.optionalDependencies as object | undefined) ?? {}),
+        ];
+    for (const name of names) {
+      if (typeof name !== 'string') continue;
+      for (let base = dir; base.startsWith(root); base = path.dirname(base)) {
+        const depDir = path.join(base, 'node_modules', name);
+        const depPkg = readJson(path.join(depDir, 'package.json'));
+        if (depPkg) {
+          n.edgesOut.set(name, { to: node(depDir, depPkg, false), peer: false, dev: false });
+          break;
+        }
+        if (base === root) break;
+      }
+    }
+    return n;
+  };
+  return node(root, pkg, true);
+}
+
+function registryFor(parsed: Spec, opts: PacoteOpts): string {
+  const target = parsed.type === 'alias' && parsed.subSpec ? parsed.subSpec : parsed;
+  const scoped = target.scope ? opts[`${target.scope}:registry`] : undefined;
+  return String(scoped ?? opts.registry ?? 'https://registry.npmjs.org/');
+}
+
+/** Turn whatever pacote / npm-registry-fetch / fs threw into a FetchError that says what to do next. */
+function toFetchError(err: unknown, spec: string, parsed: Spec, opts: PacoteOpts): FetchError {
+  if (err instanceof FetchError) return err;
+  const e = (err ?? {}) as { code?: string; statusCode?: number; message?: string };
+  const code = e.code ?? (e.statusCode ? `E${e.statusCode}` : undefined);
+  const detail = redact(e.message ?? String(err));
+  const target = parsed.type === 'alias' && parsed.subSpec ? parsed.subSpec : parsed;
+  const name = target.name ?? spec;
+  const registry = redact(registryFor(parsed, opts));
+  const local = parsed.type === 'file' || parsed.type === 'directory';
+  let message: string;
+  switch (code) {
+    case 'EINTEGRITY':
+      message =
+        `EINTEGRITY: the tarball for "${spec}" does not match its expected integrity checksum; ` +
+        `it may have been tampered with (or corrupted in transit or in the cache). Do not install it; ` +
+        `compare with the registry's dist.integrity and retry with a fresh cache. (${detail})`;
+      break;
+    case 'E404':
+      message = `E404: package "${name}" not found in registry ${registry}; check the name or your registry config (registry / @scope:registry in .npmrc)`;
+      break;
+    case 'ETARGET':
+    case 'ENOVERSIONS':
+      message = `${code}: no version of "${name}" matches "${target.rawSpec || 'latest'}" in registry ${registry}; check the version range or dist-tag (\`npm view ${name} versions\`)`;
+      break;
+    case 'E401':
+    case 'E403':
+      message = `${code}: registry ${registry} refused access to "${name}"; check the auth token for this registry in your .npmrc (//host/:_authToken)`;
+      break;
+    case 'ENOENT':
+    case 'ENOTDIR':
+      message = local
+        ? `${code}: "${spec}" does not exist (resolved to ${target.fetchSpec}); check the path`
+        : `${code}: failed to fetch "${spec}": ${detail}`;
+      break;
+    case 'EJSONPARSE':
+      message = `EJSONPARSE: package.json of "${spec}" is not valid JSON; fix it and retry (${detail})`;
+      break;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'ECONNREFUSED':
+    case 'ECONNRESET':
+    case 'ETIMEDOUT':
+    case 'ESOCKETTIMEDOUT':
+    case 'ERR_SOCKET_TIMEOUT':
+    case 'FETCH_ERROR':
+    case 'ECONNECTIONTIMEOUT':
+      message = `${code}: could not reach ${local ? 'the source' : `registry ${registry}`} while fetching "${spec}"; check your network, proxy and registry settings, or raise timeoutMs (${detail})`;
+      break;
+    default:
+      message = `${code ?? 'EFETCH'}: failed to fetch "${spec}": ${detail}`;
+  }
+  return new FetchError(message, spec, code ?? 'EFETCH', { cause: err });
+}
+
+/**
+ * Fetch the tarball a spec names, without running anything from it. Registry specs are resolved
+ * to one version first, so the result says which version was scanned and its integrity is checked
+ * against the registry's `dist.integrity` (and against `opts.integrity` if given).
+ */
+export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promise<FetchedTarball> {
+  const where = path.resolve(opts.where ?? process.cwd());
+  let parsed: Spec;
+  try {
+    parsed = npa(spec, where);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new FetchError(`EINVALIDSPEC: "${spec}" is not a valid package spec (${detail}); use name, name@range, a .tgz path or a folder`, spec, 'EINVALIDSPEC', { cause: err });
+  }
+  const source = sourceOf(parsed);
+  if (source === 'git') {
+    // npm reads `owner/repo` as GitHub shorthand, so a relative folder named without `./` lands here.
+    const hint = fs.existsSync(path.resolve(where, spec)) ? ` (if you meant the local folder, write it as ./${spec})` : '';
+    throw new FetchError(
+      `EGIT: "${spec}" is a git dependency; git dependencies are not fetched because fetching them ` +
+        `can run the package's prepare scripts. Report it as is, or scan a published version or a local checkout instead${hint}.`,
+      spec,
+      'EGIT',
+    );
+  }
+  const max = opts.maxTarballBytes ?? DEFAULT_MAX_TARBALL_BYTES;
+  const base: PacoteOpts = {
+    fetchRetries: 2,
+    ...toFetchOptions(opts.npmConfig ?? {}),
+    ...(opts.cache ? { cache: opts.cache } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+    where,
+    // Safety switches last so no config can turn them off: never run lifecycle scripts, and never
+    // clone git (aliases or odd specs could otherwise reach GitFetcher, which runs `prepare`).
+    ignoreScripts: true,
+    allowGit: 'none',
+  };
+  base.timeout ??= DEFAULT_TIMEOUT_MS;
+  if (opts.integrity) base.integrity = opts.integrity;
+
+  try {
+    if (source === 'registry' || source === 'alias') {
+      // One packument request: the manifest call fills the cache the tarball call reads from.
+      const packumentCache = new Map();
+      const manifest = await pacote.manifest(spec, { ...base, packumentCache });
+      const exact = `${manifest.name}@${manifest.version}`;
+      const data = await pacote.tarball.stream(exact, (s) => collect(s, max, spec), {
+        ...base,
+        packumentCache,
+        // Pin to exactly what the manifest said (pacote has already checked it against opts.integrity).
+        integrity: manifest._integrity || opts.integrity,
+        resolved: manifest._resolved,
+      });
+      return {
+        spec,
+        name: manifest.name,
+        version: manifest.version,
+        source,
+        integrity: manifest._integrity || sri(data),
+        resolved: manifest._resolved,
+        data,
+      };
+    }
+
+    if (source === 'directory') {
+      // Reading the folder's package.json is safe (no scripts), and the tree is required to pack.
+      const manifest = (await pacote.manifest(spec, base)) as unknown as Record<string, unknown>;
+      const tree = miniTree(parsed.fetchSpec as string, manifest);
+      const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec), { ...base, tree });
+      return {
+        spec,
+        name: typeof manifest.name === 'string' ? manifest.name : undefined,
+        version: typeof manifest.version === 'string' ? manifest.version : undefined,
+        source,
+        integrity: sri(data),
+        resolved: parsed.fetchSpec ?? undefined,
+        data,
+      };
+    }
+
+    // file / remote: pacote streams the bytes (checking opts.integrity if given); we read
+    // name/version from memory rather than via pacote.manifest, which would extract to disk.
+    if (source === 'file') {
+      // Cheap early refusal; collect() still enforces the limit while reading.
+      if ((await fs.promises.stat(parsed.fetchSpec as string)).size > max) throw tooBig(spec, max);
+    }
+    const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec), base);
+    const { name, version } = await peekManifest(data);
+    return { spec, name, version, source, integrity: sri(data), resolved: parsed.fetchSpec ?? undefined, data };
+  } catch (err) {
+    throw toFetchError(err, spec, parsed, base);
+  }
+}
