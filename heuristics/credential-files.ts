@@ -26,7 +26,7 @@ export default defineRule({
     references: ['https://attack.mitre.org/techniques/T1552/001/', 'https://attack.mitre.org/techniques/T1555/003/'],
     docs: {
       example: "fs.readFileSync(path.join(os.homedir(), '.aws', 'credentials'), 'utf8')",
-      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "credential-files": "off" }`.',
+      suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule credential-files`; its findings then neither show nor count toward the score.',
     },
   },
   create() {

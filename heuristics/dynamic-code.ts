@@ -35,7 +35,7 @@ export default defineRule({
     references: ['https://developer.mozilla.org/docs/Web/JavaScript/Reference/Global_Objects/eval', 'https://nodejs.org/api/vm.html'],
     docs: {
       example: "eval(Buffer.from('Y29uc29sZS5sb2coMSk=', 'base64').toString())",
-      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "dynamic-code": "off" }`.',
+      suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule dynamic-code`; its findings then neither show nor count toward the score.',
     },
   },
   create() {

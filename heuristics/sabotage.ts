@@ -34,7 +34,7 @@ export default defineRule({
     references: ['https://snyk.io/blog/open-source-npm-packages-colors-faker/'],
     docs: {
       example: "for (let i = 666; i < Infinity; i++) { console.log('...') }",
-      suppress: 'Allow the package version in tollgate.config.json, or set `"rules": { "sabotage": "off" }`.',
+      suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule sabotage`; its findings then neither show nor count toward the score.',
     },
   },
   create() {

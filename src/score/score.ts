@@ -94,7 +94,8 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
       const strongSource = sevAtLeast(at('source:env-bulk'), 'medium') || sevAtLeast(at('source:credential-file'), 'high') || (at('source:credential-file') && at('sink:exfil-endpoint'));
       const strongSink = !!at('sink:exfil-endpoint') || !!at('exec:shell-recon') || sevAtLeast(at('sink:dns'), 'high');
       const chain = `${source.message} (${where(source)}) and ${sinkF.message} (${where(sinkF)})`;
-      if (install) raise(strongSource || strongSink || at('source:fingerprint') ? 92 : 60, `install-time code collects data and sends it out: ${chain}`);
+      if (install && (strongSource || strongSink || at('source:fingerprint'))) raise(92, `install-time code collects data and sends it out: ${chain}`);
+      else if (install) raise(30, `install-time code reads sensitive data and has network access: ${chain}`);
       else if (strongSource && (strongSink || at('sink:network') || at('sink:dns'))) raise(85, `collects secrets and sends them out: ${chain}`);
       else if (strongSink) raise(75, `sends host data to a data-collection endpoint: ${chain}`);
       else if (at('source:fingerprint') && (at('sink:recon-endpoint') || sevAtLeast(at('sink:dns'), 'high'))) raise(72, `fingerprints the host and beacons it out: ${chain}`);

@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import { scanTargets } from '../scan.js';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { loadNpmConfig } from '../fetch/npm-config.js';
+import { renderHuman } from '../report/human.js';
+import { toJsonReport } from '../report/json.js';
+import { RULES } from '../../heuristics/index.js';
+import { TOOL } from '../version.js';
+import { renderRulesMarkdown } from '../report/rules-doc.js';
+import type { ReportedPackage, Verdict } from '../types.js';
+
+const HELP = `tollgate ${TOOL.version}: stop malicious npm packages before they run
+
+Usage:
+  tollgate scan <target>...     analyze packages without running them
+  tollgate rules [--markdown]   list the detection rules with examples
+  tollgate help                 this text
+
+Targets:
+  express  express@^4  @scope/name@1.2.3   registry packages (your npm config's registry and auth)
+  ./pkg.tgz                                a local tarball
+  ./some/folder                            a local package folder (its prepare script is NOT run)
+
+Options for scan:
+  --json                  machine-readable report on stdout (schema/report.schema.json)
+  --fail-on <verdict>     exit 1 when a package is at least this bad:
+                          malicious (default), suspicious, or never
+  --verbose               show every finding, informational ones included
+  --cache <dir>           download cache folder (default: npm's cache, ~/.npm/_cacache)
+  --registry <url>        override the registry from your npm config
+  --concurrency <n>       packages fetched and analyzed at once (default 4)
+  --no-color              plain text (also when NO_COLOR is set or output is not a terminal)
+  --quiet                 no progress on stderr
+  --disable-rule <id>     switch a rule off (repeat, or comma-separate); see \`tollgate rules\`
+
+Exit codes:
+  0  every package scanned and none reached --fail-on
+  1  at least one package reached --fail-on
+  2  usage error, or some package could not be fetched or read (reported as "error", never as clean)
+
+Nothing in a scanned package is executed: no lifecycle scripts, no require/import, no eval.
+Examples:
+  tollgate scan left-pad@1.3.0
+  tollgate scan ./vendor/suspicious-1.0.0.tgz --json > report.json
+  tollgate scan $(jq -r '.dependencies|keys[]' package.json) --fail-on suspicious
+`;
+
+class UsageError extends Error {}
+
+const FAIL_ON: Record<string, Verdict[]> = {
+  malicious: ['malicious'],
+  suspicious: ['malicious', 'suspicious'],
+  never: [],
+};
+
+export function exitCodeFor(results: readonly ReportedPackage[], failOn: string): number {
+  const failing = FAIL_ON[failOn] ?? ['malicious'];
+  if (results.some((r) => failing.includes(r.verdict))) return 1;
+  if (results.some((r) => r.verdict === 'error')) return 2;
+  return 0;
+}
+
+async function scanCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      'fail-on': { type: 'string', default: 'malicious' },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      cache: { type: 'string' },
+      registry: { type: 'string' },
+      concurrency: { type: 'string', default: '4' },
+      'no-color': { type: 'boolean', default: false },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      'disable-rule': { type: 'string', multiple: true, default: [] },
+    },
+  });
+  if (positionals.length === 0) throw new UsageError('scan needs at least one target, e.g. `tollgate scan express@4` or `tollgate scan ./pkg.tgz`');
+  const failOn = values['fail-on']!;
+  if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+
+  const disabled = new Set(values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+  const known = new Set(RULES.map((r) => r.meta.id));
+  for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
+  const npmConfig = loadNpmConfig({ cwd: process.cwd() });
+  if (values.registry) npmConfig.registry = values.registry;
+  const progress = !values.quiet && process.stderr.isTTY && positionals.length > 1;
+  const results = await scanTargets(positionals, {
+    concurrency,
+    engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
+    fetch: { npmConfig, cache: values.cache, where: process.cwd() },
+    onResult: progress
+      ? (r, done, total) => process.stderr.write(`\r\u001b[K[${done}/${total}] ${r.name}${r.version ? '@' + r.version : ''}: ${r.verdict}`)
+      : undefined,
+  });
+  if (progress) process.stderr.write('\r\u001b[K');
+  if (values.json) {
+    process.stdout.write(JSON.stringify(toJsonReport(results), null, 2) + '\n');
+  } else {
+    const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    process.stdout.write(renderHuman(results, { color, verbose: values.verbose! }) + '\n');
+  }
+  for (const r of results) if (r.error) process.stderr.write(`tollgate: ${r.error}\n`);
+  return exitCodeFor(results, failOn);
+}
+
+function rulesCommand(argv: string[]): number {
+  if (argv.includes('--markdown')) {
+    process.stdout.write(renderRulesMarkdown(RULES));
+    return 0;
+  }
+  for (const r of RULES) {
+    const m = r.meta;
+    process.stdout.write(`${m.id}  (${m.category}, default severity ${m.severity})\n  ${m.title}: ${m.description}\n  example:  ${m.docs.example}\n  suppress: ${m.docs.suppress}\n\n`);
+  }
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'scan':
+        return await scanCommand(rest);
+      case 'rules':
+        return rulesCommand(rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return command === undefined ? 2 : 0;
+      case '--version':
+      case '-V':
+        process.stdout.write(`${TOOL.version}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`tollgate: ${(err as Error).message}\nRun \`tollgate help\` for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`tollgate: ${(err as Error).stack ?? String(err)}\n`);
+    return 2;
+  }
+}
+

@@ -1,0 +1,62 @@
+import type { Finding, ReportedPackage, Severity, Verdict } from '../types.js';
+
+export interface HumanOptions {
+  color: boolean;
+  /** Show every finding, info included, instead of the top ones. */
+  verbose: boolean;
+  maxFindings?: number;
+}
+
+const CODES = { red: 31, yellow: 33, green: 32, gray: 90, bold: 1, cyan: 36, magenta: 35 } as const;
+type Style = keyof typeof CODES;
+
+function paint(on: boolean) {
+  return (style: Style, s: string) => (on ? `\u001b[${CODES[style]}m${s}\u001b[0m` : s);
+}
+
+const VERDICT_STYLE: Record<Verdict, Style> = { malicious: 'red', suspicious: 'yellow', clean: 'green', error: 'magenta' };
+const SEV_STYLE: Record<Severity, Style> = { critical: 'red', high: 'red', medium: 'yellow', low: 'cyan', info: 'gray' };
+const SEV_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
+
+function location(f: Finding): string {
+  if (!f.file) return '';
+  return `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}`;
+}
+
+export function renderHuman(results: readonly ReportedPackage[], opts: HumanOptions): string {
+  const c = paint(opts.color);
+  const lines: string[] = [];
+  for (const r of results) {
+    const id = r.version ? `${r.name}@${r.version}` : r.name;
+    const verdict = c(VERDICT_STYLE[r.verdict], c('bold', r.verdict.toUpperCase().padEnd(10)));
+    lines.push(`${verdict} ${String(r.score).padStart(3)}  ${c('bold', id)}  ${c('gray', r.source)}`);
+    if (r.error) {
+      lines.push(`    ${c('magenta', 'error:')} ${r.error}`);
+      lines.push('');
+      continue;
+    }
+    if (r.verdict !== 'clean') for (const reason of r.reasons.slice(0, 4)) lines.push(`    ${c('bold', 'why:')} ${reason}`);
+    const shown = r.findings
+      .filter((f) => opts.verbose || (SEV_RANK[f.severity] >= 1 && r.verdict !== 'clean') || SEV_RANK[f.severity] >= 2)
+      .sort((a, b) => SEV_RANK[b.severity] - SEV_RANK[a.severity]);
+    const max = opts.verbose ? Infinity : (opts.maxFindings ?? 6);
+    for (const f of shown.slice(0, max)) {
+      const sev = c(SEV_STYLE[f.severity], f.severity.padEnd(8));
+      const reach = f.reach && f.reach !== 'import' ? c('gray', ` [${f.reach}]`) : '';
+      lines.push(`    ${sev} ${f.rule.padEnd(17)} ${f.message}${reach}`);
+      const loc = location(f);
+      if (loc || f.evidence) lines.push(`             ${c('gray', loc)}${f.evidence ? c('gray', `  ${f.evidence}`) : ''}`);
+    }
+    if (shown.length > max) lines.push(c('gray', `    … ${shown.length - max} more (--verbose shows all)`));
+    lines.push('');
+  }
+  const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
+  const summary = [
+    c('red', `${count('malicious')} malicious`),
+    c('yellow', `${count('suspicious')} suspicious`),
+    c('green', `${count('clean')} clean`),
+    ...(count('error') ? [c('magenta', `${count('error')} could not be scanned`)] : []),
+  ].join(', ');
+  lines.push(`${results.length} package${results.length === 1 ? '' : 's'} scanned: ${summary}`);
+  return lines.join('\n');
+}
