@@ -57,14 +57,11 @@ export default defineRule({
         },
         MemberExpression(node, ctx) {
           if (node.type !== 'MemberExpression') return;
-          const canon = ctx.evaluator.canonical(node);
-          if (!canon?.startsWith('process.env.')) return;
-          const name = canon.slice('process.env.'.length);
-          if (name.includes('.')) return;
-          if (SECRET_ENV_NAME.test(name) && !NON_SECRET_ENV_NAME.test(name)) {
-            // Only the outermost read is reported (`process.env.X.trim()` is one read).
-            ctx.report({ node, message: `reads secret-bearing environment variable ${name}`, severity: 'low', signals: ['source:env-secret'] });
-          }
+          // Cheap test first: only secret-looking property names are worth resolving.
+          const name = !node.computed && node.property.type === 'Identifier' ? node.property.name : node.computed ? ctx.evaluator.foldString(node.property) : undefined;
+          if (!name || !SECRET_ENV_NAME.test(name) || NON_SECRET_ENV_NAME.test(name)) return;
+          if (ctx.evaluator.canonical(node.object) !== 'process.env') return;
+          ctx.report({ node, message: `reads secret-bearing environment variable ${name}`, severity: 'low', signals: ['source:env-secret'] });
         },
       },
     };

@@ -1,7 +1,7 @@
 import type { Node } from '@babel/types';
 import { defineRule, type FileContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
-import { EXFIL_ENDPOINTS, RECON_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
+import { ENDPOINT_HINT, EXFIL_ENDPOINTS, RECON_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import { parentOf } from '../src/engine/walk.js';
 
 const HTTP_SINKS = new Set([
@@ -18,6 +18,7 @@ function sourceText(ctx: FileContext, node: Node): string {
 }
 
 function checkUrlText(text: string, node: Node, ctx: FileContext, decoded: boolean): void {
+  if (!ENDPOINT_HINT.test(text) && !(decoded && /^(?:https?|wss?):\/\//i.test(text))) return;
   const exfil = matchIndicator(EXFIL_ENDPOINTS, text);
   if (exfil) {
     ctx.report({ node, message: `${decoded ? 'decoded string names' : 'names'} ${exfil.label} endpoint: ${text.slice(0, 120)}`, severity: 'high', signals: decoded ? ['sink:exfil-endpoint', 'obfuscation'] : ['sink:exfil-endpoint'] });

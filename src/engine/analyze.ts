@@ -150,10 +150,14 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     const started = performance.now();
     // Contexts per rule share the evaluator; it is created lazily after the walk.
     let evaluator: Evaluator | undefined;
+    let astFlag = false;
     const ctxFor = (rule: Rule): FileContext => ({
       path: file,
       text,
       reach,
+      get astAvailable() {
+        return astFlag;
+      },
       get evaluator() {
         if (!evaluator) throw new Error('evaluator is only available in AST visitors');
         return evaluator;
@@ -166,20 +170,25 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
       if (!c) contexts.set(rule, (c = ctxFor(rule)));
       return c;
     };
-    for (const { rule, visitors } of instances) {
-      if (!visitors.lexical) continue;
-      try {
-        visitors.lexical(ctxOf(rule));
-      } catch (err) {
-        findings.push(engineError(rule.meta.id, file, err));
+    const runLexical = (astAvailable: boolean) => {
+      astFlag = astAvailable;
+      for (const { rule, visitors } of instances) {
+        if (!visitors.lexical) continue;
+        try {
+          visitors.lexical(ctxOf(rule));
+        } catch (err) {
+          findings.push(engineError(rule.meta.id, file, err));
+        }
       }
-    }
+    };
     if (text.length > options.maxParseBytes) {
       findings.push({ rule: 'too-large', severity: 'info', message: `${text.length} bytes is over the ${options.maxParseBytes}-byte parse limit; only the lexical checks ran on this file`, file, reach });
+      runLexical(false);
       continue;
     }
     if (!virtual.has(file) && !worthParsing(text)) {
       stats.skippedLexical++;
+      runLexical(false);
       continue;
     }
     const parsed = parseFile(file, text);
@@ -197,8 +206,10 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
         reach,
         signals: ['analysis-gap'],
       });
+      runLexical(false);
       continue;
     }
+    runLexical(true);
     const walked = walkFile(parsed.ast, wanted, options.maxNodes);
     if (walked.truncated) {
       findings.push({ rule: 'too-large', severity: 'low', message: `more than ${options.maxNodes} syntax nodes; the rest of the file was not walked`, file, reach, signals: ['analysis-gap'] });

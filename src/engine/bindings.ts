@@ -28,31 +28,57 @@ export interface Binding {
   site?: Node;
 }
 
-type WithParent = Node & { tgParent?: Node };
 
-function isAncestor(anc: Node, node: Node): boolean {
-  for (let p: Node | undefined = node, i = 0; p && i < 10_000; p = (p as WithParent).tgParent, i++) if (p === anc) return true;
-  return false;
+type Scoped = Node & { tgParent?: Node; tgScope?: Map<string, Binding[]> };
+
+/** The innermost scope node at or above `site` that declares `name`, and its declarations. */
+function lookup(name: string, site: Node): { scope: Node; decls: Binding[] } | undefined {
+  for (let p: Scoped | undefined = site as Scoped, i = 0; p && i < 100_000; p = p.tgParent as Scoped | undefined, i++) {
+    const decls = p.tgScope?.get(name);
+    if (decls) return { scope: p, decls };
+  }
+  return undefined;
 }
 
-function depthOf(node: Node): number {
-  let d = 0;
-  for (let p: Node | undefined = node; p && d < 10_000; p = (p as WithParent).tgParent) d++;
-  return d;
-}
+const NO_BINDINGS: readonly Binding[] = [];
 
+/**
+ * Declarations live in maps on their scope nodes (function, block, program), so resolving a use
+ * is a walk up its ancestors with no allocation. Plain assignments `x = v` are attributed, once and
+ * lazily, to the scope whose declaration they assign; a use then sees its declaration plus those
+ * assignments. Names that are assigned but never declared are implicit globals.
+ */
 export class BindingTable {
-  private readonly map = new Map<string, Binding[]>();
-  /** Names reassigned somewhere with a value we could not record (++, destructuring assignment, ...). */
+  private readonly declared = new Set<string>();
+  private readonly unscoped = new Map<string, Binding[]>();
+  private readonly assignments = new Map<string, Binding[]>();
+  private readonly assignmentsByScope = new Map<string, Map<Node | null, Binding[]>>();
+  /** Names reassigned somewhere with a value we could not record (++, +=, ...). */
   private readonly tainted = new Set<string>();
   /** Function name -> call expressions that call it by that name (for argument resolution). */
   readonly callsByName = new Map<string, Node[]>();
 
   add(name: string, b: Binding): void {
-    const list = this.map.get(name);
+    if (b.site) {
+      const list = this.assignments.get(name);
+      if (!list) this.assignments.set(name, [b]);
+      else if (list.length < 256) list.push(b);
+      else this.tainted.add(name); // too many writes to reason about
+      return;
+    }
+    this.declared.add(name);
+    if (!b.scope) {
+      const list = this.unscoped.get(name);
+      if (list) list.push(b);
+      else this.unscoped.set(name, [b]);
+      return;
+    }
+    const scope = b.scope as Scoped;
+    const map = (scope.tgScope ??= new Map());
+    const list = map.get(name);
     if (list) {
-      if (list.length < 16) list.push(b);
-    } else this.map.set(name, [b]);
+      if (list.length < 64) list.push(b);
+    } else map.set(name, [b]);
   }
 
   taint(name: string): void {
@@ -66,38 +92,37 @@ export class BindingTable {
     } else this.callsByName.set(name, [call]);
   }
 
-  /** All recorded bindings of a name; empty when it is a global or unknown. */
-  all(name: string): readonly Binding[] {
-    return this.map.get(name) ?? [];
-  }
-
-  /**
-   * The bindings a use of `name` at `site` can see: the innermost enclosing declaration and the
-   * assignments inside its scope. Falls back to every binding when scopes are unknown.
-   */
-  visible(name: string, site: Node | undefined): readonly Binding[] {
-    const list = this.map.get(name);
-    if (!list || list.length <= 1 || !site) return list ?? [];
-    const decls = list.filter((b) => b.scope && !b.site);
-    const enclosing = decls.filter((b) => isAncestor(b.scope!, site));
-    let chosen: Binding | undefined;
-    let best = -1;
-    for (const b of enclosing) {
-      const d = depthOf(b.scope!);
-      if (d > best) {
-        best = d;
-        chosen = b;
+  private assignsFor(name: string, scope: Node | null): readonly Binding[] {
+    const all = this.assignments.get(name);
+    if (!all) return NO_BINDINGS;
+    let byScope = this.assignmentsByScope.get(name);
+    if (!byScope) {
+      byScope = new Map();
+      for (const a of all) {
+        const target = lookup(name, a.site!)?.scope ?? null;
+        const list = byScope.get(target);
+        if (list) list.push(a);
+        else byScope.set(target, [a]);
       }
+      this.assignmentsByScope.set(name, byScope);
     }
-    const assigns = list.filter((b) => b.site && (!chosen || isAncestor(chosen.scope!, b.site)));
-    if (!chosen) return decls.length ? list : assigns;
-    // Declarations of the same name in the same scope (var re-declarations) all count.
-    const same = enclosing.filter((b) => b.scope === chosen!.scope);
-    return [...same, ...assigns];
+    return byScope.get(scope) ?? NO_BINDINGS;
   }
 
+  /** The bindings a use of `name` at `site` can see; empty for globals. */
+  visible(name: string, site: Node | undefined): readonly Binding[] {
+    if (!site) return this.unscoped.get(name) ?? NO_BINDINGS;
+    const found = lookup(name, site);
+    const decls = found?.decls ?? this.unscoped.get(name) ?? NO_BINDINGS;
+    const assigns = this.assignsFor(name, found?.scope ?? null);
+    if (assigns.length === 0) return decls;
+    if (decls.length === 0) return assigns;
+    return [...decls, ...assigns];
+  }
+
+  /** Whether the name is declared or assigned anywhere in the file. */
   has(name: string): boolean {
-    return this.map.has(name);
+    return this.declared.has(name) || this.assignments.has(name);
   }
 
   isTainted(name: string): boolean {

@@ -256,12 +256,12 @@ export class Evaluator {
   /** `function getCp() { return require('child_process') }` -> getCp() is child_process. */
   private canonOfReturn(call: Node): string | undefined {
     if (call.type !== 'CallExpression' || call.callee.type !== 'Identifier') return undefined;
-    const ret = this.singleReturn(call.callee.name);
+    const ret = this.singleReturn(call.callee.name, call.callee);
     return ret ? this.canon(ret) : undefined;
   }
 
-  private singleReturn(name: string): Node | undefined {
-    const list = this.bindings.all(name);
+  private singleReturn(name: string, site: Node): Node | undefined {
+    const list = this.bindings.visible(name, site);
     if (list.length !== 1) return undefined;
     const b = list[0]!;
     let fn: Node | undefined;
@@ -595,7 +595,7 @@ export class Evaluator {
     }
     // function-returns-constant
     if (node.type === 'CallExpression' && node.callee.type === 'Identifier') {
-      const ret = this.singleReturn(node.callee.name);
+      const ret = this.singleReturn(node.callee.name, node.callee);
       if (ret) return this.value(ret);
     }
     return UNKNOWN;

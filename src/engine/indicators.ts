@@ -48,6 +48,9 @@ export function isPublicIPv4(ip: string): boolean {
   return true;
 }
 
+/** One cheap test before the per-indicator regexes: most strings mention none of these. */
+export const ENDPOINT_HINT = /webhook|telegram|pastebin|pipedream|ngrok|oast|interact|burp|requestbin|requestcatcher|beeceptor|canarytoken|dnslog|ceye|callback|transfer\.sh|file\.io|0x0\.st|gofile|ifconfig|ipify|ipinfo|ip-api|icanhazip|checkip|ipecho|myexternalip|:\/\/\d/i;
+
 export function matchIndicator(list: Indicator[], text: string): Indicator | undefined {
   for (const ind of list) if (ind.re.test(text)) return ind;
   return undefined;
@@ -78,7 +81,11 @@ export const CREDENTIAL_PATHS: CredentialPath[] = [
   { re: /(?:^|[\/\\])\.env(?:\.local|\.production)?$/i, label: '.env secrets file', strong: false },
 ];
 
+/** One cheap test before the per-path regexes. */
+export const CREDENTIAL_HINT = /\.(?:ssh|aws|npmrc|azure|kube|docker|git-credentials|netrc|config|env|bash_history|zsh_history)|id_(?:rsa|dsa|ecdsa|ed25519)|chrome|brave|edge|opera|yandex|firefox|mozilla|leveldb|login data|cookies|local state|logins\.json|key[34]\.db|discord/i;
+
 export function matchCredentialPath(p: string): CredentialPath | undefined {
+  if (!CREDENTIAL_HINT.test(p)) return undefined;
   const s = p.replace(/\\/g, '/');
   for (const c of CREDENTIAL_PATHS) if (c.re.test(s)) return c;
   return undefined;

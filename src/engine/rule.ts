@@ -31,6 +31,11 @@ export interface FileContext {
   readonly path: string;
   readonly text: string;
   readonly reach: Reach;
+  /**
+   * Whether the AST visitors will run on this file. Lexical hooks use it to act as the fallback
+   * for files too large to parse or that failed to parse, so those never go unexamined.
+   */
+  readonly astAvailable: boolean;
   /** Static evaluator bound to this file's bindings (fold, foldLoose, canonical). */
   readonly evaluator: Evaluator;
   report(input: ReportInput): void;
@@ -51,7 +56,7 @@ type NodeHandler = (node: Node, ctx: FileContext) => void;
 export interface RuleVisitors {
   /** Once per package, before files: manifest and file-list checks. */
   package?(ctx: PackageContext): void;
-  /** Tier 0: every code file's text, parsed or not (cheap regex checks only). */
+  /** Tier 0: every code file's text, parsed or not (cheap regex checks only; see astAvailable). */
   lexical?(ctx: FileContext): void;
   /** Every call and `new`, with the callee already resolved. */
   call?(call: CallInfo, ctx: FileContext): void;
@@ -76,6 +81,26 @@ export function excerpt(text: string, node: Node | undefined, max = 160): string
   let s = text.slice(start, end).replace(/\s+/g, ' ').trim();
   if (node.end - start > max) s += '…';
   return s;
+}
+
+/** Report the first few matches of a regex in a file's text, with line and column (lexical fallback). */
+export function reportMatches(ctx: FileContext, re: RegExp, max: number, make: (m: RegExpExecArray) => Omit<ReportInput, 'line' | 'column' | 'node'> | undefined): void {
+  const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : re.flags + 'g');
+  let m: RegExpExecArray | null;
+  let n = 0;
+  while ((m = g.exec(ctx.text)) && n < max) {
+    if (m[0].length === 0) g.lastIndex++;
+    const input = make(m);
+    if (!input) continue;
+    n++;
+    let line = 1;
+    let last = -1;
+    for (let i = ctx.text.indexOf('\n'); i !== -1 && i < m.index; i = ctx.text.indexOf('\n', i + 1)) {
+      line++;
+      last = i;
+    }
+    ctx.report({ ...input, line, column: m.index - last, evidence: input.evidence ?? m[0].slice(0, 160) });
+  }
 }
 
 export type { Finding };
