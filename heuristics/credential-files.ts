@@ -1,5 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule, reportMatches } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { matchCredentialPath } from '../src/engine/indicators.js';
 
@@ -32,6 +32,13 @@ export default defineRule({
   create() {
     const seenLiterals = new Set<Node>();
     return {
+      lexical(ctx) {
+        if (ctx.astAvailable) return;
+        reportMatches(ctx, /["'`][^"'`\n]{2,200}["'`]/, 5, (m) => {
+          const hit = matchCredentialPath(m[0].slice(1, -1));
+          return hit?.strong ? { message: `refers to ${hit.label} (${m[0].slice(1, -1)}) (found by the lexical scan; the file was not parsed)`, severity: 'medium', signals: ['source:credential-file'] } : undefined;
+        });
+      },
       call(call, ctx) {
         const method = fsMethod(call.callee);
         if (!method) return;

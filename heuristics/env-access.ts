@@ -1,5 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext } from '../src/engine/rule.js';
+import { defineRule, reportMatches, type FileContext } from '../src/engine/rule.js';
 import { parentOf } from '../src/engine/walk.js';
 import { NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../src/engine/indicators.js';
 
@@ -29,6 +29,14 @@ export default defineRule({
   },
   create() {
     return {
+      lexical(ctx) {
+        if (ctx.astAvailable) return;
+        reportMatches(ctx, /\b(?:JSON\.stringify|Object\.(?:keys|entries|values))\s*\(\s*process\.env\s*\)/, 3, () => ({
+          message: 'serializes the whole environment (found by the lexical scan; the file was not parsed)',
+          severity: 'high',
+          signals: ['source:env-bulk'],
+        }));
+      },
       call(call, ctx) {
         if (!call.callee || !SERIALIZERS.has(call.callee)) return;
         const arg = call.node.arguments[0];

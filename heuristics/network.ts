@@ -1,5 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext } from '../src/engine/rule.js';
+import { defineRule, reportMatches, type FileContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { ENDPOINT_HINT, EXFIL_ENDPOINTS, RECON_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import { parentOf } from '../src/engine/walk.js';
@@ -57,6 +57,15 @@ export default defineRule({
     let reportedSink = false;
     let lastFile = '';
     return {
+      lexical(ctx) {
+        // Fallback for files the AST tiers cannot read (too large, unparsable): endpoints by regex.
+        if (ctx.astAvailable) return;
+        reportMatches(ctx, /["'`][^"'`\n]{0,300}["'`]/, 5, (m) => {
+          const text = m[0].slice(1, -1);
+          const exfil = ENDPOINT_HINT.test(text) ? matchIndicator(EXFIL_ENDPOINTS, text) : undefined;
+          return exfil ? { message: `names ${exfil.label} endpoint: ${text.slice(0, 120)} (found by the lexical scan; the file was not parsed)`, severity: 'high', signals: ['sink:exfil-endpoint'] } : undefined;
+        });
+      },
       call(call, ctx) {
         if (ctx.path !== lastFile) {
           lastFile = ctx.path;

@@ -1,5 +1,5 @@
 import type { Node, ObjectExpression } from '@babel/types';
-import { defineRule, type FileContext } from '../src/engine/rule.js';
+import { defineRule, reportMatches, type FileContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { SHELL_DOWNLOAD, SHELL_FETCH, SHELL_RECON } from '../src/engine/indicators.js';
 import { parentOf } from '../src/engine/walk.js';
@@ -48,6 +48,14 @@ export default defineRule({
   create() {
     const noted = new Set<string>();
     return {
+      lexical(ctx) {
+        if (ctx.astAvailable) return;
+        reportMatches(ctx, SHELL_DOWNLOAD, 3, (m) => ({
+          message: `contains a shell command that downloads and runs code: ${show(m[0])} (found by the lexical scan; the file was not parsed)`,
+          severity: 'high',
+          signals: ['exec', 'exec:shell-download'],
+        }));
+      },
       call(call, ctx) {
         if (!call.callee || !EXEC.test(call.callee)) return;
         const args = call.node.arguments.filter((a): a is Exclude<typeof a, { type: 'ArgumentPlaceholder' }> => a.type !== 'ArgumentPlaceholder');

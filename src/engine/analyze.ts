@@ -102,7 +102,8 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
       f.column = input.column;
     }
     f.evidence = input.evidence ?? (text ? excerpt(text, node) : undefined);
-    const r = reach ?? (f.file ? graph.reachOf(f.file) : undefined);
+    // Manifest-level findings (lifecycle scripts, binding.gyp) describe what npm runs on install.
+    const r = reach ?? (f.file === 'package.json' || f.file === 'binding.gyp' ? 'install' : f.file ? graph.reachOf(f.file) : undefined);
     if (r) f.reach = r;
     findings.push(f);
   };
@@ -196,15 +197,21 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     stats.parsedBytes += text.length;
     if (!parsed.ast) {
       stats.parseErrors++;
+      const overflow = /call stack|too much recursion/i.test(parsed.error?.message ?? '');
+      const runs = reach === 'install' || reach === 'import';
       findings.push({
         rule: 'parse-error',
-        severity: 'low',
-        message: `could not parse (${parsed.error?.message ?? 'unknown error'}); only lexical checks ran on this file`,
+        // Code that runs but cannot be read is a blind spot an attacker can aim for: absurd nesting
+        // that overflows the parser is a known way to hide a payload from AST scanners.
+        severity: overflow ? 'high' : runs ? 'medium' : 'low',
+        message: overflow
+          ? 'nesting so deep it overflows the parser (a known way to hide code from scanners); only lexical checks ran on this file'
+          : `could not parse (${parsed.error?.message ?? 'unknown error'}); only lexical checks ran on this file`,
         file,
         line: parsed.error?.line,
         column: parsed.error?.column,
         reach,
-        signals: ['analysis-gap'],
+        signals: overflow ? ['analysis-gap', 'obfuscation'] : ['analysis-gap'],
       });
       runLexical(false);
       continue;

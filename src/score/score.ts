@@ -122,6 +122,9 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
   if (hazard) raise(hazard.severity === 'critical' ? 60 : 40, `archive is hostile: ${hazard.message}`);
   const gap = findings.find((f) => (f.signals ?? []).includes('analysis-gap') && f.rule === 'unpack-hazard');
   if (gap) raise(40, `not fully analyzed: ${gap.message}`);
+  // Code that runs on install or import but could not be parsed is never waved through as clean.
+  const blind = findings.find((f) => f.rule === 'parse-error' && (f.reach === 'install' || f.reach === 'import'));
+  if (blind) raise(blind.severity === 'high' ? 55 : 40, `code that runs ${blind.reach === 'install' ? 'at install' : 'on import'} could not be analyzed: ${where(blind)} (${blind.message})`);
 
   const score = Math.round(Math.min(100, Math.max(floor, base)));
   const verdict: Verdict = score >= MALICIOUS_AT ? 'malicious' : score >= SUSPICIOUS_AT ? 'suspicious' : 'clean';

@@ -14,7 +14,10 @@ function hazard(message: string, file?: string, severity: Finding['severity'] = 
 function packagePath(raw: string): string {
   const p = raw.replace(/\\/g, '/');
   const slash = p.indexOf('/');
-  return slash === -1 ? p : p.slice(slash + 1);
+  const rest = slash === -1 ? p : p.slice(slash + 1);
+  // npm's extractor treats `package/./x` and `package//x` as `x`; so must we, or a file could hide
+  // from the module graph (and from the duplicate check) under a different spelling.
+  return rest.split('/').filter((s) => s !== '' && s !== '.').join('/');
 }
 
 function isUnsafePath(raw: string): boolean {
