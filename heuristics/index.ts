@@ -7,7 +7,8 @@ import hostFingerprint from './host-fingerprint.js';
 import processExec from './process-exec.js';
 import dynamicCode from './dynamic-code.js';
 import sabotage from './sabotage.js';
+import exfiltrationFlow from './exfiltration-flow.js';
 import homeWrites from './home-writes.js';
 
 /** Every rule, in the order their findings are listed. */
-export const RULES: readonly Rule[] = [installScripts, envAccess, credentialFiles, network, hostFingerprint, processExec, dynamicCode, homeWrites, sabotage];
+export const RULES: readonly Rule[] = [installScripts, exfiltrationFlow, envAccess, credentialFiles, network, hostFingerprint, processExec, dynamicCode, homeWrites, sabotage];

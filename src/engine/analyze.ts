@@ -1,11 +1,12 @@
-import type { Node } from '@babel/types';
+import type { Node, File } from '@babel/types';
 import type { Finding, PackageFile, Reach, UnpackedPackage } from '../types.js';
 import { parseFile, isCodeFile } from './parse.js';
 import { walkFile } from './walk.js';
 import { Evaluator } from './evaluate.js';
 import { worthParsing } from './lexical.js';
 import { lifecycleScripts, type LifecycleScripts } from './scripts.js';
-import { buildGraph, type ModuleGraph } from './graph.js';
+import { buildGraph, resolveInPackage, type ModuleGraph } from './graph.js';
+import { FlowService, type FlowFile } from './flows.js';
 import { excerpt, type CallInfo, type FileContext, type PackageContext, type ReportInput, type Rule, type RuleVisitors } from './rule.js';
 
 export interface EngineOptions {
@@ -13,6 +14,8 @@ export interface EngineOptions {
   maxParseBytes: number;
   /** Node budget for one file's walk. */
   maxNodes: number;
+  /** How deep decoded payloads (eval of decoded text inside eval of decoded text…) are followed. */
+  maxDecodeDepth?: number;
   /** Rules switched off by id. */
   disabledRules?: ReadonlySet<string>;
 }
@@ -20,6 +23,7 @@ export interface EngineOptions {
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxParseBytes: 5 * 1024 * 1024,
   maxNodes: 3_000_000,
+  maxDecodeDepth: 3,
 };
 
 export interface AnalysisStats {
@@ -30,6 +34,7 @@ export interface AnalysisStats {
   codeBytes: number;
   skippedLexical: number;
   parseErrors: number;
+  decodedPayloads: number;
   slowestFile?: { file: string; ms: number };
 }
 
@@ -41,33 +46,34 @@ export interface Analysis {
 }
 
 const CALL_TYPES = new Set(['CallExpression', 'NewExpression', 'OptionalCallExpression']);
+const MAX_DECODED_BYTES = 2 * 1024 * 1024;
 
 /** Inline `node -e` code from lifecycle scripts is analyzed as a file of its own. */
 export function inlineScriptPath(script: string, index: number): string {
   return `package.json#scripts.${script}${index ? `[${index}]` : ''}`;
 }
 
-function lineCol(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let last = -1;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    last = i;
-  }
-  return { line, column: offset - last };
+/** A parsed file kept for the whole package, so flows can cross module boundaries. */
+interface ParsedFile extends FlowFile {
+  reach: Reach;
+  depth: number;
+  /** Decoded payloads report at the place that decoded and ran them. */
+  origin?: { file: string; line: number; column: number; text: string };
 }
+
+type Handler<T> = { rule: Rule; fn: (x: T, ctx: FileContext) => void };
 
 export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], options: EngineOptions = DEFAULT_ENGINE_OPTIONS): Analysis {
   const findings: Finding[] = [...pkg.findings];
   const manifest = pkg.manifest;
   const scripts = lifecycleScripts(manifest);
+  const maxDecodeDepth = options.maxDecodeDepth ?? 3;
 
   // Virtual files: inline code that lifecycle scripts hand to `node -e`.
   const virtual = new Map<string, string>();
   for (const s of [...scripts.install, ...scripts.uninstall]) {
     s.inlineCode.forEach((code, i) => virtual.set(inlineScriptPath(s.script, i), code));
   }
-
   const textCache = new Map<string, string>();
   const textOf = (file: string): string | undefined => {
     const v = virtual.get(file);
@@ -82,10 +88,11 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
   };
   const fileSet = new Set(pkg.files.keys());
   const codeFiles = [...pkg.files.values()].filter((f) => isCodeFile(f.path)).map((f) => f.path);
-  const graph = buildGraph(fileSet, (f) => (isCodeFile(f) || virtual.has(f) ? textOf(f) : undefined), manifest, scripts, [...virtual.keys()]);
+  const codeText = (f: string) => (isCodeFile(f) || virtual.has(f) ? textOf(f) : undefined);
+  let graph = buildGraph(fileSet, codeText, manifest, scripts, [...virtual.keys()]);
 
   const active = rules.filter((r) => !options.disabledRules?.has(r.meta.id));
-  const makeReport = (rule: Rule, file: string | undefined, text: string | undefined, reach: Reach | undefined) => (input: ReportInput) => {
+  const makeReport = (rule: Rule, file: string | undefined, text: string | undefined, reachOf: () => Reach | undefined, origin?: ParsedFile['origin']) => (input: ReportInput) => {
     const f: Finding = {
       rule: rule.meta.id,
       severity: input.severity ?? rule.meta.severity,
@@ -94,7 +101,13 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
       signals: input.signals,
     };
     const node = input.node;
-    if (node?.loc) {
+    if (origin) {
+      // Findings inside decoded code point at the code that decoded and ran it.
+      f.file = origin.file;
+      f.line = origin.line;
+      f.column = origin.column;
+      f.message = `${input.message} [in code decoded at ${origin.file}:${origin.line}]`;
+    } else if (node?.loc) {
       f.line = node.loc.start.line;
       f.column = node.loc.start.column + 1;
     } else if (input.line !== undefined) {
@@ -103,29 +116,30 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     }
     f.evidence = input.evidence ?? (text ? excerpt(text, node) : undefined);
     // Manifest-level findings (lifecycle scripts, binding.gyp) describe what npm runs on install.
-    const r = reach ?? (f.file === 'package.json' || f.file === 'binding.gyp' ? 'install' : f.file ? graph.reachOf(f.file) : undefined);
+    const r = reachOf() ?? (f.file === 'package.json' || f.file === 'binding.gyp' ? 'install' : f.file ? graph.reachOf(f.file) : undefined);
     if (r) f.reach = r;
     findings.push(f);
   };
 
-  const pkgCtxBase = { manifest, files: pkg.files as ReadonlyMap<string, PackageFile>, scripts, graph, textOf };
+  const pkgCtxBase = { manifest, files: pkg.files as ReadonlyMap<string, PackageFile>, scripts, get graph() { return graph; }, textOf };
+  const noReach = () => undefined;
   const instances: { rule: Rule; visitors: RuleVisitors }[] = active.map((rule) => {
-    const ctx: PackageContext = { ...pkgCtxBase, report: makeReport(rule, undefined, undefined, undefined) };
+    const ctx: PackageContext = { ...pkgCtxBase, graph, report: makeReport(rule, undefined, undefined, noReach) };
     return { rule, visitors: rule.create(ctx) };
   });
   for (const { rule, visitors } of instances) {
     if (!visitors.package) continue;
     try {
-      visitors.package({ ...pkgCtxBase, report: makeReport(rule, undefined, undefined, undefined) });
+      visitors.package({ ...pkgCtxBase, graph, report: makeReport(rule, undefined, undefined, noReach) });
     } catch (err) {
       findings.push(engineError(rule.meta.id, undefined, err));
     }
   }
 
   // Merge every rule's node handlers into one table for one walk per file.
-  const wanted = new Set<string>();
-  const byType = new Map<string, { rule: Rule; fn: (n: Node, c: FileContext) => void }[]>();
-  const callRules: { rule: Rule; fn: (c: CallInfo, ctx: FileContext) => void }[] = [];
+  const wanted = new Set<string>(CALL_TYPES);
+  const byType = new Map<string, Handler<Node>[]>();
+  const callRules: Handler<CallInfo>[] = [];
   for (const { rule, visitors } of instances) {
     for (const [type, fn] of Object.entries(visitors.nodes ?? {})) {
       if (!fn) continue;
@@ -134,45 +148,46 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
       if (!list) byType.set(type, (list = []));
       list.push({ rule, fn: fn as (n: Node, c: FileContext) => void });
     }
-    if (visitors.call) {
-      callRules.push({ rule, fn: visitors.call.bind(visitors) });
-      for (const t of CALL_TYPES) wanted.add(t);
-    }
+    if (visitors.call) callRules.push({ rule, fn: visitors.call.bind(visitors) });
   }
 
-  const stats: AnalysisStats = { files: pkg.files.size, codeFiles: 0, parsedFiles: 0, parsedBytes: 0, codeBytes: 0, skippedLexical: 0, parseErrors: 0 };
-  const allCode = [...virtual.keys(), ...codeFiles];
-  for (const file of allCode) {
-    const text = textOf(file);
-    if (text === undefined) continue;
-    stats.codeFiles++;
-    stats.codeBytes += text.length;
-    const reach = graph.reachOf(file);
-    const started = performance.now();
-    // Contexts per rule share the evaluator; it is created lazily after the walk.
-    let evaluator: Evaluator | undefined;
-    let astFlag = false;
-    const ctxFor = (rule: Rule): FileContext => ({
-      path: file,
-      text,
-      reach,
-      get astAvailable() {
-        return astFlag;
-      },
-      get evaluator() {
-        if (!evaluator) throw new Error('evaluator is only available in AST visitors');
-        return evaluator;
-      },
-      report: makeReport(rule, file, text, reach),
-    });
+  const stats: AnalysisStats = { files: pkg.files.size, codeFiles: 0, parsedFiles: 0, parsedBytes: 0, codeBytes: 0, skippedLexical: 0, parseErrors: 0, decodedPayloads: 0 };
+  const parsedFiles = new Map<string, ParsedFile>();
+  const flows = new FlowService(parsedFiles, (from, spec) => resolveInPackage(fileSet, from.startsWith('package.json#') ? undefined : from, spec));
+  const timeOf = new Map<string, number>();
+
+  const fileContexts = (file: string, text: string, reachOf: () => Reach, parsed: ParsedFile | undefined) => {
+    let astAvailable = false;
     const contexts = new Map<Rule, FileContext>();
-    const ctxOf = (rule: Rule) => {
+    const ctxOf = (rule: Rule): FileContext => {
       let c = contexts.get(rule);
-      if (!c) contexts.set(rule, (c = ctxFor(rule)));
+      if (!c) {
+        c = {
+          path: file,
+          text,
+          get reach() {
+            return reachOf();
+          },
+          get astAvailable() {
+            return astAvailable;
+          },
+          get evaluator() {
+            if (!parsed) throw new Error('evaluator is only available in AST visitors');
+            return parsed.evaluator;
+          },
+          get flows() {
+            if (!parsed) throw new Error('flows are only available in AST visitors');
+            return { taintOf: (node: Node) => flows.taintOf(node, parsed) };
+          },
+          analyzeDecoded: (code: string, at: Node) => (parsed ? analyzeDecoded(code, at, parsed) : false),
+          report: makeReport(rule, file, parsed?.origin?.text ?? text, reachOf, parsed?.origin),
+        };
+        contexts.set(rule, c);
+      }
       return c;
     };
-    const runLexical = (astAvailable: boolean) => {
-      astFlag = astAvailable;
+    const runLexical = (available: boolean) => {
+      astAvailable = available;
       for (const { rule, visitors } of instances) {
         if (!visitors.lexical) continue;
         try {
@@ -182,59 +197,36 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
         }
       }
     };
-    if (text.length > options.maxParseBytes) {
-      findings.push({ rule: 'too-large', severity: 'info', message: `${text.length} bytes is over the ${options.maxParseBytes}-byte parse limit; only the lexical checks ran on this file`, file, reach });
-      runLexical(false);
-      continue;
-    }
-    if (!virtual.has(file) && !worthParsing(text)) {
-      stats.skippedLexical++;
-      runLexical(false);
-      continue;
-    }
-    const parsed = parseFile(file, text);
-    stats.parsedFiles++;
-    stats.parsedBytes += text.length;
+    return { ctxOf, runLexical };
+  };
+
+  const parseAndWalk = (file: string, text: string, reach: Reach, depth: number, origin?: ParsedFile['origin']): ParsedFile | { error: string; overflow: boolean; line?: number; column?: number } => {
+    const parsed = parseFile(file.includes('#') && !/\.(?:c|m)?[jt]sx?$/.test(file) ? 'inline.js' : file, text);
     if (!parsed.ast) {
-      stats.parseErrors++;
-      const overflow = /call stack|too much recursion/i.test(parsed.error?.message ?? '');
-      const runs = reach === 'install' || reach === 'import';
-      findings.push({
-        rule: 'parse-error',
-        // Code that runs but cannot be read is a blind spot an attacker can aim for: absurd nesting
-        // that overflows the parser is a known way to hide a payload from AST scanners.
-        severity: overflow ? 'high' : runs ? 'medium' : 'low',
-        message: overflow
-          ? 'nesting so deep it overflows the parser (a known way to hide code from scanners); only lexical checks ran on this file'
-          : `could not parse (${parsed.error?.message ?? 'unknown error'}); only lexical checks ran on this file`,
-        file,
-        line: parsed.error?.line,
-        column: parsed.error?.column,
-        reach,
-        signals: overflow ? ['analysis-gap', 'obfuscation'] : ['analysis-gap'],
-      });
-      runLexical(false);
-      continue;
+      const message = parsed.error?.message ?? 'unknown error';
+      return { error: message, overflow: /call stack|too much recursion/i.test(message), line: parsed.error?.line, column: parsed.error?.column };
     }
-    runLexical(true);
     const walked = walkFile(parsed.ast, wanted, options.maxNodes);
     if (walked.truncated) {
       findings.push({ rule: 'too-large', severity: 'low', message: `more than ${options.maxNodes} syntax nodes; the rest of the file was not walked`, file, reach, signals: ['analysis-gap'] });
     }
-    evaluator = new Evaluator(walked.bindings);
-    for (const node of walked.interesting) {
+    return { path: file, text, ast: parsed.ast as unknown as File, walked, evaluator: new Evaluator(walked.bindings), reach, depth, origin };
+  };
+
+  const dispatch = (pf: ParsedFile, ctxOf: (rule: Rule) => FileContext) => {
+    for (const node of pf.walked.interesting) {
       if (CALL_TYPES.has(node.type) && callRules.length) {
         const callNode = node as CallInfo['node'];
         const info: CallInfo = {
           node: callNode,
-          callee: callNode.callee.type === 'V8IntrinsicIdentifier' ? undefined : evaluator.canonical(callNode.callee),
+          callee: callNode.callee.type === 'V8IntrinsicIdentifier' ? undefined : pf.evaluator.canonical(callNode.callee),
           isNew: node.type === 'NewExpression',
         };
         for (const { rule, fn } of callRules) {
           try {
             fn(info, ctxOf(rule));
           } catch (err) {
-            findings.push(engineError(rule.meta.id, file, err, node));
+            findings.push(engineError(rule.meta.id, pf.path, err, node));
           }
         }
       }
@@ -244,12 +236,109 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
         try {
           fn(node, ctxOf(rule));
         } catch (err) {
-          findings.push(engineError(rule.meta.id, file, err, node));
+          findings.push(engineError(rule.meta.id, pf.path, err, node));
         }
       }
     }
-    const ms = performance.now() - started;
-    if (!stats.slowestFile || ms > stats.slowestFile.ms) stats.slowestFile = { file, ms };
+  };
+
+  /**
+   * Text that static evaluation decoded and that the package hands to eval/Function/vm: parse it
+   * and run every rule on it, attributing what is found to the place that ran it.
+   */
+  const analyzeDecoded = (code: string, at: Node, parent: ParsedFile): boolean => {
+    if (parent.depth >= maxDecodeDepth || code.length > MAX_DECODED_BYTES || code.trim() === '') return false;
+    const origin = parent.origin ?? { file: parent.path, line: at.loc?.start.line ?? 0, column: (at.loc?.start.column ?? 0) + 1, text: parent.text.slice(at.start ?? 0, Math.min(at.end ?? 0, (at.start ?? 0) + 2000)) };
+    const name = `${parent.path}#decoded@${origin.line}`;
+    const pf = parseAndWalk(name, code, parent.reach, parent.depth + 1, origin);
+    if ('error' in pf) return false;
+    stats.decodedPayloads++;
+    parsedFiles.set(name, pf);
+    const { ctxOf, runLexical } = fileContexts(name, code, () => pf.reach, pf);
+    runLexical(true);
+    dispatch(pf, ctxOf);
+    return true;
+  };
+
+  // Phase A: tier 0 on every file; parse and walk the ones worth it.
+  const allCode = [...virtual.keys(), ...codeFiles];
+  const lexicalOnly: { file: string; text: string }[] = [];
+  for (const file of allCode) {
+    const text = textOf(file);
+    if (text === undefined) continue;
+    stats.codeFiles++;
+    stats.codeBytes += text.length;
+    const started = performance.now();
+    const reach = graph.reachOf(file);
+    if (text.length > options.maxParseBytes) {
+      findings.push({ rule: 'too-large', severity: 'info', message: `${text.length} bytes is over the ${options.maxParseBytes}-byte parse limit; only the lexical checks ran on this file`, file, reach });
+      lexicalOnly.push({ file, text });
+      continue;
+    }
+    if (!virtual.has(file) && !worthParsing(text)) {
+      stats.skippedLexical++;
+      lexicalOnly.push({ file, text });
+      continue;
+    }
+    stats.parsedFiles++;
+    stats.parsedBytes += text.length;
+    const pf = parseAndWalk(file, text, reach, 0);
+    timeOf.set(file, performance.now() - started);
+    if ('error' in pf) {
+      stats.parseErrors++;
+      const runs = reach === 'install' || reach === 'import';
+      findings.push({
+        rule: 'parse-error',
+        // Code that runs but cannot be read is a blind spot an attacker can aim for: absurd nesting
+        // that overflows the parser is a known way to hide a payload from AST scanners.
+        severity: pf.overflow ? 'high' : runs ? 'medium' : 'low',
+        message: pf.overflow
+          ? 'nesting so deep it overflows the parser (a known way to hide code from scanners); only lexical checks ran on this file'
+          : `could not parse (${pf.error}); only lexical checks ran on this file`,
+        file,
+        line: pf.line,
+        column: pf.column,
+        reach,
+        signals: pf.overflow ? ['analysis-gap', 'obfuscation'] : ['analysis-gap'],
+      });
+      lexicalOnly.push({ file, text });
+      continue;
+    }
+    parsedFiles.set(file, pf);
+  }
+
+  // Phase A2: module edges only the AST can see (`require('./' + name)` folded), then reach again.
+  const extra = new Map<string, string[]>();
+  for (const pf of parsedFiles.values()) {
+    for (const n of pf.walked.interesting) {
+      if (n.type !== 'CallExpression') continue;
+      const isImport = n.callee.type === 'Import';
+      if (!isImport && (n.callee.type === 'V8IntrinsicIdentifier' || pf.evaluator.canonical(n.callee) !== 'require')) continue;
+      const arg = n.arguments[0];
+      if (!arg || arg.type === 'StringLiteral' || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') continue;
+      const spec = pf.evaluator.foldString(arg);
+      const target = spec?.startsWith('.') ? resolveInPackage(fileSet, pf.path.startsWith('package.json#') ? undefined : pf.path, spec) : undefined;
+      if (target) extra.set(pf.path, [...(extra.get(pf.path) ?? []), target]);
+    }
+  }
+  if (extra.size) {
+    graph = buildGraph(fileSet, codeText, manifest, scripts, [...virtual.keys()], extra);
+    for (const pf of parsedFiles.values()) pf.reach = graph.reachOf(pf.path);
+  }
+
+  // Phase B: lexical hooks everywhere, then the merged visitors on each parsed file.
+  for (const { file, text } of lexicalOnly) {
+    const { runLexical } = fileContexts(file, text, () => graph.reachOf(file), undefined);
+    runLexical(false);
+  }
+  for (const pf of [...parsedFiles.values()]) {
+    if (pf.depth > 0) continue;
+    const started = performance.now();
+    const { ctxOf, runLexical } = fileContexts(pf.path, pf.text, () => pf.reach, pf);
+    runLexical(true);
+    dispatch(pf, ctxOf);
+    const ms = (timeOf.get(pf.path) ?? 0) + performance.now() - started;
+    if (!stats.slowestFile || ms > stats.slowestFile.ms) stats.slowestFile = { file: pf.path, ms };
   }
   return { findings, scripts, graph, stats };
 }
@@ -264,5 +353,3 @@ function engineError(rule: string, file: string | undefined, err: unknown, node?
     signals: ['analysis-gap'],
   };
 }
-
-export { lineCol };

@@ -57,6 +57,18 @@ export class BindingTable {
   private readonly tainted = new Set<string>();
   /** Function name -> call expressions that call it by that name (for argument resolution). */
   readonly callsByName = new Map<string, Node[]>();
+  /**
+   * Values stored into an object held by a name: `data.x = v`, `list.push(v)`, `form.append(k, v)`,
+   * `Object.assign(data, v)`. Data flows through objects this way, so taint follows it.
+   */
+  readonly memberWrites = new Map<string, Node[]>();
+
+  addMemberWrite(name: string, value: Node): void {
+    const list = this.memberWrites.get(name);
+    if (list) {
+      if (list.length < 128) list.push(value);
+    } else this.memberWrites.set(name, [value]);
+  }
 
   add(name: string, b: Binding): void {
     if (b.site) {

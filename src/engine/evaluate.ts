@@ -214,7 +214,8 @@ export class Evaluator {
           return obj === 'global' ? prop : `${obj}.${prop}`;
         }
         if (callee.endsWith('.bind')) return callee.slice(0, -5);
-        return this.canonOfReturn(node);
+        // `https.request(...)` -> 'https.request()', so `req.write(x)` resolves to 'https.request().write'.
+        return this.canonOfReturn(node) ?? `${callee}()`;
       }
       case 'SequenceExpression':
         return this.canon(node.expressions[node.expressions.length - 1]!);

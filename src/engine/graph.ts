@@ -45,12 +45,14 @@ export function buildGraph(
   manifest: Manifest | undefined,
   scripts: LifecycleScripts,
   virtualInstallFiles: string[],
+  /** Edges found by the AST tier (e.g. `require('./' + name)` folded), added to the lexical ones. */
+  extraEdges?: ReadonlyMap<string, readonly string[]>,
 ): ModuleGraph {
   const edges = new Map<string, string[]>();
   const edgesOf = (file: string): string[] => {
     let e = edges.get(file);
     if (e) return e;
-    e = [];
+    e = [...(extraEdges?.get(file) ?? [])];
     edges.set(file, e);
     const text = textOf(file);
     if (!text) return e;

@@ -3,6 +3,7 @@ import type { Finding, Manifest, PackageFile, Reach, RuleMeta, Severity, Signal 
 import type { Evaluator } from './evaluate.js';
 import type { LifecycleScripts } from './scripts.js';
 import type { ModuleGraph } from './graph.js';
+import type { Taint } from './flows.js';
 
 export type CallNode = CallExpression | NewExpression | OptionalCallExpression;
 
@@ -38,6 +39,13 @@ export interface FileContext {
   readonly astAvailable: boolean;
   /** Static evaluator bound to this file's bindings (fold, foldLoose, canonical). */
   readonly evaluator: Evaluator;
+  /** Data-flow service: the sensitive sources an expression may carry, with their paths. */
+  readonly flows: { taintOf(node: Node): Taint[] };
+  /**
+   * Hand decoded source text (what eval/Function would run) to the engine: it is parsed and every
+   * rule runs on it, findings attributed to `at`. Returns false when it could not be parsed.
+   */
+  analyzeDecoded(code: string, at: Node): boolean;
   report(input: ReportInput): void;
 }
 

@@ -26,6 +26,19 @@ function scopeOf(node: Node | undefined, blockScoped: boolean): Node | undefined
   return undefined;
 }
 
+const STORING_METHODS = new Set(['push', 'unshift', 'append', 'set', 'add']);
+
+/** `a.b.c` -> 'a' */
+function rootName(node: Node): string | undefined {
+  let n: Node = node;
+  for (let i = 0; i < 20; i++) {
+    if (n.type === 'Identifier') return n.name;
+    if (n.type === 'MemberExpression' || n.type === 'OptionalMemberExpression') n = n.object;
+    else return undefined;
+  }
+  return undefined;
+}
+
 function recordDeclarations(node: Node, parent: Node | undefined, table: BindingTable): void {
   switch (node.type) {
     case 'VariableDeclarator': {
@@ -63,6 +76,10 @@ function recordDeclarations(node: Node, parent: Node | undefined, table: Binding
       return;
     }
     case 'AssignmentExpression':
+      if (node.left.type === 'MemberExpression') {
+        const root = rootName(node.left);
+        if (root) table.addMemberWrite(root, node.right);
+      }
       if (node.left.type === 'Identifier') {
         if (node.operator === '=') table.add(node.left.name, { kind: 'var', init: node.right, site: node });
         else table.taint(node.left.name);
@@ -76,6 +93,16 @@ function recordDeclarations(node: Node, parent: Node | undefined, table: Binding
     case 'CallExpression':
     case 'NewExpression':
       if (node.callee.type === 'Identifier') table.addCall(node.callee.name, node);
+      else if (node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
+        const method = node.callee.property.name;
+        if (STORING_METHODS.has(method)) {
+          const root = rootName(node.callee.object);
+          if (root) for (const a of node.arguments) table.addMemberWrite(root, a);
+        } else if (method === 'assign' && node.callee.object.type === 'Identifier' && node.callee.object.name === 'Object' && node.arguments[0]) {
+          const root = rootName(node.arguments[0]);
+          if (root) for (const a of node.arguments.slice(1)) table.addMemberWrite(root, a);
+        }
+      }
       return;
     default:
       return;

@@ -73,6 +73,18 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
     for (const s of f.signals ?? []) b.signals.set(s, strongest(b.signals.get(s), f));
   }
 
+  // Data flows: the strongest evidence, each with its path from source to sink.
+  const FLOW_POINTS: Record<'flow:secret' | 'flow:token' | 'flow:fingerprint', Record<Reach, number>> = {
+    'flow:secret': { install: 96, import: 90, bin: 65, unreached: 45 },
+    'flow:token': { install: 85, import: 45, bin: 35, unreached: 20 },
+    'flow:fingerprint': { install: 93, import: 45, bin: 30, unreached: 15 },
+  };
+  for (const f of findings) {
+    for (const s of f.signals ?? []) {
+      if (s === 'flow:secret' || s === 'flow:token' || s === 'flow:fingerprint') raise(FLOW_POINTS[s][f.reach ?? 'import'], `${f.reach === 'install' ? 'at install: ' : ''}${f.message}`);
+    }
+  }
+
   // Install-script chains.
   const shellDl = pkgSignals.get('install-shell-download');
   if (shellDl) raise(95, `install script downloads and runs code (${where(shellDl)}: ${shellDl.message})`);

@@ -1,0 +1,506 @@
+import { VISITOR_KEYS, type Node } from '@babel/types';
+import type { Evaluator } from './evaluate.js';
+import { HOLE } from './evaluate.js';
+import type { WalkResult } from './walk.js';
+import { parentOf } from './walk.js';
+import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from './indicators.js';
+
+/**
+ * Source-to-sink data flow. `taintOf(expr)` answers: which sensitive sources can this value carry,
+ * and by which path? It follows bindings, assignments, object writes (`data.x = v`, `push`),
+ * transforms (any call passes its arguments' taint to its result: JSON.stringify, Buffer, base64,
+ * compression, string building), returns of local functions, callback parameters of source calls,
+ * call-site arguments of named functions, and module boundaries (`require('./x')` exports, and
+ * callers of exported functions in other files). Bounded by a step budget per query.
+ */
+export type SourceKind = 'env-bulk' | 'env-secret' | 'credential-file' | 'fingerprint' | 'command-output' | 'browser-store';
+
+export interface Hop {
+  file: string;
+  line: number;
+  note: string;
+}
+
+export interface Taint {
+  kind: SourceKind;
+  label: string;
+  /** hops[0] is the source; later hops are the steps towards the sink. */
+  hops: Hop[];
+}
+
+export interface FlowFile {
+  path: string;
+  text: string;
+  ast: Node;
+  walked: WalkResult;
+  evaluator: Evaluator;
+}
+
+const MAX_STEPS = 20_000;
+const MAX_TAINTS = 6;
+const MAX_HOPS = 10;
+
+const FINGERPRINT_CALLS: Record<string, string> = {
+  'os.hostname': 'host name',
+  'os.userInfo': 'user info',
+  'os.networkInterfaces': 'network interfaces',
+  'dns.getServers': 'DNS servers',
+  'os.cpus': 'CPU model',
+  'os.release': 'OS release',
+};
+const FS_READ = /^(?:fs|fs\.promises|fs-extra|graceful-fs|promise-fs)\.(?:readFileSync|readFile|createReadStream|readdirSync|readdir)$/;
+const EXEC = /^child_process\.(?:execSync|exec|execFileSync|execFile|spawnSync)$/;
+const SECRET_COMMAND = /\b(?:gh\s+auth\s+token|npm\s+(?:config\s+get|token)|git\s+config\b|git\s+credential|aws\s+(?:configure|sts)|gcloud\s+(?:auth|config)|az\s+account|security\s+find-(?:generic|internet)-password|cat\s+[^|;&]*(?:npmrc|\.ssh|\.aws|credentials|\.env\b|\.git-credentials))/i;
+const RECON_COMMAND = /^\s*(?:whoami|hostname|uname|id|ipconfig|ifconfig|pwd)\b/i;
+const PASS_THROUGH_METHODS = new Set(['then', 'on', 'once', 'forEach', 'map', 'reduce', 'filter', 'flatMap', 'finally']);
+const BROWSER_SOURCES = new Set(['document.cookie', 'localStorage.getItem', 'sessionStorage.getItem', 'clipboardy.read', 'clipboardy.readSync', 'navigator.clipboard.readText']);
+
+function lineOf(node: Node): number {
+  return node.loc?.start.line ?? 0;
+}
+
+function isFunction(n: Node | undefined): n is Extract<Node, { type: 'FunctionDeclaration' | 'FunctionExpression' | 'ArrowFunctionExpression' }> {
+  return !!n && (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression');
+}
+
+function unwrap(node: Node): Node {
+  let n = node;
+  for (let i = 0; i < 16; i++) {
+    if (n.type === 'ParenthesizedExpression' || n.type === 'TSAsExpression' || n.type === 'TSNonNullExpression' || n.type === 'TSSatisfiesExpression' || n.type === 'TypeCastExpression') n = n.expression;
+    else if (n.type === 'AwaitExpression' && n.argument) n = n.argument;
+    else break;
+  }
+  return n;
+}
+
+export class FlowService {
+  private readonly memo = new Map<Node, Taint[]>();
+  private readonly active = new Set<Node>();
+  private readonly returnsMemo = new Map<Node, Node[]>();
+  private readonly exportsMemo = new Map<string, Map<string, Node>>();
+  private callerIndex: Map<string, { file: FlowFile; call: Node }[]> | undefined;
+  private steps = 0;
+  private depth = 0;
+
+  constructor(
+    private readonly files: ReadonlyMap<string, FlowFile>,
+    /** Resolve a relative module specifier from a file to a package file path. */
+    private readonly resolve: (from: string, spec: string) => string | undefined,
+  ) {}
+
+  /** The sources an expression may carry, with the path from each source to here. */
+  taintOf(node: Node, file: FlowFile): Taint[] {
+    if (this.depth === 0) this.steps = 0;
+    return this.taint(node, file);
+  }
+
+  // ------------------------------------------------------------------
+
+  private hop(file: FlowFile, node: Node, note: string): Hop {
+    return { file: file.path, line: lineOf(node), note };
+  }
+
+  private extend(taints: Taint[], hop: Hop): Taint[] {
+    return taints.map((t) => {
+      const last = t.hops[t.hops.length - 1];
+      if (t.hops.length >= MAX_HOPS || (last && last.file === hop.file && last.line === hop.line)) return t;
+      return { ...t, hops: [...t.hops, hop] };
+    });
+  }
+
+  private merge(into: Taint[], more: Taint[]): void {
+    for (const t of more) {
+      if (into.length >= MAX_TAINTS) return;
+      if (!into.some((x) => x.kind === t.kind && x.label === t.label)) into.push(t);
+    }
+  }
+
+  private source(file: FlowFile, node: Node, kind: SourceKind, label: string): Taint[] {
+    return [{ kind, label, hops: [this.hop(file, node, label)] }];
+  }
+
+  private taint(raw: Node | null | undefined, file: FlowFile): Taint[] {
+    if (!raw || ++this.steps > MAX_STEPS) return [];
+    const node = unwrap(raw);
+    const memo = this.memo.get(node);
+    if (memo) return memo;
+    if (this.active.has(node) || this.depth > 200) return [];
+    this.active.add(node);
+    this.depth++;
+    let out: Taint[] = [];
+    try {
+      out = this.compute(node, file);
+    } finally {
+      this.depth--;
+      this.active.delete(node);
+    }
+    this.memo.set(node, out);
+    return out;
+  }
+
+  private union(nodes: (Node | null | undefined)[], file: FlowFile): Taint[] {
+    const out: Taint[] = [];
+    for (const n of nodes) {
+      if (!n || n.type === 'ArgumentPlaceholder') continue;
+      this.merge(out, this.taint(n.type === 'SpreadElement' ? n.argument : n, file));
+      if (out.length >= MAX_TAINTS) break;
+    }
+    return out;
+  }
+
+  private compute(node: Node, file: FlowFile): Taint[] {
+    const ev = file.evaluator;
+    switch (node.type) {
+      case 'Identifier':
+        return this.identifier(node, file);
+      case 'MemberExpression':
+      case 'OptionalMemberExpression': {
+        const canon = ev.canonical(node);
+        if (canon === 'process.env') return this.source(file, node, 'env-bulk', 'process.env (every environment variable)');
+        if (canon?.startsWith('process.env.')) {
+          const name = canon.slice(12);
+          if (SECRET_ENV_NAME.test(name) && !NON_SECRET_ENV_NAME.test(name)) return this.source(file, node, 'env-secret', `process.env.${name}`);
+          return [];
+        }
+        if (canon && BROWSER_SOURCES.has(canon)) return this.source(file, node, 'browser-store', canon);
+        return this.taint(node.object, file);
+      }
+      case 'CallExpression':
+      case 'OptionalCallExpression':
+      case 'NewExpression':
+        return this.call(node, file);
+      case 'TaggedTemplateExpression':
+        return this.taint(node.quasi, file);
+      case 'TemplateLiteral':
+        return this.union(node.expressions, file);
+      case 'BinaryExpression':
+        return node.left.type === 'PrivateName' ? this.taint(node.right, file) : this.union([node.left, node.right], file);
+      case 'LogicalExpression':
+        return this.union([node.left, node.right], file);
+      case 'ConditionalExpression':
+        return this.union([node.consequent, node.alternate], file);
+      case 'SequenceExpression':
+        return this.taint(node.expressions[node.expressions.length - 1], file);
+      case 'AssignmentExpression':
+        return this.taint(node.right, file);
+      case 'ObjectExpression': {
+        const parts: Node[] = [];
+        for (const p of node.properties) {
+          if (p.type === 'ObjectProperty') parts.push(p.value);
+          else if (p.type === 'SpreadElement') parts.push(p.argument);
+        }
+        return this.union(parts, file);
+      }
+      case 'ArrayExpression':
+        return this.union(node.elements, file);
+      case 'YieldExpression':
+        return this.taint(node.argument, file);
+      default:
+        return [];
+    }
+  }
+
+  private call(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpression' | 'NewExpression' }>, file: FlowFile): Taint[] {
+    const ev = file.evaluator;
+    const callee = node.callee.type === 'V8IntrinsicIdentifier' ? undefined : ev.canonical(node.callee);
+    const args = node.arguments;
+    if (callee) {
+      const fp = FINGERPRINT_CALLS[callee];
+      if (fp) return this.source(file, node, 'fingerprint', `${callee}() (${fp})`);
+      if (BROWSER_SOURCES.has(callee)) return this.source(file, node, 'browser-store', `${callee}()`);
+      if (FS_READ.test(callee)) {
+        const cred = this.credentialPath(args[0], file);
+        if (cred) return this.source(file, node, 'credential-file', cred);
+      }
+      if (EXEC.test(callee)) {
+        const cmd = this.commandOf(args[0], file);
+        if (cmd && SECRET_COMMAND.test(cmd)) return this.source(file, node, 'command-output', `output of \`${cmd.slice(0, 60)}\``);
+        if (cmd && RECON_COMMAND.test(cmd)) return this.source(file, node, 'fingerprint', `output of \`${cmd.slice(0, 60)}\``);
+      }
+      if (callee === 'require' || callee === 'import') {
+        const spec = ev.foldString(args[0] as Node | undefined);
+        const target = spec?.startsWith('.') ? this.fileFor(file, spec) : undefined;
+        return target ? this.exportTaint(target, 'default', node, file) : [];
+      }
+    }
+    const out: Taint[] = [];
+    // Calls into local or imported functions: what they return.
+    const fn = this.calledFunction(node.callee, file);
+    if (fn) this.merge(out, this.extend(this.returnsTaint(fn.fn, fn.file), this.hop(file, node, `returned by ${fn.name}()`)));
+    // Everything else is treated as a transform: the result carries the taint of its inputs and of
+    // the object it is called on (JSON.stringify(x), Buffer.from(x).toString('base64'), s.concat(x)).
+    const c = unwrap(node.callee);
+    const inputs: (Node | null | undefined)[] = [...args];
+    if ((c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression') && !fn) inputs.push(c.object);
+    const via = this.union(inputs, file);
+    if (via.length) this.merge(out, this.extend(via, this.hop(file, node, callee ? `${callee}(…)` : 'call')));
+    return out;
+  }
+
+  private credentialPath(arg: Node | null | undefined, file: FlowFile): string | undefined {
+    if (!arg || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') return undefined;
+    for (const p of file.evaluator.foldLooseAll(arg)) {
+      const hit = matchCredentialPath(p.split(HOLE).join('*'));
+      if (hit) return `${hit.label} (${p.split(HOLE).join('*')})`;
+    }
+    return undefined;
+  }
+
+  private commandOf(arg: Node | null | undefined, file: FlowFile): string | undefined {
+    if (!arg || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') return undefined;
+    return file.evaluator.foldLoose(arg);
+  }
+
+  private identifier(node: Extract<Node, { type: 'Identifier' }>, file: FlowFile): Taint[] {
+    const out: Taint[] = [];
+    const bindings = file.walked.bindings;
+    for (const b of bindings.visible(node.name, node)) {
+      if (out.length >= MAX_TAINTS) break;
+      if ((b.kind === 'const' || b.kind === 'let' || b.kind === 'var') && b.init) {
+        const t = this.taint(b.init, file);
+        if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init, `${node.name} = …`)));
+      } else if (b.kind === 'param' && b.fn) {
+        this.merge(out, this.paramTaint(b.fn, b.index ?? 0, node.name, file));
+      } else if (b.kind === 'import' && b.source?.startsWith('.')) {
+        const target = this.fileFor(file, b.source);
+        if (target) this.merge(out, this.exportTaint(target, b.imported === '*' ? 'default' : (b.imported ?? 'default'), node, file));
+      }
+    }
+    // Values written into the object this name holds.
+    const writes = bindings.memberWrites.get(node.name);
+    if (writes) {
+      for (const w of writes) {
+        if (out.length >= MAX_TAINTS) break;
+        const t = this.taint(w, file);
+        if (t.length) this.merge(out, this.extend(t, this.hop(file, w, `stored into ${node.name}`)));
+      }
+    }
+    return out;
+  }
+
+  /** A parameter: a callback of a source call, or the arguments at the function's call sites. */
+  private paramTaint(fn: Node, index: number, name: string, file: FlowFile): Taint[] {
+    const out: Taint[] = [];
+    const parent = parentOf(fn);
+    if (parent && (parent.type === 'CallExpression' || parent.type === 'NewExpression') && parent.arguments.includes(fn as never)) {
+      // fs.readFile(p, (err, data) => …), exec('gh auth token', (e, out) => …), promise.then(v => …)
+      const src = this.call(parent, file).filter((t) => t.hops.length === 1);
+      if (src.length) return this.extend(src, this.hop(file, fn, `callback parameter ${name}`));
+      const c = unwrap(parent.callee);
+      if ((c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression') && c.property.type === 'Identifier' && PASS_THROUGH_METHODS.has(c.property.name)) {
+        return this.extend(this.taint(c.object, file), this.hop(file, fn, `callback parameter ${name}`));
+      }
+      return out;
+    }
+    // Named function: its call sites in this file…
+    const fnName = this.functionName(fn);
+    if (fnName) {
+      for (const call of file.walked.bindings.callsByName.get(fnName) ?? []) {
+        if (call.type !== 'CallExpression' && call.type !== 'NewExpression') continue;
+        const arg = call.arguments[index];
+        if (!arg || arg.type === 'ArgumentPlaceholder') continue;
+        const t = this.taint(arg.type === 'SpreadElement' ? arg.argument : arg, file);
+        if (t.length) this.merge(out, this.extend(t, this.hop(file, call, `passed to ${fnName}()`)));
+      }
+    }
+    // …and, when exported, in the files that require this one.
+    for (const exportName of this.exportNamesOf(file, fn)) {
+      for (const { file: other, call } of this.callersOf(file.path, exportName)) {
+        if (call.type !== 'CallExpression' && call.type !== 'NewExpression') continue;
+        const arg = call.arguments[index];
+        if (!arg || arg.type === 'ArgumentPlaceholder') continue;
+        const t = this.taint(arg.type === 'SpreadElement' ? arg.argument : arg, other);
+        if (t.length) this.merge(out, this.extend(t, this.hop(other, call, `passed to ${file.path}${exportName === 'default' ? '' : '#' + exportName}`)));
+      }
+    }
+    return out;
+  }
+
+  private functionName(fn: Node): string | undefined {
+    if (fn.type === 'FunctionDeclaration' && fn.id) return fn.id.name;
+    const parent = parentOf(fn);
+    if (parent?.type === 'VariableDeclarator' && parent.id.type === 'Identifier') return parent.id.name;
+    if (parent?.type === 'AssignmentExpression' && parent.left.type === 'Identifier') return parent.left.name;
+    return undefined;
+  }
+
+  /** The function a callee refers to, in this file or through require/import. */
+  private calledFunction(calleeRaw: Node, file: FlowFile): { fn: Node; file: FlowFile; name: string } | undefined {
+    const callee = unwrap(calleeRaw);
+    if (isFunction(callee)) return { fn: callee, file, name: 'anonymous function' };
+    if (callee.type === 'Identifier') {
+      for (const b of file.walked.bindings.visible(callee.name, callee)) {
+        if (b.kind === 'function' && b.init) return { fn: b.init, file, name: callee.name };
+        if ((b.kind === 'const' || b.kind === 'let' || b.kind === 'var') && b.init && !b.path) {
+          const init = unwrap(b.init);
+          if (isFunction(init)) return { fn: init, file, name: callee.name };
+        }
+      }
+    }
+    // lib.fn() / require('./lib').fn() / imported default
+    const target = this.moduleTarget(callee, file);
+    if (target) {
+      const exported = this.exportedNode(target.file, target.name);
+      if (exported) {
+        const fn = this.functionOf(exported, target.file);
+        if (fn) return { fn, file: target.file, name: `${target.file.path}${target.name === 'default' ? '' : '#' + target.name}` };
+      }
+    }
+    return undefined;
+  }
+
+  /** For `x.name` or `x` where x is `require('./file')`: the file and export name. */
+  private moduleTarget(node: Node, file: FlowFile): { file: FlowFile; name: string } | undefined {
+    const ev = file.evaluator;
+    if ((node.type === 'MemberExpression' || node.type === 'OptionalMemberExpression') && !node.computed && node.property.type === 'Identifier') {
+      const spec = ev.canonical(node.object);
+      const target = spec?.startsWith('.') ? this.fileFor(file, spec) : undefined;
+      if (target) return { file: target, name: node.property.name };
+    }
+    const spec = ev.canonical(node);
+    if (spec?.startsWith('.')) {
+      const whole = this.fileFor(file, spec);
+      if (whole) return { file: whole, name: 'default' };
+      const dot = spec.lastIndexOf('.');
+      if (dot > 0) {
+        const target = this.fileFor(file, spec.slice(0, dot));
+        if (target) return { file: target, name: spec.slice(dot + 1) };
+      }
+    }
+    return undefined;
+  }
+
+  private fileFor(from: FlowFile, spec: string): FlowFile | undefined {
+    const path = this.resolve(from.path, spec);
+    return path ? this.files.get(path) : undefined;
+  }
+
+  private functionOf(node: Node, file: FlowFile): Node | undefined {
+    const n = unwrap(node);
+    if (isFunction(n)) return n;
+    if (n.type === 'Identifier') {
+      for (const b of file.walked.bindings.visible(n.name, n)) {
+        if (b.kind === 'function' && b.init) return b.init;
+        if (b.init && isFunction(unwrap(b.init))) return unwrap(b.init);
+      }
+    }
+    return undefined;
+  }
+
+  private returnsTaint(fn: Node, file: FlowFile): Taint[] {
+    const out: Taint[] = [];
+    for (const r of this.returnsOf(fn)) this.merge(out, this.taint(r, file));
+    return out;
+  }
+
+  /** Return expressions of a function, not of functions nested in it. */
+  private returnsOf(fn: Node): Node[] {
+    const memo = this.returnsMemo.get(fn);
+    if (memo) return memo;
+    const out: Node[] = [];
+    if (fn.type === 'ArrowFunctionExpression' && fn.body.type !== 'BlockStatement') out.push(fn.body);
+    else if (isFunction(fn)) {
+      const stack: Node[] = [fn.body];
+      let budget = 50_000;
+      while (stack.length && budget-- > 0) {
+        const n = stack.pop()!;
+        if (n.type === 'ReturnStatement') {
+          if (n.argument) out.push(n.argument);
+          continue;
+        }
+        if (isFunction(n) || n.type === 'ClassMethod' || n.type === 'ObjectMethod') continue;
+        const keys = VISITOR_KEYS[n.type] ?? [];
+        for (const k of keys) {
+          const c = (n as unknown as Record<string, unknown>)[k];
+          if (Array.isArray(c)) for (const x of c) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
+          else if (c && typeof (c as Node).type === 'string') stack.push(c as Node);
+        }
+      }
+    }
+    this.returnsMemo.set(fn, out);
+    return out;
+  }
+
+  /** Top-level exports of a file: CommonJS and ESM forms. */
+  private exportsOf(file: FlowFile): Map<string, Node> {
+    const memo = this.exportsMemo.get(file.path);
+    if (memo) return memo;
+    const out = new Map<string, Node>();
+    this.exportsMemo.set(file.path, out);
+    const body = file.ast.type === 'File' ? file.ast.program.body : [];
+    const ev = file.evaluator;
+    for (const stmt of body) {
+      if (stmt.type === 'ExpressionStatement' && stmt.expression.type === 'AssignmentExpression') {
+        const { left, right } = stmt.expression;
+        const target = ev.canonical(left);
+        if (target === 'module.exports') {
+          out.set('default', right);
+          if (right.type === 'ObjectExpression') {
+            for (const p of right.properties) {
+              if (p.type === 'ObjectProperty' && !p.computed && p.key.type === 'Identifier') out.set(p.key.name, p.value);
+              else if (p.type === 'ObjectMethod' && p.key.type === 'Identifier') out.set(p.key.name, p);
+            }
+          }
+        } else if (left.type === 'MemberExpression' && !left.computed && left.property.type === 'Identifier') {
+          const obj = ev.canonical(left.object);
+          if (obj === 'module.exports' || obj === 'exports') out.set(left.property.name, right);
+        }
+      } else if (stmt.type === 'ExportDefaultDeclaration') {
+        out.set('default', stmt.declaration);
+      } else if (stmt.type === 'ExportNamedDeclaration') {
+        const d = stmt.declaration;
+        if (d?.type === 'FunctionDeclaration' && d.id) out.set(d.id.name, d);
+        else if (d?.type === 'VariableDeclaration') {
+          for (const v of d.declarations) if (v.id.type === 'Identifier' && v.init) out.set(v.id.name, v.init);
+        }
+        for (const s of stmt.specifiers) {
+          if (s.type === 'ExportSpecifier') out.set(s.exported.type === 'Identifier' ? s.exported.name : s.exported.value, s.local);
+        }
+      }
+    }
+    return out;
+  }
+
+  private exportedNode(file: FlowFile, name: string): Node | undefined {
+    return this.exportsOf(file).get(name);
+  }
+
+  private exportTaint(target: FlowFile, name: string, at: Node, from: FlowFile): Taint[] {
+    const exported = this.exportedNode(target, name);
+    if (!exported || isFunction(unwrap(exported))) return [];
+    const t = this.taint(exported, target);
+    return t.length ? this.extend(t, this.hop(from, at, `imported from ${target.path}`)) : [];
+  }
+
+  private exportNamesOf(file: FlowFile, fn: Node): string[] {
+    const names: string[] = [];
+    for (const [name, node] of this.exportsOf(file)) if (this.functionOf(node, file) === fn) names.push(name);
+    return names;
+  }
+
+  /** Calls in other files to `require('./this-file')[name]`. */
+  private callersOf(path: string, name: string): { file: FlowFile; call: Node }[] {
+    if (!this.callerIndex) {
+      this.callerIndex = new Map();
+      for (const f of this.files.values()) {
+        for (const n of f.walked.interesting) {
+          if (n.type !== 'CallExpression' && n.type !== 'NewExpression') continue;
+          if (n.callee.type === 'V8IntrinsicIdentifier') continue;
+          const target = this.moduleTarget(unwrap(n.callee), f);
+          if (!target) continue;
+          const key = `${target.file.path}\0${target.name}`;
+          const list = this.callerIndex.get(key) ?? [];
+          if (list.length < 64) list.push({ file: f, call: n });
+          this.callerIndex.set(key, list);
+        }
+      }
+    }
+    return this.callerIndex.get(`${path}\0${name}`) ?? [];
+  }
+}
+
+/** "process.env (a.js:3) -> env = … (a.js:3) -> JSON.stringify(…) (a.js:9)" */
+export function describePath(t: Taint, sink?: Hop): string {
+  const hops = sink ? [...t.hops, sink] : t.hops;
+  return hops.map((h) => `${h.note} (${h.file}:${h.line})`).join(' → ');
+}
