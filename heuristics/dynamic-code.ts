@@ -1,13 +1,16 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext } from '../src/engine/rule.js';
-import { UNKNOWN } from '../src/engine/evaluate.js';
+import { VISITOR_KEYS } from '@babel/types';
+import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
+import { HOLE, UNKNOWN } from '../src/engine/evaluate.js';
+import { isCodeFile } from '../src/engine/parse.js';
 
 const EVALUATORS = new Set([
   'eval', 'Function', 'vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script',
   'vm.SourceTextModule', 'module._compile', 'module.Module._compile', 'module.prototype._compile', 'Module._compile',
-  'node-serialize.unserialize', 'serialize-javascript.deserialize',
+  'node-serialize.unserialize', 'serialize-javascript.deserialize', 'AsyncFunction', 'GeneratorFunction',
 ]);
 const TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate']);
+const FS_READ = /^(?:fs|fs\.promises|fs-extra|graceful-fs)\.(?:readFileSync|readFile)$/;
 
 /** Harmless idioms: `Function('return this')()` finds the global object. */
 const BENIGN_CODE = /^\s*(?:return\s+this;?|"use strict";?\s*return\s+this;?|return\s+globalThis;?)\s*$/;
@@ -21,7 +24,51 @@ function codeArg(node: Node): Node | undefined {
 
 function isDecoding(node: Node, ctx: FileContext): boolean {
   const src = node.start != null && node.end != null ? ctx.text.slice(node.start, Math.min(node.end, node.start + 4000)) : '';
-  return /\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent)\b|\\x[0-9a-f]{2}/i.test(src);
+  return /\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.test(src);
+}
+
+function* subtree(root: Node, budget = 5000): Generator<Node> {
+  const stack = [root];
+  while (stack.length && budget-- > 0) {
+    const n = stack.pop()!;
+    yield n;
+    for (const k of VISITOR_KEYS[n.type] ?? []) {
+      const c = (n as unknown as Record<string, unknown>)[k];
+      if (Array.isArray(c)) for (const x of c) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
+      else if (c && typeof (c as Node).type === 'string') stack.push(c as Node);
+    }
+  }
+}
+
+/** Bytes appended after an image's end marker: where steganographic payloads usually sit. */
+export function appendedPayload(data: Buffer): string | undefined {
+  let end = -1;
+  const iend = data.lastIndexOf('IEND');
+  if (iend !== -1) end = iend + 8; // chunk type + CRC
+  else if (data[0] === 0xff && data[1] === 0xd8) {
+    const eoi = data.lastIndexOf(Buffer.from([0xff, 0xd9]));
+    if (eoi !== -1) end = eoi + 2;
+  }
+  if (end === -1 || end >= data.length) return undefined;
+  const tail = data.subarray(end).toString('utf8').trim();
+  return tail.length >= 8 ? tail : undefined;
+}
+
+/** A read of a bundled non-code file (image, font, text) inside the expression that gets executed. */
+function stegoSource(arg: Node, ctx: FileContext, pkg: PackageContext): { file: string; payload?: string } | undefined {
+  for (const n of subtree(arg)) {
+    if (n.type !== 'CallExpression') continue;
+    const callee = n.callee.type === 'V8IntrinsicIdentifier' ? undefined : ctx.evaluator.canonical(n.callee);
+    if (!callee || !FS_READ.test(callee)) continue;
+    const p = ctx.evaluator.foldLoose(n.arguments[0] as Node | undefined);
+    if (!p) continue;
+    const rel = p.split(HOLE).join('').replace(/^\.?\/+/, '').replace(/^\.\//, '');
+    const file = [...pkg.files.keys()].find((f) => f === rel || (rel.length > 3 && f.endsWith('/' + rel)) || (rel.length > 3 && f.endsWith(rel)));
+    if (!file || isCodeFile(file)) continue;
+    const data = pkg.files.get(file)?.data;
+    return { file, payload: data ? appendedPayload(data) ?? (/\.(?:txt|md|json|css|svg|html?)$/i.test(file) ? data.toString('utf8') : undefined) : undefined };
+  }
+  return undefined;
 }
 
 export default defineRule({
@@ -29,7 +76,7 @@ export default defineRule({
     id: 'dynamic-code',
     title: 'Dynamic code execution',
     description:
-      'Reports code built at run time and executed: eval (direct, indirect `(0, eval)`, `globalThis["ev"+"al"]`), Function and `new Function`, the vm module, Module._compile, string timers, node-serialize, and require() of a computed name. Code decoded from base64, hex or char codes right before it runs is raised highest.',
+      'Reports code built at run time and executed: eval (direct, indirect `(0, eval)`, `globalThis["ev"+"al"]`), Function and `new Function`, the vm module, Module._compile, string timers, node-serialize, and require() of a computed name. When the executed text can be folded (base64, hex, char codes, string arrays), it is decoded, parsed and analyzed with every rule, and what it does is reported at the eval. Code read out of a bundled image or text file and executed (steganography) is raised highest.',
     severity: 'medium',
     category: 'dynamic-code',
     references: ['https://developer.mozilla.org/docs/Web/JavaScript/Reference/Global_Objects/eval', 'https://nodejs.org/api/vm.html'],
@@ -38,7 +85,7 @@ export default defineRule({
       suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule dynamic-code`; its findings then neither show nor count toward the score.',
     },
   },
-  create() {
+  create(pkg) {
     return {
       call(call, ctx) {
         const callee = call.callee;
@@ -47,10 +94,23 @@ export default defineRule({
           const arg = codeArg(call.node);
           const folded = arg ? ctx.evaluator.fold(arg) : UNKNOWN;
           if (typeof folded === 'string' && BENIGN_CODE.test(folded)) return;
-          if (arg && isDecoding(arg, ctx)) {
+          const stego = arg ? stegoSource(arg, ctx, pkg) : undefined;
+          if (stego) {
+            const analyzed = stego.payload ? ctx.analyzeDecoded(stego.payload, call.node) : false;
+            ctx.report({ node: call.node, message: `executes code read out of bundled file ${stego.file} (steganography)${analyzed ? '; the hidden code was analyzed' : ''}`, severity: 'critical', signals: ['dynamic-code', 'dynamic-code:decoded', 'obfuscation'] });
+            return;
+          }
+          const decoding = arg ? isDecoding(arg, ctx) : false;
+          if (typeof folded === 'string') {
+            const analyzed = ctx.analyzeDecoded(folded, call.node);
+            ctx.report({
+              node: call.node,
+              message: `executes ${decoding ? 'decoded' : 'constant'} code with ${callee}${analyzed ? ` (decoded and analyzed: ${folded.replace(/\s+/g, ' ').slice(0, 100)})` : ''}`,
+              severity: decoding ? 'high' : 'low',
+              signals: decoding ? ['dynamic-code', 'dynamic-code:decoded'] : ['dynamic-code'],
+            });
+          } else if (decoding) {
             ctx.report({ node: call.node, message: `executes decoded code with ${callee}`, severity: 'high', signals: ['dynamic-code', 'dynamic-code:decoded'] });
-          } else if (typeof folded === 'string') {
-            ctx.report({ node: call.node, message: `executes constant code with ${callee}`, severity: 'low', signals: ['dynamic-code'] });
           } else {
             ctx.report({ node: call.node, message: `executes code built at run time with ${callee}`, severity: callee.includes('serial') ? 'high' : 'medium', signals: ['dynamic-code'] });
           }
@@ -58,7 +118,10 @@ export default defineRule({
         }
         if (TIMERS.has(callee)) {
           const first = call.node.arguments[0];
-          if (first && (first.type === 'StringLiteral' || first.type === 'TemplateLiteral' || first.type === 'BinaryExpression')) {
+          if (first && (first.type === 'StringLiteral' || first.type === 'TemplateLiteral' || first.type === 'BinaryExpression' || first.type === 'CallExpression')) {
+            const folded = ctx.evaluator.fold(first);
+            if (first.type === 'CallExpression' && typeof folded !== 'string') return;
+            if (typeof folded === 'string') ctx.analyzeDecoded(folded, call.node);
             ctx.report({ node: call.node, message: `${callee} with a string argument evaluates it as code`, severity: 'medium', signals: ['dynamic-code'] });
           }
           return;

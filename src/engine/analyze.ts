@@ -7,6 +7,7 @@ import { worthParsing } from './lexical.js';
 import { lifecycleScripts, type LifecycleScripts } from './scripts.js';
 import { buildGraph, resolveInPackage, type ModuleGraph } from './graph.js';
 import { FlowService, type FlowFile } from './flows.js';
+import { installStringArrayDecoders, mayHaveStringArray } from './string-array.js';
 import { excerpt, type CallInfo, type FileContext, type PackageContext, type ReportInput, type Rule, type RuleVisitors } from './rule.js';
 
 export interface EngineOptions {
@@ -210,7 +211,9 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     if (walked.truncated) {
       findings.push({ rule: 'too-large', severity: 'low', message: `more than ${options.maxNodes} syntax nodes; the rest of the file was not walked`, file, reach, signals: ['analysis-gap'] });
     }
-    return { path: file, text, ast: parsed.ast as unknown as File, walked, evaluator: new Evaluator(walked.bindings), reach, depth, origin };
+    const evaluator = new Evaluator(walked.bindings);
+    if (mayHaveStringArray(text)) installStringArrayDecoders(parsed.ast as unknown as Node, text, evaluator);
+    return { path: file, text, ast: parsed.ast as unknown as File, walked, evaluator, reach, depth, origin };
   };
 
   const dispatch = (pf: ParsedFile, ctxOf: (rule: Rule) => FileContext) => {

