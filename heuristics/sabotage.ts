@@ -1,4 +1,4 @@
-import type { Node } from '@babel/types';
+import { VISITOR_KEYS, type Node } from '@babel/types';
 import { defineRule, type FileContext } from '../src/engine/rule.js';
 import { parentOf } from '../src/engine/walk.js';
 
@@ -17,10 +17,42 @@ function neverEnds(test: Node | null | undefined, ctx: FileContext): boolean {
   return ctx.evaluator.fold(test) === true || ctx.evaluator.fold(test) === 1;
 }
 
-/** Any exit from the loop body: break, return, throw, process.exit. */
+/** Any way out of the loop body: break, return, throw, await/yield, process.exit (nested functions excluded). */
 function hasExit(body: Node, ctx: FileContext): boolean {
-  const src = body.start != null && body.end != null ? ctx.text.slice(body.start, body.end) : '';
-  return /\bbreak\b|\breturn\b|\bthrow\b|process\.exit|\bawait\b|\byield\b/.test(src);
+  const stack: Node[] = [body];
+  for (let budget = 20_000; stack.length && budget > 0; budget--) {
+    const n = stack.pop()!;
+    switch (n.type) {
+      case 'BreakStatement':
+      case 'ReturnStatement':
+      case 'ThrowStatement':
+      case 'AwaitExpression':
+      case 'YieldExpression':
+        return true;
+      case 'FunctionDeclaration':
+      case 'FunctionExpression':
+      case 'ArrowFunctionExpression':
+      case 'ClassMethod':
+      case 'ObjectMethod':
+        continue;
+      case 'CallExpression':
+        if (ctx.evaluator.canonical(n.callee) === 'process.exit') return true;
+        break;
+      default:
+        break;
+    }
+    for (const k of VISITOR_KEYS[n.type] ?? []) {
+      const c = (n as unknown as Record<string, unknown>)[k];
+      if (Array.isArray(c)) for (const x of c) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
+      else if (c && typeof (c as Node).type === 'string') stack.push(c as Node);
+    }
+  }
+  return budgetExceeded(stack);
+}
+
+/** A body too large to inspect is given the benefit of the doubt. */
+function budgetExceeded(stack: Node[]): boolean {
+  return stack.length > 0;
 }
 
 export default defineRule({

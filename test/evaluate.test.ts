@@ -98,24 +98,19 @@ describe('fold', () => {
     expect(ev.foldLooseAll(last).sort()).toEqual(['echo ok', 'powershell -c iex']);
   });
 
-  // Known gap: Evaluator.memberValue calls canon() on the very node value() is visiting; the cycle guard makes it undefined,
-  // so ENV_PATHS (HOME, APPDATA, ...) only apply when some rule happened to canonicalize the node earlier.
-  test.fails("process.env.HOME folds to '~' on a fresh evaluator", () => {
+  test("process.env.HOME folds to '~' on a fresh evaluator", () => {
     expect(fold("process.env.HOME + '/.ssh';")).toBe('~/.ssh');
   });
 
-  // Known gap: in loose mode the object folds to a HOLE string, which is then indexed as a string instead of looked up.
-  test.fails('loose folding reads object properties like strict folding does', () => {
+  test('loose folding reads object properties like strict folding does', () => {
     expect(foldLoose("const o = { host: 'collector.invalid' };\no.host;")).toBe('collector.invalid');
   });
 
-  // Known gap: binary() compares HOLE as a real string in loose mode, so an unknown test picks the else branch.
-  test.fails('loose folding does not pick a branch on an unknown condition', () => {
+  test('loose folding does not pick a branch on an unknown condition', () => {
     expect(foldLoose("process.platform === 'win32' ? 'powershell -c iex' : 'true';")).not.toBe('true');
   });
 
-  // Known gap: MAX_DEPTH (60) bounds the left-deep `+` recursion, so a per-character string of more than 60 pieces never folds.
-  test.fails('a per-character concatenation longer than 60 pieces folds', () => {
+  test('a per-character concatenation longer than 60 pieces folds', () => {
     const url = 'https://discord.com/api/webhooks/000000000000000000/fake-token-for-tests';
     expect(url.length).toBeGreaterThan(60);
     expect(fold([...url].map((c) => `'${c}'`).join(' + ') + ';')).toBe(url);
@@ -182,8 +177,7 @@ describe('canonical', () => {
     expect(canonical("const fetch = { get() {} };\nfetch.get;")).toBeUndefined();
   });
 
-  // Known gap: canonInner(Identifier) needs every binding to agree, and the bare `var c;` declaration has no init.
-  test.fails('a module assigned after a bare declaration resolves', () => {
+  test('a module assigned after a bare declaration resolves', () => {
     expect(canonical("var c;\nc = require('child_process');\nc.exec;")).toBe('child_process.exec');
   });
 });

@@ -8,11 +8,13 @@ import { RULES } from '../../heuristics/index.js';
 import { TOOL } from '../version.js';
 import { renderRulesMarkdown } from '../report/rules-doc.js';
 import type { ReportedPackage, Verdict } from '../types.js';
+import { auditCommand } from './audit.js';
 
 const HELP = `tollgate ${TOOL.version}: stop malicious npm packages before they run
 
 Usage:
   tollgate scan <target>...     analyze packages without running them
+  tollgate audit [dir|file]     audit every package in a project's lockfile, ranked by risk
   tollgate rules [--markdown]   list the detection rules with examples
   tollgate help                 this text
 
@@ -32,6 +34,15 @@ Options for scan:
   --no-color              plain text (also when NO_COLOR is set or output is not a terminal)
   --quiet                 no progress on stderr
   --disable-rule <id>     switch a rule off (repeat, or comma-separate); see \`tollgate rules\`
+
+Options for audit (and --json, --fail-on, --verbose, --cache, --registry, --concurrency, --no-color,
+--quiet, --disable-rule as for scan):
+  [dir|file]              a project folder (its lockfile is found) or a lockfile: package-lock.json,
+                          npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; default: this folder
+  --prod                  skip dev-only packages
+  --list                  list the lockfile's packages without fetching (--json: normalized entries)
+  --no-cache              neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)
+  Git dependencies are reported (rule git-dependency) but never fetched; they do not change the exit code.
 
 Exit codes:
   0  every package scanned and none reached --fail-on
@@ -125,6 +136,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'scan':
         return await scanCommand(rest);
+      case 'audit':
+        return await auditCommand(rest);
       case 'rules':
         return rulesCommand(rest);
       case undefined:

@@ -222,7 +222,7 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
         const callNode = node as CallInfo['node'];
         const info: CallInfo = {
           node: callNode,
-          callee: callNode.callee.type === 'V8IntrinsicIdentifier' ? undefined : pf.evaluator.canonical(callNode.callee),
+          callee: callNode.callee.type === 'Import' ? 'import' : callNode.callee.type === 'V8IntrinsicIdentifier' ? undefined : pf.evaluator.canonical(callNode.callee),
           isNew: node.type === 'NewExpression',
         };
         for (const { rule, fn } of callRules) {

@@ -26,6 +26,8 @@ export interface Binding {
   scope?: Node;
   /** For plain assignments `x = v`: the assignment node. */
   site?: Node;
+  /** `for (const x of init)`: x takes each element of init in turn. */
+  iterates?: boolean;
 }
 
 

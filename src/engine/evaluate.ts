@@ -74,6 +74,9 @@ export class Evaluator {
   private depth = 0;
   private loose = false;
   private readonly visiting = new Set<Node>();
+  private readonly canonVisiting = new Set<Node>();
+  /** Per-identifier values chosen by foldLooseAll while it enumerates candidates. */
+  private readonly overrides = new Map<Node, Value>();
   private readonly canonCache = new Map<Node, string | undefined>();
 
   constructor(private readonly bindings: BindingTable) {}
@@ -101,18 +104,74 @@ export class Evaluator {
    */
   foldLooseAll(node: Node | null | undefined): string[] {
     if (!node) return [];
-    const n = unwrap(node);
-    if (n.type === 'Identifier' && this.bindings.visible(n.name, n).length > 1) {
-      const out = new Set<string>();
-      for (const b of this.bindings.visible(n.name, n)) {
-        const v = this.run(true, () => this.bindingValue(b));
-        if (typeof v === 'string' && v !== HOLE) out.add(v);
-        if (out.size >= 16) break;
+    // Identifiers in the expression that may hold several values: try each combination.
+    const choices: [Node, Value[]][] = [];
+    const stack: Node[] = [node];
+    for (let budget = 400; stack.length && budget > 0 && choices.length < 3; budget--) {
+      const n = unwrap(stack.pop()!);
+      if (n.type === 'Identifier') {
+        const c = this.candidates(n, 0);
+        if (c.length > 1) choices.push([n, c.slice(0, 8)]);
+        continue;
       }
-      if (out.size) return [...out];
+      if (n.type === 'ConditionalExpression' || n.type === 'LogicalExpression') {
+        // Both branches are possible: the platform check is exactly where payloads differ.
+        const [a, b] = n.type === 'ConditionalExpression' ? [n.consequent, n.alternate] : [n.left, n.right];
+        const out = new Set<string>();
+        for (const part of [a, b]) for (const v of this.foldLooseAll(part)) out.add(v);
+        if (n === unwrap(node)) return [...out].slice(0, 16);
+        continue;
+      }
+      for (const k of ['left', 'right', 'expressions', 'arguments', 'object', 'callee', 'elements', 'argument'] as const) {
+        const c = (n as unknown as Record<string, unknown>)[k];
+        if (Array.isArray(c)) for (const x of c) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
+        else if (c && typeof (c as Node).type === 'string') stack.push(c as Node);
+      }
     }
-    const one = this.foldLoose(node);
-    return one === undefined ? [] : [one];
+    if (choices.length === 0) {
+      const one = this.foldLoose(node);
+      return one === undefined ? [] : [one];
+    }
+    const out = new Set<string>();
+    const assign = (i: number) => {
+      if (out.size >= 16) return;
+      if (i === choices.length) {
+        const v = this.foldLoose(node);
+        if (v !== undefined && v !== HOLE) out.add(v);
+        return;
+      }
+      const [id, values] = choices[i]!;
+      for (const v of values) {
+        this.overrides.set(id, v);
+        assign(i + 1);
+      }
+      this.overrides.delete(id);
+    };
+    assign(0);
+    return [...out];
+  }
+
+  /** Every value an identifier may hold: each assignment, each branch, each element iterated over. */
+  private candidates(id: Extract<Node, { type: 'Identifier' }>, depth: number): Value[] {
+    const out: Value[] = [];
+    const push = (v: Value) => {
+      if (v !== UNKNOWN && v !== HOLE && !out.some((x) => sameValue(x, v)) && out.length < 16) out.push(v);
+    };
+    for (const b of this.bindings.visible(id.name, id)) {
+      if (b.iterates && b.init) {
+        const arr = this.run(false, () => this.value(b.init!));
+        if (Array.isArray(arr)) for (const v of arr) push(v);
+        continue;
+      }
+      if (!b.init || b.kind === 'param' || b.kind === 'import' || b.kind === 'function') continue;
+      const init = unwrap(b.init);
+      if (!b.path && (init.type === 'ConditionalExpression' || init.type === 'LogicalExpression') && depth < 3) {
+        for (const v of this.foldLooseAll(init)) push(v);
+        continue;
+      }
+      push(this.run(true, () => this.bindingValue(b)));
+    }
+    return out;
   }
 
   /** Fold to a string exactly, or undefined. */
@@ -165,12 +224,15 @@ export class Evaluator {
   private canon(raw: Node): string | undefined {
     const node = unwrap(raw);
     if (this.canonCache.has(node)) return this.canonCache.get(node);
-    if (!this.enter(node)) return undefined;
+    if (++this.steps > MAX_STEPS || this.depth >= MAX_DEPTH || this.canonVisiting.has(node)) return undefined;
+    this.depth++;
+    this.canonVisiting.add(node);
     let out: string | undefined;
     try {
       out = this.canonInner(node);
     } finally {
-      this.leave(node);
+      this.depth--;
+      this.canonVisiting.delete(node);
     }
     if (this.depth === 0 || out !== undefined) this.canonCache.set(node, out);
     return out;
@@ -179,7 +241,7 @@ export class Evaluator {
   private canonInner(node: Node): string | undefined {
     switch (node.type) {
       case 'Identifier': {
-        const list = this.bindings.visible(node.name, node);
+        const list = withValues(this.bindings.visible(node.name, node));
         if (list.length === 0) return GLOBAL_OBJECTS.has(node.name) ? 'global' : node.name;
         if (this.bindings.isTainted(node.name)) return undefined;
         return this.agree(list.map((b) => this.canonOfBinding(b)));
@@ -216,6 +278,11 @@ export class Evaluator {
         if (callee.endsWith('.bind')) return callee.slice(0, -5);
         // `https.request(...)` -> 'https.request()', so `req.write(x)` resolves to 'https.request().write'.
         return this.canonOfReturn(node) ?? `${callee}()`;
+      }
+      case 'NewExpression': {
+        // `new Module()._compile`, `new WebSocket(u).send`: name the instance after its class.
+        const callee = this.canon(node.callee);
+        return callee === undefined ? undefined : `${callee}()`;
       }
       case 'SequenceExpression':
         return this.canon(node.expressions[node.expressions.length - 1]!);
@@ -348,12 +415,13 @@ export class Evaluator {
         return out;
       }
       case 'BinaryExpression':
+        if (node.operator === '+' && node.left.type === 'BinaryExpression' && node.left.operator === '+') return this.plusChain(node);
         return this.binary(node.operator, node.left, node.right);
       case 'UnaryExpression': {
         const v = this.value(node.argument);
         if (node.operator === '-' && typeof v === 'number') return -v;
         if (node.operator === '+' && typeof v === 'number') return v;
-        if (node.operator === '!' && v !== UNKNOWN && typeof v !== 'object') return !v;
+        if (node.operator === '!' && v !== UNKNOWN && v !== HOLE && typeof v !== 'object') return !v;
         if (node.operator === '~' && typeof v === 'number') return ~v;
         return UNKNOWN;
       }
@@ -405,6 +473,32 @@ export class Evaluator {
     return undefined;
   }
 
+  /** 'h'+'t'+'t'+'p'…: fold a left-deep chain iteratively so length is not limited by depth. */
+  private plusChain(node: Node): Value {
+    const operands: Node[] = [];
+    let n: Node = node;
+    while (n.type === 'BinaryExpression' && n.operator === '+' && operands.length < 200_000) {
+      operands.push(n.right);
+      n = n.left;
+    }
+    operands.push(n);
+    operands.reverse();
+    let acc: Value = this.value(operands[0]!);
+    for (let i = 1; i < operands.length; i++) {
+      if (++this.steps > MAX_STEPS * 10) return UNKNOWN;
+      const b = this.value(operands[i]!);
+      if (typeof acc === 'number' && typeof b === 'number') acc = acc + b;
+      else {
+        const sa = this.asString(acc);
+        const sb = this.asString(b);
+        if (sa === undefined || sb === undefined) return UNKNOWN;
+        acc = sa + sb;
+        if (acc.length > MAX_STRING) return UNKNOWN;
+      }
+    }
+    return acc;
+  }
+
   private binary(op: string, l: Node, r: Node): Value {
     if (l.type === 'PrivateName') return UNKNOWN;
     const a = this.value(l);
@@ -416,6 +510,7 @@ export class Evaluator {
       if (sa === undefined || sb === undefined) return UNKNOWN;
       return sa + sb;
     }
+    if ((typeof a === 'string' && a.includes(HOLE)) || (typeof b === 'string' && b.includes(HOLE))) return UNKNOWN;
     if (typeof a !== 'number' || typeof b !== 'number') {
       if (op === '===' || op === '==') return a === UNKNOWN || b === UNKNOWN ? UNKNOWN : a === b;
       if (op === '!==' || op === '!=') return a === UNKNOWN || b === UNKNOWN ? UNKNOWN : a !== b;
@@ -443,7 +538,8 @@ export class Evaluator {
   private identifierValue(name: string, site: Node): Value {
     if (name === 'undefined') return UNKNOWN;
     if (name === '__dirname') return '.';
-    const list = this.bindings.visible(name, site);
+    if (this.overrides.has(site)) return this.overrides.get(site)!;
+    const list = withValues(this.bindings.visible(name, site));
     if (list.length === 0 || this.bindings.isTainted(name)) return UNKNOWN;
     let result: Value = UNKNOWN;
     let first = true;
@@ -463,6 +559,12 @@ export class Evaluator {
 
   private bindingValue(b: Binding): Value {
     if (b.kind === 'param') return this.paramValue(b);
+    if (b.iterates) {
+      // `for (const t of ['a', 'b'])`: one of the elements; loose folding takes the first.
+      if (!this.loose || !b.init) return UNKNOWN;
+      const arr = this.value(b.init);
+      return Array.isArray(arr) && arr.length ? arr[0]! : UNKNOWN;
+    }
     if (b.kind === 'import') {
       // `import { homedir } from 'os'` used as a value inside a template: the home folder.
       const c = this.canonOfBinding(b);
@@ -536,7 +638,20 @@ export class Evaluator {
     }
     const prop = this.propName(node.property, node.computed);
     if (prop === undefined) return UNKNOWN;
+    // Object literals first: `const cfg = { host: 'x' }; cfg.host` (loose folding of cfg is a hole).
+    const base = unwrap(node.object);
+    if (base.type === 'ObjectExpression') {
+      const target = this.objectProperty(base, prop);
+      if (target) return this.value(target);
+    } else if (base.type === 'Identifier') {
+      const list = withValues(this.bindings.visible(base.name, base));
+      if (list.length === 1 && list[0]!.init && !list[0]!.path && !this.bindings.isTainted(base.name) && unwrap(list[0]!.init).type === 'ObjectExpression') {
+        const target = this.objectProperty(unwrap(list[0]!.init), prop);
+        return target ? this.value(target) : UNKNOWN;
+      }
+    }
     const obj = this.value(node.object);
+    if (obj === HOLE) return UNKNOWN;
     if (typeof obj === 'string') {
       if (prop === 'length') return obj.length;
       const i = Number(prop);
@@ -613,6 +728,15 @@ export class Evaluator {
 
   /** Decoder functions: call -> decoded string. Filled by the string-array service. */
   readonly decoders = new Map<Node, (args: Value[]) => Value>();
+
+  /** The single initializer an identifier is bound to, when there is exactly one. */
+  initOf(id: Node): Node | undefined {
+    if (id.type !== 'Identifier') return undefined;
+    const list = withValues(this.bindings.visible(id.name, id));
+    if (list.length !== 1 || this.bindings.isTainted(id.name)) return undefined;
+    const b = list[0]!;
+    return b.init && !b.path && !b.iterates && (b.kind === 'const' || b.kind === 'let' || b.kind === 'var') ? unwrap(b.init) : undefined;
+  }
 
   /** The function an identifier names, through `const alias = fn` chains. */
   functionNodeOf(id: Node): Node | undefined {
@@ -716,6 +840,13 @@ export class Evaluator {
         return UNKNOWN;
     }
   }
+}
+
+/** Declarations without an initializer (`let x;`) say nothing about the value when assignments do. */
+function withValues(list: readonly Binding[]): readonly Binding[] {
+  if (list.length <= 1) return list;
+  const valued = list.filter((b) => b.init || b.kind === 'param' || b.kind === 'import' || b.kind === 'function' || b.kind === 'class' || b.kind === 'opaque');
+  return valued.length ? valued : list;
 }
 
 function sameValue(a: Value, b: Value): boolean {

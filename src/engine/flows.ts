@@ -103,7 +103,7 @@ export class FlowService {
   private extend(taints: Taint[], hop: Hop): Taint[] {
     return taints.map((t) => {
       const last = t.hops[t.hops.length - 1];
-      if (t.hops.length >= MAX_HOPS || (last && last.file === hop.file && last.line === hop.line)) return t;
+      if (t.hops.length >= MAX_HOPS || (last && last.file === hop.file && last.line === hop.line && last.note === hop.note)) return t;
       return { ...t, hops: [...t.hops, hop] };
     });
   }
@@ -163,6 +163,8 @@ export class FlowService {
           return [];
         }
         if (canon && BROWSER_SOURCES.has(canon)) return this.source(file, node, 'browser-store', canon);
+        // process.env[name] with a name we cannot fold reads one variable, not the environment.
+        if (node.computed && ev.canonical(node.object) === 'process.env') return [];
         return this.taint(node.object, file);
       }
       case 'CallExpression':
@@ -224,6 +226,8 @@ export class FlowService {
       }
     }
     const out: Taint[] = [];
+    // `Object.keys(process.env).filter(k => /^MYAPP_/.test(k))`: a package reading its own settings.
+    if (this.isPrefixFilter(node)) return [];
     // Calls into local or imported functions: what they return.
     const fn = this.calledFunction(node.callee, file);
     if (fn) this.merge(out, this.extend(this.returnsTaint(fn.fn, fn.file), this.hop(file, node, `returned by ${fn.name}()`)));
@@ -235,6 +239,27 @@ export class FlowService {
     const via = this.union(inputs, file);
     if (via.length) this.merge(out, this.extend(via, this.hop(file, node, callee ? `${callee}(…)` : 'call')));
     return out;
+  }
+
+  private isPrefixFilter(node: Node): boolean {
+    if (node.type !== 'CallExpression') return false;
+    const c = unwrap(node.callee);
+    if (c.type !== 'MemberExpression' || c.property.type !== 'Identifier' || c.property.name !== 'filter') return false;
+    const fn = node.arguments[0];
+    if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression')) return false;
+    const body = fn.body;
+    const stack: Node[] = [body];
+    for (let budget = 500; stack.length && budget > 0; budget--) {
+      const n = stack.pop()!;
+      if (n.type === 'RegExpLiteral' && n.pattern.startsWith('^')) return true;
+      if (n.type === 'MemberExpression' && n.property.type === 'Identifier' && n.property.name === 'startsWith') return true;
+      for (const k of VISITOR_KEYS[n.type] ?? []) {
+        const ch = (n as unknown as Record<string, unknown>)[k];
+        if (Array.isArray(ch)) for (const x of ch) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
+        else if (ch && typeof (ch as Node).type === 'string') stack.push(ch as Node);
+      }
+    }
+    return false;
   }
 
   private credentialPath(arg: Node | null | undefined, file: FlowFile): string | undefined {

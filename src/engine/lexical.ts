@@ -5,7 +5,7 @@
  */
 const TRIGGERS = new RegExp(
   [
-    'child_process', '\\bexecSync\\b', '\\bspawn', '\\beval\\b', '\\bFunction\\s*\\(', 'new\\s+Function\\b', '\\bvm\\b', 'runIn\\w*Context',
+    'child_process', 'execa', 'cross-spawn', 'shelljs', '[\'"](?:node:)?os[\'"]', 'while\\s*\\(\\s*[A-Z_][A-Z0-9_]*\\s*\\)', '\\bexecSync\\b', '\\bspawn', '\\beval\\b', '\\bFunction\\s*\\(', 'new\\s+Function\\b', '\\bvm\\b', 'runIn\\w*Context',
     'process\\s*(?:\\.|\\[)', '\\bprocess\\b', 'Reflect', 'globalThis', '\\bglobal\\s*\\[', 'window\\s*\\[',
     'https?\\b', '\\bnet\\b', '\\bdns\\b', '\\btls\\b', 'dgram', '\\bfetch\\b', 'XMLHttpRequest', 'WebSocket', 'axios', 'undici', '\\bgot\\b', '\\brequest\\b',
     'homedir', '\\.ssh', 'npmrc', '\\.aws', 'credentials', 'hostname', 'userInfo', 'networkInterfaces', 'getServers',

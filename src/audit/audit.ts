@@ -1,0 +1,220 @@
+// The audit pipeline: lockfile entries -> units (one per distinct tarball / folder / git dep)
+// -> results cache -> fetch by tarball URL + lockfile integrity (no packument requests) ->
+// analyze -> store -> rank. One failing unit never stops the others: it becomes an `error`
+// result, never a clean one.
+import pLimit from 'p-limit';
+import { analyzeTarball, errorResult, rankResults } from '../scan.js';
+import { fetchTarball, FetchError } from '../fetch/fetch.js';
+import type { EngineOptions } from '../engine/analyze.js';
+import type { Rule } from '../engine/rule.js';
+import type { ResultCache } from '../cache/results.js';
+import type { LockEntry, Lockfile } from '../lockfile/types.js';
+import type { Finding, ReportedPackage } from '../types.js';
+import { planUnits, type Unit } from './plan.js';
+import type { ProgressState } from './progress.js';
+
+export interface AuditOptions {
+  /** Folder local paths in the lockfile are relative to (the lockfile's folder). */
+  root: string;
+  npmConfig: Record<string, unknown>;
+  /** Download cache (cacache) folder; pacote's default when absent. */
+  downloadCache?: string;
+  results?: ResultCache;
+  /** Units fetched and analyzed at once (default 8: fetching overlaps analysis). */
+  concurrency?: number;
+  engine?: EngineOptions;
+  rules?: readonly Rule[];
+  /** Skip dev-only packages. */
+  prod?: boolean;
+  timeoutMs?: number;
+  onProgress?: (s: ProgressState) => void;
+}
+
+/** A result plus where it sits in the project. */
+export interface AuditedPackage extends ReportedPackage {
+  paths: string[][];
+  dev: boolean;
+  optional: boolean;
+  kind: LockEntry['kind'];
+  aliases: string[];
+  /** Served from the results cache. */
+  cached: boolean;
+}
+
+export interface AuditSummary {
+  entries: number;
+  units: number;
+  scanned: number;
+  cached: number;
+  errors: number;
+  notFetchedGit: number;
+  skippedDev: number;
+  skipped: Array<{ name: string; version: string; reason: string; count: number }>;
+  bytes: number;
+  ms: number;
+}
+
+export interface AuditReport {
+  lockfile: Lockfile;
+  packages: AuditedPackage[];
+  summary: AuditSummary;
+}
+
+export const GIT_NOT_FETCHED = 'git dependency not fetched';
+
+function gitResult(u: Unit): ReportedPackage {
+  const finding: Finding = {
+    rule: 'git-dependency',
+    severity: 'medium',
+    message: `not fetched: git dependency ${u.target || u.name}. Fetching a git dependency runs its prepare script, so Tollgate does not; review the commit by hand or depend on a published version`,
+    evidence: u.target || undefined,
+  };
+  return { name: u.name, version: u.version, source: 'git', score: 0, verdict: 'error', reasons: [GIT_NOT_FETCHED], findings: [finding], error: `${u.name}: ${GIT_NOT_FETCHED} (${u.target})` };
+}
+
+function integrityResult(u: Unit, err: FetchError): ReportedPackage {
+  const finding: Finding = {
+    rule: 'integrity-mismatch',
+    severity: 'high',
+    message: `the tarball served for ${u.name}@${u.version} does not match the lockfile's integrity: possible tampering (of the registry response, a proxy, or the lockfile). Nothing from it was analyzed or should be installed`,
+    evidence: u.integrity,
+  };
+  return { ...errorResult(`${u.name}@${u.version}`, err), name: u.name, version: u.version, source: 'registry', integrity: u.integrity, findings: [finding] };
+}
+
+/** Cache key of a unit before fetching: the lockfile's integrity, else its exact tarball URL. */
+function preKey(u: Unit): string | undefined {
+  if (u.action !== 'fetch') return undefined;
+  return u.integrity ? `sri:${u.integrity}` : `url:${u.target}`;
+}
+
+export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<AuditReport> {
+  const started = performance.now();
+  const wanted = opts.prod ? lockfile.entries.filter((e) => !e.dev) : lockfile.entries;
+  const units = planUnits(wanted, opts.root, opts.npmConfig);
+  const work = units.filter((u) => u.action !== 'skip');
+  const progress: ProgressState = { done: 0, total: work.length, bytes: 0, cached: 0 };
+  const limit = pLimit(Math.max(1, opts.concurrency ?? 8));
+  const fetchOpts = { npmConfig: opts.npmConfig, cache: opts.downloadCache, where: opts.root, timeoutMs: opts.timeoutMs };
+
+  const analyzeUnit = async (u: Unit): Promise<{ result: ReportedPackage; cached: boolean }> => {
+    if (u.action === 'git') return { result: gitResult(u), cached: false };
+    const key = preKey(u);
+    const hit = key ? opts.results?.get(key) : undefined;
+    if (hit) return { result: hit, cached: true };
+    const t0 = performance.now();
+    let fetched;
+    try {
+      fetched = await fetchTarball(u.target, { ...fetchOpts, integrity: u.integrity });
+    } catch (err) {
+      if (err instanceof FetchError && err.code === 'EINTEGRITY') return { result: integrityResult(u, err), cached: false };
+      const e = err instanceof Error ? err : new Error(String(err));
+      return { result: { ...errorResult(`${u.name}@${u.version}`, e), name: u.name, version: u.version }, cached: false };
+    }
+    progress.bytes += fetched.data.length;
+    // Folders and local tarballs have no integrity until read: look them up by what was read.
+    const postKey = `sri:${fetched.integrity}`;
+    if (!key && fetched.integrity) {
+      const again = opts.results?.get(postKey);
+      if (again) return { result: again, cached: true };
+    }
+    const fetchMs = Math.round(performance.now() - t0);
+    let result: ReportedPackage;
+    try {
+      result = await analyzeTarball({ ...fetched, source: fetched.source }, { engine: opts.engine, rules: opts.rules });
+    } catch (err) {
+      return { result: { ...errorResult(`${u.name}@${u.version}`, new Error(`analysis failed (${(err as Error).message}); please report this with the package name`)), name: u.name, version: u.version }, cached: false };
+    }
+    if (result.timing) result.timing.fetchMs = fetchMs;
+    if (u.action === 'fetch') checkIdentity(u, result);
+    result.source = u.action === 'fetch' ? (u.entries[0]!.kind === 'registry' ? 'registry' : 'remote') : fetched.source;
+    opts.results?.put(key ?? postKey, result);
+    return { result, cached: false };
+  };
+
+  const packages = await Promise.all(
+    work.map((u) =>
+      limit(async (): Promise<AuditedPackage> => {
+        progress.current = `${u.name}${u.version ? '@' + u.version : ''}`;
+        const { result, cached } = await analyzeUnit(u);
+        progress.done++;
+        if (cached) progress.cached++;
+        opts.onProgress?.(progress);
+        return toAudited(u, result, cached);
+      }),
+    ),
+  );
+
+  const skipped = new Map<string, AuditSummary['skipped'][number]>();
+  for (const u of units.filter((x) => x.action === 'skip')) {
+    const k = `${u.name}@${u.version}|${u.reason}`;
+    const s = skipped.get(k);
+    if (s) s.count += u.entries.length;
+    else skipped.set(k, { name: u.name, version: u.version, reason: u.reason ?? 'skipped', count: u.entries.length });
+  }
+  const ranked = rankResults(packages) as AuditedPackage[];
+  return {
+    lockfile,
+    packages: ranked,
+    summary: {
+      entries: lockfile.entries.length,
+      units: units.length,
+      scanned: packages.filter((p) => !p.cached && p.verdict !== 'error').length,
+      cached: packages.filter((p) => p.cached).length,
+      errors: packages.filter((p) => p.verdict === 'error' && !isGitResult(p)).length,
+      notFetchedGit: packages.filter(isGitResult).length,
+      skippedDev: lockfile.entries.length - wanted.length,
+      skipped: [...skipped.values()],
+      bytes: progress.bytes,
+      ms: Math.round(performance.now() - started),
+    },
+  };
+}
+
+/**
+ * The tarball a lockfile points at must be the package the lockfile names. A resolved URL swapped
+ * for another package's tarball (with a matching integrity) is the "lockfile injection" attack.
+ */
+function checkIdentity(u: Unit, result: ReportedPackage): void {
+  const nameOk = result.name === u.name;
+  const versionOk = !u.version || !result.version || result.version === u.version;
+  if (nameOk && versionOk) return;
+  result.findings.unshift({
+    rule: 'lockfile-mismatch',
+    severity: 'high',
+    message: `the lockfile names ${u.name}@${u.version} but the tarball it points to is ${result.name}@${result.version}: the lockfile may have been edited to install something else`,
+    evidence: u.target,
+  });
+  result.reasons.unshift(`lockfile entry ${u.name}@${u.version} resolves to a tarball of ${result.name}@${result.version}`);
+  if (result.verdict === 'clean') result.verdict = 'suspicious';
+  result.score = Math.max(result.score, 50);
+}
+
+export function isGitResult(p: ReportedPackage): boolean {
+  return p.verdict === 'error' && p.findings.some((f) => f.rule === 'git-dependency');
+}
+
+function toAudited(u: Unit, result: ReportedPackage, cached: boolean): AuditedPackage {
+  const seen = new Set<string>();
+  const paths = u.entries
+    .flatMap((e) => e.paths)
+    .sort((a, b) => a.length - b.length)
+    .filter((p) => {
+      const k = p.join('\0');
+      return !seen.has(k) && seen.add(k);
+    })
+    .slice(0, 3);
+  const aliases = [...new Set(u.entries.map((e) => e.alias).filter((a): a is string => !!a))];
+  return {
+    ...result,
+    // The lockfile's identity, which is what the user installs (the manifest inside may differ).
+    name: u.name,
+    version: u.version || result.version,
+    paths,
+    dev: u.entries.every((e) => e.dev),
+    optional: u.entries.every((e) => e.optional),
+    kind: u.entries[0]!.kind,
+    aliases,
+    cached,
+  };
+}

@@ -1,0 +1,106 @@
+// Audit output: the scan report's contract (same JSON fields, same human layout per package) plus
+// where each package sits in the project: the paths that pull it in, and prod vs dev.
+import { renderHuman } from '../report/human.js';
+import { toJsonReport, type JsonReport } from '../report/json.js';
+import type { LockEntry, Lockfile } from '../lockfile/types.js';
+import { isGitResult, type AuditReport, type AuditedPackage } from './audit.js';
+
+export const pathText = (p: readonly string[]): string => p.join(' > ');
+
+export type AuditJson = JsonReport & {
+  audit: { lockfile: string; format: string; lockfileVersion: string; summary: AuditReport['summary']; notes: string[] };
+  packages: Array<JsonReport['packages'][number] & { paths: string[]; dev: boolean; optional: boolean; kind: string; aliases: string[]; cached: boolean }>;
+};
+
+export function toAuditJson(r: AuditReport): AuditJson {
+  const base = toJsonReport(r.packages);
+  return {
+    ...base,
+    audit: { lockfile: r.lockfile.file, format: r.lockfile.format, lockfileVersion: r.lockfile.version, summary: r.summary, notes: r.lockfile.notes },
+    packages: base.packages.map((p, i) => {
+      const a = r.packages[i]!;
+      return { ...p, paths: a.paths.map(pathText), dev: a.dev, optional: a.optional, kind: a.kind, aliases: a.aliases, cached: a.cached };
+    }),
+  };
+}
+
+export interface AuditHumanOptions {
+  color: boolean;
+  verbose: boolean;
+}
+
+/**
+ * Packages with something to say (not clean, or clean with findings when --verbose) in the scan
+ * layout, each followed by the paths that pull it in; then one line for the clean rest.
+ */
+export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): string {
+  const c = (code: number, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const out: string[] = [];
+  const lf = r.lockfile;
+  out.push(c(1, `Audit of ${lf.file} (${lf.format} ${lf.version}): ${r.summary.entries} lockfile entries, ${r.packages.length} distinct packages and folders`));
+  for (const n of lf.notes) out.push(c(90, `note: ${n}`));
+  out.push('');
+  const shown = r.packages.filter((p) => opts.verbose || p.verdict !== 'clean');
+  for (const p of shown) {
+    // renderHuman ends with a summary line; keep only the package block.
+    const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
+    block.splice(block.length - 2, 2);
+    const tag = [p.dev ? 'dev' : 'prod', ...(p.optional ? ['optional'] : []), ...(p.cached ? ['cached'] : [])].join(', ');
+    block[0] = `${block[0]}  ${c(90, `[${tag}]`)}`;
+    out.push(...block);
+    for (const path of p.paths) out.push(`    ${c(90, 'via')} ${pathText(path)}`);
+    if (p.aliases.length) out.push(`    ${c(90, 'installed as')} ${p.aliases.join(', ')}`);
+    out.push('');
+  }
+  const count = (f: (p: AuditedPackage) => boolean) => r.packages.filter(f).length;
+  const clean = count((p) => p.verdict === 'clean');
+  if (!opts.verbose && clean) out.push(c(90, `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
+  const s = r.summary;
+  const parts = [
+    c(31, `${count((p) => p.verdict === 'malicious')} malicious`),
+    c(33, `${count((p) => p.verdict === 'suspicious')} suspicious`),
+    c(32, `${clean} clean`),
+    ...(s.errors ? [c(35, `${s.errors} could not be scanned`)] : []),
+    ...(s.notFetchedGit ? [c(35, `${s.notFetchedGit} git dependenc${s.notFetchedGit === 1 ? 'y' : 'ies'} not fetched`)] : []),
+  ];
+  out.push(`${r.packages.length} scanned (${s.cached} from cache, ${(s.bytes / 1e6).toFixed(1)} MB downloaded, ${(s.ms / 1000).toFixed(1)} s): ${parts.join(', ')}`);
+  const skippedCount = s.skipped.reduce((n, x) => n + x.count, 0);
+  if (skippedCount) {
+    const why = new Map<string, number>();
+    for (const x of s.skipped) why.set(x.reason, (why.get(x.reason) ?? 0) + x.count);
+    out.push(c(90, `not scanned on their own: ${[...why].map(([reason, n]) => `${n} ${reason}`).join('; ')}`));
+  }
+  if (s.skippedDev) out.push(c(90, `${s.skippedDev} dev-only entries skipped (--prod)`));
+  return out.join('\n');
+}
+
+/** `--list --json`: the normalized entries, nothing fetched. */
+export function listJson(lf: Lockfile): unknown {
+  return {
+    lockfile: { file: lf.file, format: lf.format, lockfileVersion: lf.version, root: lf.rootName, notes: lf.notes },
+    packages: lf.entries.map((e: LockEntry) => ({
+      name: e.name,
+      version: e.version,
+      resolved: e.resolved ?? null,
+      integrity: e.integrity ?? null,
+      dev: e.dev,
+      optional: e.optional,
+      peer: e.peer,
+      bundled: e.bundled,
+      kind: e.kind,
+      alias: e.alias ?? null,
+      patch: e.patch ?? null,
+      paths: e.paths.map(pathText),
+    })),
+  };
+}
+
+export function listHuman(lf: Lockfile): string {
+  const rows = lf.entries.map((e) => {
+    const flags = [e.dev ? 'dev' : 'prod', e.optional && 'optional', e.peer && 'peer', e.bundled && 'bundled', e.kind !== 'registry' && e.kind].filter(Boolean).join(',');
+    return `${e.alias ? `${e.alias} -> ` : ''}${e.name}@${e.version}  [${flags}]  ${e.paths[0] ? pathText(e.paths[0]) : ''}`;
+  });
+  return [...rows, `${lf.entries.length} entries in ${lf.file} (${lf.format} ${lf.version})`].join('\n');
+}
+
+export { isGitResult };
