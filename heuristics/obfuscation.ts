@@ -39,7 +39,7 @@ export default defineRule({
         if (FLATTENING.test(text) && /while\s*\(\s*(?:!!\[\]|true|1)\s*\)/.test(text)) {
           reportMatches(ctx, FLATTENING, 1, () => ({ message: 'control-flow flattening: a loop dispatches statements in an order given by a split string', severity: 'high', signals: ['obfuscation'] }));
         }
-        reportMatches(ctx, JSFUCK, 1, (m) => ({ message: `JSFuck-style encoding (${m[0].length}+ characters of []()!+ only)`, severity: 'high', signals: ['obfuscation'], evidence: m[0].slice(0, 60) }));
+        if (text.includes('+[]')) reportMatches(ctx, JSFUCK, 1, (m) => ({ message: `JSFuck-style encoding (${m[0].length}+ characters of []()!+ only)`, severity: 'high', signals: ['obfuscation'], evidence: m[0].slice(0, 60) }));
         reportMatches(ctx, JJENCODE, 1, () => ({ message: 'jjencode/aaencode-style encoded program', severity: 'high', signals: ['obfuscation'] }));
         reportMatches(ctx, OFFSCREEN, 1, (m) => ({ message: `code pushed off-screen by ${m[0].length - 2} characters of whitespace`, severity: 'high', signals: ['obfuscation'], evidence: m[0].trim().slice(0, 40) }));
         reportMatches(ctx, BIDI, 1, (m) => ({ message: `bidirectional control character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}: source can display differently from how it runs (Trojan Source)`, severity: 'high', signals: ['obfuscation'] }));

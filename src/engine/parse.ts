@@ -44,6 +44,8 @@ export function parseFile(path: string, text: string): ParseOutcome {
       allowSuperOutsideMethod: true,
       allowUndeclaredExports: true,
       tokens: false,
+      // Rules read comments lexically; attaching them to nodes costs a third of the parse.
+      attachComment: false,
       plugins,
     });
     return { ast, recovered: ast.errors?.length ?? 0 };

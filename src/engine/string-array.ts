@@ -14,7 +14,8 @@ const OBF_B64 = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+
 const MAX_ARRAY = 50_000;
 
 export function mayHaveStringArray(text: string): boolean {
-  return /\bshift\b/.test(text) && /\bpush\b/.test(text) && /\[\s*(?:(['"])(?:[^'"\\\n]|\\.){0,400}\1\s*,\s*){4}/.test(text);
+  // The rotation idiom `arr.push(arr.shift())` (or its bracket form) is the tell; cheap to find.
+  return /push['"]?\]?\s*\(\s*[\w$]+(?:\.shift|\[\s*['"]shift['"]\s*\])\s*\(\s*\)\s*\)/.test(text) && /\[\s*(?:(['"])(?:[^'"\\\n]|\\.){0,400}\1\s*,\s*){4}/.test(text);
 }
 
 interface ArraySource {
