@@ -38,13 +38,14 @@ describe('sabotage reports', () => {
 
 describe('sabotage stays quiet', () => {
   test.each([
-    ['while (i--)', "var i = 10;\nwhile (i--) { process.stdout.write(i + '\\n'); }"],
+    // Each benign case names a capability (fs) so tier 0 parses it and the rule really looks.
+    ['while (i--)', "var i = 10;\nwhile (i--) { require('fs').writeSync(1, i + '\\n'); }"],
     ['for (;;) { if (x) break; }', "let x = 0;\nfor (;;) { x++; if (x > 10) break; }\nmodule.exports = x;"],
     ['while (true) in a function', "function loop() { while (true) { const job = next(); if (!job) continue; run(job); } }\nmodule.exports = loop;"],
     ['an async for (;;) with await in a function', "async function main() { for (;;) { await tick(); } }\nmodule.exports = main;"],
     ['while (true) that returns, in a function', "module.exports = function find(node) { while (true) { if (!node.parent) return node; node = node.parent; } };"],
     ['a top-level await loop with break', "let n = 0;\nwhile (true) { const r = await fetchNext(n++); if (!r) break; }\nexport default n;"],
-    ['Infinity used as a setting', "const MAX = Infinity;\nexports.retry = { retries: Infinity, max: MAX };"],
+    ['Infinity used as a setting', "const MAX = Infinity;\nexports.retry = { retries: Infinity, max: MAX, fs: require('fs') };"],
     ['while (true) that throws', "while (true) { throw new Error('unsupported platform'); }"],
   ])('%s', (_label, code) => {
     const r = scanFiles({ 'index.js': code });
