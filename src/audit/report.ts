@@ -45,6 +45,9 @@ export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): strin
     // renderHuman ends with a summary line; keep only the package block.
     const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
     block.splice(block.length - 2, 2);
+    // The scan layout shows only the error line for an error result; an audit's error results
+    // carry the finding that explains them (integrity-mismatch, git-dependency).
+    if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${c(31, f.severity.padEnd(8))} ${f.rule.padEnd(17)} ${f.message}`);
     const tag = [p.dev ? 'dev' : 'prod', ...(p.optional ? ['optional'] : []), ...(p.cached ? ['cached'] : [])].join(', ');
     block[0] = `${block[0]}  ${c(90, `[${tag}]`)}`;
     out.push(...block);
@@ -98,7 +101,7 @@ export function listJson(lf: Lockfile): unknown {
 export function listHuman(lf: Lockfile): string {
   const rows = lf.entries.map((e) => {
     const flags = [e.dev ? 'dev' : 'prod', e.optional && 'optional', e.peer && 'peer', e.bundled && 'bundled', e.kind !== 'registry' && e.kind].filter(Boolean).join(',');
-    return `${e.alias ? `${e.alias} -> ` : ''}${e.name}@${e.version}  [${flags}]  ${e.paths[0] ? pathText(e.paths[0]) : ''}`;
+    return `${e.alias ? `${e.alias} -> ` : ''}${e.name}${e.version ? '@' + e.version : ''}  [${flags}]  ${e.paths[0] ? pathText(e.paths[0]) : ''}`;
   });
   return [...rows, `${lf.entries.length} entries in ${lf.file} (${lf.format} ${lf.version})`].join('\n');
 }

@@ -7,9 +7,12 @@ import { LineIndex, LockfileError } from './types.js';
 function firstError(text: string, file: string, errors: ParseError[], what: string): LockfileError {
   const e = errors[0]!;
   const lines = new LineIndex(text);
-  const atEnd = e.offset >= text.trimEnd().length;
-  const why = atEnd ? 'the file ends early (truncated?)' : printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  return new LockfileError(file, lines.lineAt(Math.min(e.offset, text.length)), `not valid ${what}: ${why}`);
+  const end = text.trimEnd().length;
+  // A cut file fails at (or runs to) its very end: say so, since that is what the user must fix.
+  const truncated = errors.some((x) => x.offset + x.length >= end);
+  const why = printParseErrorCode(e.error).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const line = lines.lineAt(Math.min(e.offset, text.length));
+  return new LockfileError(file, line, `not valid ${what}: ${why}${truncated ? '; the file ends before the data does (truncated?)' : ''}`);
 }
 
 export function readJson(text: string, file: string): unknown {

@@ -153,12 +153,15 @@ function fromTree(ctx: ParseContext, format: LockfileFormat, data: Record<string
       else if (spec.startsWith('file:')) kind = kindOfResolved(spec);
       else if (/^https?:\/\//.test(spec)) kind = kindOfResolved(spec);
       else kind = resolved ? kindOfResolved(resolved) : 'registry';
+      // A git or file: "version" is really where the code comes from.
+      const local = kind === 'directory' || kind === 'local-tarball';
+      if (kind === 'git' || local) version = '';
       const i = g.add({
         name,
         version,
         alias: name !== installName ? installName : undefined,
         kind,
-        resolved: resolved ?? (kind !== 'registry' ? spec : undefined),
+        resolved: local ? spec.replace(/^file:/, '') : (resolved ?? (kind !== 'registry' ? spec : undefined)),
         integrity: str(raw.integrity),
         flags: { dev: raw.dev === true, optional: raw.optional === true, peer: false },
         bundled: raw.bundled === true,

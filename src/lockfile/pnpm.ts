@@ -124,7 +124,7 @@ export function parsePnpmLockfile(ctx: ParseContext): Lockfile {
   const linkNodes = new Map<string, number>();
 
   datas.forEach((data, docIndex) => {
-    const d = dialectOf(ctx.file, data.lockfileVersion, fix(lines.lineOf('lockfileVersion')) ?? 1);
+    const d = dialectOf(ctx.file, data.lockfileVersion, lines.lineOf('lockfileVersion') ?? 1);
     version = String(data.lockfileVersion);
     const packages = obj(data.packages);
     const snapshots = d.major === 9 ? obj(data.snapshots) : packages;
@@ -143,8 +143,9 @@ export function parsePnpmLockfile(ctx: ParseContext): Lockfile {
       if (!isObject(pkg.resolution)) throw new LockfileError(ctx.file, fix(lineOfKey(pkgKey)), `package ${JSON.stringify(pkgKey)} has no resolution; the file looks truncated or hand-edited`);
       const parsed = d.parseKey(pkgKey);
       const name = str(pkg.name) ?? parsed.name;
-      const ver = str(pkg.version) ?? parsed.version;
       const { kind, resolved } = kindOf(pkg.resolution, pkgKey);
+      // `name@file:dir` / `name@https://…` keys: the part after @ is a location, not a version.
+      const ver = str(pkg.version) ?? (kind === 'registry' || !/:/.test(parsed.version) ? parsed.version : '');
       const draft: Draft = {
         name,
         version: ver,
@@ -175,7 +176,7 @@ export function parsePnpmLockfile(ctx: ParseContext): Lockfile {
           const target = d.refToKey(dep, refStr);
           if (target === undefined) continue; // link: from a package (rare): nothing to fetch
           const to = nodeOf.get(target);
-          if (to !== undefined) g.edge(from, to, type);
+          if (to !== undefined) g.edge(from, aliased(to, dep), type);
           else dangling.push({ from: key, name: dep, spec: refStr, optional: type === 'optional' });
         }
       }
@@ -199,6 +200,7 @@ export function parsePnpmLockfile(ctx: ParseContext): Lockfile {
           } else {
             const key = d.refToKey(dep, ref);
             to = key === undefined ? undefined : nodeOf.get(key);
+            if (to !== undefined) to = aliased(to, dep);
             if (to === undefined) dangling.push({ from: dir, name: dep, spec: ref, optional: type === 'optional' });
           }
           if (to === undefined) continue;
@@ -207,9 +209,16 @@ export function parsePnpmLockfile(ctx: ParseContext): Lockfile {
         }
       }
     }
-    for (const [dir, i] of workspaceNodes) if (!root.edges.some((e) => e.to === i) && dir !== '.') root.edges.push({ to: i, type: 'prod' });
+    // Workspace members are part of the project: their own dependencies are prod unless dev there.
+    for (const [dir, i] of workspaceNodes) if (dir !== '.') root.edges.push({ to: i, type: 'prod' });
   });
 
+  /** pnpm aliases live on the edge (`sw-cjs: string-width@4.2.3`): remember the install name. */
+  function aliased(to: number, dep: string): number {
+    const d = g.drafts[to]!;
+    if (dep !== d.name && d.kind !== 'workspace' && d.kind !== 'directory') d.alias ??= dep;
+    return to;
+  }
   function workspaceNode(dir: string): number {
     let i = workspaceNodes.get(dir);
     if (i === undefined) {

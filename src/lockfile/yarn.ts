@@ -133,8 +133,12 @@ function classic(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
     for (const [field, type] of [['dependencies', 'prod'], ['optionalDependencies', 'optional']] as const) {
       for (const [dep, range] of Object.entries(map(raw[field]))) {
         const to = lookup(dep, range);
-        if (to !== undefined) g.edge(i, to, type);
-        else dangling.push({ from: key, name: dep, spec: range, optional: type === 'optional' });
+        if (to !== undefined) {
+          g.edge(i, to, type);
+          // Classic may record an alias under the real name: the dependent still names the alias.
+          const d = g.drafts[to]!;
+          if (dep !== d.name && parseAlias(range)) d.alias ??= dep;
+        } else dangling.push({ from: key, name: dep, spec: range, optional: type === 'optional' });
       }
     }
   }

