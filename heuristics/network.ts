@@ -61,6 +61,11 @@ export default defineRule({
       lexical(ctx) {
         // Fallback for files the AST tiers cannot read (too large, unparsable): endpoints by regex.
         if (ctx.astAvailable) return;
+        reportMatches(ctx, /\brequire\s*\(\s*['"](?:node:)?(?:https?|http2|net|tls|dgram|dns)['"]\s*\)|\bfetch\s*\(\s*['"`]https?:/, 1, (m) => ({
+          message: `network access (${m[0].slice(0, 40)}; found by the lexical scan, the file was not parsed)`,
+          severity: 'info',
+          signals: ['sink:network'],
+        }));
         reportMatches(ctx, /["'`][^"'`\n]{0,300}["'`]/, 5, (m) => {
           const text = m[0].slice(1, -1);
           const exfil = ENDPOINT_HINT.test(text) ? matchIndicator(EXFIL_ENDPOINTS, text) : undefined;

@@ -1,6 +1,20 @@
 import type { Manifest } from '../types.js';
 
 const MAX_MANIFEST_BYTES = 5 * 1024 * 1024;
+const MAX_MANIFEST_DEPTH = 64;
+
+/** Depth of a parsed JSON value, iteratively (a recursive walk is what such input attacks). */
+function nestingDepth(root: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (d > max) max = d;
+    if (max > MAX_MANIFEST_DEPTH) return max;
+    if (v && typeof v === 'object') for (const c of Object.values(v)) if (c && typeof c === 'object') stack.push([c, d + 1]);
+  }
+  return max;
+}
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -27,6 +41,8 @@ export function parseManifest(data: Buffer): { manifest?: Manifest; error?: stri
     return { error: (err as Error).message };
   }
   if (!isRecord(raw)) return { error: 'package.json is not a JSON object' };
+  const depth = nestingDepth(raw);
+  if (depth > MAX_MANIFEST_DEPTH) return { error: `package.json nests ${depth}+ levels deep (real manifests stay under 10); refusing to use it` };
   const m: Manifest = Object.create(null);
   for (const [k, v] of Object.entries(raw)) {
     if (k === '__proto__' || k === 'constructor' || k === 'prototype') continue;

@@ -144,7 +144,7 @@ export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_
   if (tooBig) {
     findings.push({ ...hazard(`archive decompresses to more than ${limits.maxUnpackedBytes} bytes (${tgz.length} compressed): possible decompression bomb; reading stopped there`, undefined, 'high'), signals: ['unpack-hazard', 'analysis-gap'] });
   } else if (tgz.length > 0 && decompressed > 10 * 1024 * 1024 && decompressed / tgz.length > limits.maxCompressionRatio) {
-    findings.push(hazard(`compression ratio ${(decompressed / tgz.length).toFixed(0)}:1 over ${decompressed} bytes: archives this lopsided are decompression bombs, not code`, undefined, 'medium'));
+    findings.push(hazard(`compression ratio ${(decompressed / tgz.length).toFixed(0)}:1 over ${decompressed} bytes: archives this lopsided are decompression bombs, not code`, undefined, 'high'));
   }
   if (damaged) {
     findings.push({ ...hazard(`archive is damaged (${damaged}); only the readable part was analyzed`, undefined, 'medium'), signals: ['unpack-hazard', 'analysis-gap'] });
