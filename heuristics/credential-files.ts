@@ -34,7 +34,7 @@ export default defineRule({
     id: 'credential-files',
     title: 'Credential file access',
     description:
-      "Reports reads of files that hold credentials: npm tokens (.npmrc), SSH keys, cloud CLI credentials (AWS, Google Cloud, Azure), kubeconfig, Docker auth, git credential stores, .env files and browser or Discord profile stores. Paths are resolved through os.homedir(), path.join, templates and constants, so `path.join(os.homedir(), '.ssh', 'id_rsa')` is seen as ~/.ssh/id_rsa.",
+      "Reports reads of files that hold credentials: npm tokens (.npmrc), SSH keys, cloud CLI credentials (AWS, Google Cloud, Azure), kubeconfig, Docker auth, git credential stores, .env files, browser or Discord profile stores, AI tools' credentials (~/.claude/.credentials.json, ~/.codex/auth.json, ~/.gemini/oauth_creds.json, ~/.config/github-copilot/) and crypto wallets (Electrum, Exodus, Atomic, Ethereum keystores, wallet.dat, Solana id.json, and wallet browser extensions' storage by extension ID: MetaMask, Phantom, Coinbase, Trust and others). Paths are resolved through os.homedir(), path.join, templates and constants, so `path.join(os.homedir(), '.ssh', 'id_rsa')` is seen as ~/.ssh/id_rsa.",
     severity: 'high',
     category: 'credentials',
     references: ['https://attack.mitre.org/techniques/T1552/001/', 'https://attack.mitre.org/techniques/T1555/003/'],
@@ -44,7 +44,7 @@ export default defineRule({
     },
   },
   create() {
-    const seenLiterals = new Set<Node>();
+    const seenLiterals = new WeakSet<Node>();
     const reported = new Set<string>();
     return {
       lexical(ctx) {
@@ -76,7 +76,8 @@ export default defineRule({
           node: call.node,
           message: `reads ${hit.label}: ${shown}`,
           severity: ownEnv ? 'low' : hit.strong ? 'high' : 'medium',
-          signals: ownEnv ? [] : ['source:credential-file'],
+          // AI tools' credentials also count as AI key access (scored highest at install time).
+          signals: ownEnv ? [] : hit.ai ? ['source:credential-file', 'source:ai-key'] : ['source:credential-file'],
         });
       },
       nodes: {

@@ -1,8 +1,8 @@
 import type { Node } from '@babel/types';
-import { VISITOR_KEYS } from '@babel/types';
 import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
 import { HOLE, UNKNOWN } from '../src/engine/evaluate.js';
 import { isCodeFile } from '../src/engine/parse.js';
+import { descendants } from '../src/engine/walk.js';
 
 const EVALUATORS = new Set([
   'eval', 'Function', 'vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script',
@@ -45,18 +45,7 @@ function isDecoding(node: Node, ctx: FileContext): boolean {
   return false;
 }
 
-function* subtree(root: Node, budget = 5000): Generator<Node> {
-  const stack = [root];
-  while (stack.length && budget-- > 0) {
-    const n = stack.pop()!;
-    yield n;
-    for (const k of VISITOR_KEYS[n.type] ?? []) {
-      const c = (n as unknown as Record<string, unknown>)[k];
-      if (Array.isArray(c)) for (const x of c) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
-      else if (c && typeof (c as Node).type === 'string') stack.push(c as Node);
-    }
-  }
-}
+const subtree = (root: Node, budget = 5000) => descendants(root, budget);
 
 /** Bytes appended after an image's end marker: where steganographic payloads usually sit. */
 export function appendedPayload(data: Buffer): string | undefined {

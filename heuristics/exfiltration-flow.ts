@@ -1,9 +1,10 @@
 import type { Node } from '@babel/types';
 import { defineRule, type CallInfo, type FileContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
-import { describePath, type Hop, type Taint } from '../src/engine/flows.js';
+import { areAlternatives, describePath, type Hop, type Taint } from '../src/engine/flows.js';
 import { DNS_CALLS, NETWORK_CALLS, STREAM_WRITE, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
-import { EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
+import { RECON_ENDPOINTS, EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
+import { isProviderHost, providerName } from '../src/engine/ai-indicators.js';
 import type { Severity, Signal } from '../src/types.js';
 
 const EXEC = /^child_process\.(?:exec|execSync|execFile|execFileSync|spawn|spawnSync)$/;
@@ -33,6 +34,15 @@ function sinkOf(call: CallInfo, ctx: FileContext): Sink | undefined {
     return NET_TOOL.test(text) ? { kind: 'shell-network', args } : undefined;
   }
   return undefined;
+}
+
+function isDrop(sink: Sink): boolean {
+  if (sink.kind === 'dns' || sink.kind === 'shell-network') return true;
+  const dest = sink.destination;
+  if (!dest) return false;
+  if (matchIndicator(EXFIL_ENDPOINTS, dest) || matchIndicator(RECON_ENDPOINTS, dest)) return true;
+  const ip = RAW_IP_URL.exec(dest);
+  return !!ip && isPublicIPv4(ip[1]!);
 }
 
 /** Is the destination a host we can name that is not a known drop? (an API client's own host) */
@@ -72,43 +82,91 @@ export default defineRule({
         if (!sink || sink.args.length === 0) return;
         const seen = new Set<string>();
         const sinkHop: Hop = { file: ctx.path, line: call.node.loc?.start.line ?? 0, note: `${call.callee}(…)` };
+        // Every source reaching this sink first: an AI key travelling with other secrets is a bundle.
+        const all: Taint[] = [];
         for (const arg of sink.args) {
           for (const t of ctx.flows.taintOf(arg)) {
             const key = `${t.kind}\0${t.label}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            report(ctx, call, sink, t, sinkHop);
+            all.push(t);
           }
         }
+        for (const t of all) report(ctx, call, sink, t, sinkHop, all);
       },
     };
   },
 });
 
-function report(ctx: FileContext, call: CallInfo, sink: Sink, t: Taint, sinkHop: Hop): void {
+/** The host part of a destination, unknown parts kept as HOLE (`…-aiplatform.googleapis.com`). */
+function hostPart(dest: string | undefined): string | undefined {
+  if (!dest) return undefined;
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/)?([^/:?#\s]+)/i.exec(dest);
+  return m?.[1];
+}
+
+/**
+ * An AI provider key: sent to its own provider's API (or an AI gateway) it is what the SDK does;
+ * anywhere else, with other secrets, to a drop, or from install-time code it is theft.
+ */
+function judgeAiKey(t: Taint, sink: Sink, all: Taint[], host: string | undefined, drop: boolean, install: boolean): { severity: Severity; signals: Signal[]; note: string } {
+  const provider = t.provider ?? 'several';
+  const h = sink.kind === 'network' ? hostPart(sink.destination) : undefined;
+  const belongs = (p: string | undefined) => !!p && p !== 'several' && !drop && h !== undefined && isProviderHost(p, h, HOLE);
+  const own = belongs(provider);
+  // Other secrets on the same request: a gateway's own key (Helicone-Auth…) rides along; anything else is a bundle.
+  const others = all.filter((o) => o !== t && o.kind !== 'fingerprint' && o.kind !== 'ai-key' && !(o.kind === 'env-secret' && /HELICONE|PORTKEY|AI_?GATEWAY|CF_AIG/i.test(o.label)));
+  // Other providers' keys: picked instead of this one (`anthropicKey ?? openrouterKey`), or carried with it.
+  const keys = all.filter((o) => o !== t && o.kind === 'ai-key' && o.provider !== provider);
+  const together = keys.filter((o) => !areAlternatives(o, t));
+  const theft = (note: string) => ({ severity: 'critical' as Severity, signals: ['flow:ai-key'] as Signal[], note });
+  if (drop) return theft(': an AI API key sent to a data drop');
+  if (provider === 'several') return theft(": a loop over several AI providers' keys (a harvest)");
+  if (others.length || together.length) return theft(`: an AI API key bundled with ${[...others, ...together].map((o) => o.label).slice(0, 3).join(', ')}`);
+  if (own) return { severity: 'low', signals: [], note: `: a key sent to ${providerName(provider)}'s own API host is what its SDK does` };
+  // A provider switch: the destination belongs to one of the alternatives, so this key goes to its own host at run time.
+  const switched = keys.find((o) => belongs(o.provider));
+  if (switched) return { severity: 'low', signals: [], note: `: one of several providers' keys picked at run time; this call is ${providerName(switched.provider!)}'s` };
+  if (host) return theft(`: ${providerName(provider)}'s key sent to a host that is not ${providerName(provider)}'s`);
+  if (install) return theft(': an AI API key sent out by install-time code');
+  return { severity: 'medium', signals: [], note: ' (destination not known statically)' };
+}
+
+function report(ctx: FileContext, call: CallInfo, sink: Sink, t: Taint, sinkHop: Hop, all: Taint[]): void {
   const host = sink.kind === 'network' ? namedHost(sink.destination) : undefined;
+  // A destination built to receive data (webhook, bin, tunnel, raw IP, DNS built at run time).
+  const drop = isDrop(sink);
+  const install = ctx.reach === 'install';
   let severity: Severity;
   let signals: Signal[];
+  let aiNote = '';
   switch (t.kind) {
+    case 'ai-key':
+      ({ severity, signals, note: aiNote } = judgeAiKey(t, sink, all, host, drop, install));
+      break;
     case 'env-bulk':
     case 'credential-file':
     case 'command-output':
-    case 'browser-store':
+      // Whole environments, credential files and CLI tokens have no business leaving, to any host.
       severity = 'critical';
       signals = ['flow:secret'];
       break;
     case 'env-secret':
-      severity = host ? 'low' : 'high';
-      signals = host ? [] : ['flow:token'];
+    case 'browser-store':
+      // One token or cookie sent somewhere is what API clients and web apps do; to a drop, or from
+      // install-time code, it is theft.
+      severity = drop ? 'critical' : install ? 'high' : host ? 'low' : 'medium';
+      signals = drop ? ['flow:secret'] : install ? ['flow:token'] : [];
       break;
     case 'fingerprint':
-      severity = ctx.reach === 'install' ? 'high' : 'medium';
-      signals = ['flow:fingerprint'];
+      // Host identity in install-time traffic is a beacon; at run time it is usually telemetry.
+      severity = install || drop ? 'high' : 'low';
+      signals = install || drop ? ['flow:fingerprint'] : [];
       break;
   }
   const dest = sink.destination && sink.destination.split(HOLE).join('').trim() ? sink.destination : undefined;
   const to = host ? `${SINK_TEXT[sink.kind]} (${host})` : dest ? `${SINK_TEXT[sink.kind]} (${dest.split(HOLE).join('…').slice(0, 80)})` : SINK_TEXT[sink.kind];
-  const note = t.kind === 'env-secret' && host ? ': a token sent to its own API host is what SDKs do' : '';
+  const note = t.kind === 'ai-key' ? aiNote : t.kind === 'env-secret' && host ? ': a token sent to its own API host is what SDKs do' : '';
   ctx.report({
     node: call.node,
     message: `${t.label} flows to ${to}${note}: ${describePath(t, sinkHop)}`,

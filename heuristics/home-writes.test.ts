@@ -11,7 +11,8 @@ describe('home-writes reports', () => {
       'p.js': "const fs = require('fs'); const os = require('os'); const path = require('path');\nfs.appendFileSync(path.join(os.homedir(), '.bashrc'), '\\nexport PATH=$HOME/.cache/x:$PATH\\n');",
     });
     expect(r.of(RULE)).toEqual([finding('high', ['sink:file-write-home'], { reach: 'install', message: expect.stringContaining('~/.bashrc') })]);
-    expect(r.verdict).toBe('suspicious');
+    // The persistence rule judges a shell profile changed at install: malicious.
+    expect(r.verdict).toBe('malicious');
   });
 
   test('protestware dropping a note on the Desktop is medium and suspicious', () => {

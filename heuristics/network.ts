@@ -84,7 +84,9 @@ export default defineRule({
           const host = args[0] && args[0].type !== 'SpreadElement' && args[0].type !== 'ArgumentPlaceholder' ? ctx.evaluator.foldLoose(args[0]) : undefined;
           const src = args[0] ? sourceText(ctx, args[0]) : '';
           const built = host === undefined || host.includes(HOLE);
-          const fromHost = /hostname|userInfo|username|homedir|networkInterfaces|process\.env|whoami/.test(src) || (host !== undefined && host.split('.').length >= 4 && built);
+          // Host data in the name: ask the flow service rather than guess from words in the source.
+          const tainted = args[0] && args[0].type !== 'SpreadElement' && args[0].type !== 'ArgumentPlaceholder' ? ctx.flows.taintOf(args[0]).length > 0 : false;
+          const fromHost = tainted || (/\b(?:os\.hostname|userInfo|networkInterfaces|whoami)\b/.test(src));
           if (built && fromHost) {
             ctx.report({ node: call.node, message: `DNS lookup of a hostname built from host data (${(host ?? src).slice(0, 100)}): DNS exfiltration`, severity: 'high', signals: ['sink:dns', 'source:fingerprint'] });
           } else {

@@ -43,7 +43,7 @@ export default defineRule({
         reportMatches(ctx, JJENCODE, 1, () => ({ message: 'jjencode/aaencode-style encoded program', severity: 'high', signals: ['obfuscation'] }));
         reportMatches(ctx, OFFSCREEN, 1, (m) => ({ message: `code pushed off-screen by ${m[0].length - 2} characters of whitespace`, severity: 'high', signals: ['obfuscation'], evidence: m[0].trim().slice(0, 40) }));
         reportMatches(ctx, BIDI, 1, (m) => ({ message: `bidirectional control character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}: source can display differently from how it runs (Trojan Source)`, severity: 'high', signals: ['obfuscation'] }));
-        reportMatches(ctx, ZERO_WIDTH, 1, (m) => ({ message: `invisible character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} in code`, severity: 'medium', signals: ['obfuscation'] }));
+        reportMatches(ctx, ZERO_WIDTH, 1, (m) => ({ message: `invisible character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} in code`, severity: 'low', signals: ['obfuscation'] }));
       },
     };
   },

@@ -1,6 +1,6 @@
-import { VISITOR_KEYS, type Node } from '@babel/types';
+import type { Node } from '@babel/types';
 import { defineRule, type FileContext } from '../src/engine/rule.js';
-import { parentOf } from '../src/engine/walk.js';
+import { descendants, parentOf } from '../src/engine/walk.js';
 
 function isTopLevel(node: Node): boolean {
   for (let p = parentOf(node), i = 0; p && i < 200; p = parentOf(p), i++) {
@@ -17,42 +17,19 @@ function neverEnds(test: Node | null | undefined, ctx: FileContext): boolean {
   return ctx.evaluator.fold(test) === true || ctx.evaluator.fold(test) === 1;
 }
 
+const NESTED_FUNCTION = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ClassMethod', 'ObjectMethod']);
+
 /** Any way out of the loop body: break, return, throw, await/yield, process.exit (nested functions excluded). */
 function hasExit(body: Node, ctx: FileContext): boolean {
-  const stack: Node[] = [body];
-  for (let budget = 20_000; stack.length && budget > 0; budget--) {
-    const n = stack.pop()!;
-    switch (n.type) {
-      case 'BreakStatement':
-      case 'ReturnStatement':
-      case 'ThrowStatement':
-      case 'AwaitExpression':
-      case 'YieldExpression':
-        return true;
-      case 'FunctionDeclaration':
-      case 'FunctionExpression':
-      case 'ArrowFunctionExpression':
-      case 'ClassMethod':
-      case 'ObjectMethod':
-        continue;
-      case 'CallExpression':
-        if (ctx.evaluator.canonical(n.callee) === 'process.exit') return true;
-        break;
-      default:
-        break;
-    }
-    for (const k of VISITOR_KEYS[n.type] ?? []) {
-      const c = (n as unknown as Record<string, unknown>)[k];
-      if (Array.isArray(c)) for (const x of c) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
-      else if (c && typeof (c as Node).type === 'string') stack.push(c as Node);
-    }
+  let seen = 0;
+  for (const n of descendants(body, 20_000, (x) => NESTED_FUNCTION.has(x.type))) {
+    seen++;
+    if (NESTED_FUNCTION.has(n.type)) continue;
+    if (n.type === 'BreakStatement' || n.type === 'ReturnStatement' || n.type === 'ThrowStatement' || n.type === 'AwaitExpression' || n.type === 'YieldExpression') return true;
+    if (n.type === 'CallExpression' && ctx.evaluator.canonical(n.callee) === 'process.exit') return true;
   }
-  return budgetExceeded(stack);
-}
-
-/** A body too large to inspect is given the benefit of the doubt. */
-function budgetExceeded(stack: Node[]): boolean {
-  return stack.length > 0;
+  // A body too large to inspect fully is given the benefit of the doubt.
+  return seen >= 20_000;
 }
 
 export default defineRule({

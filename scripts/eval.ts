@@ -8,9 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
-import { analyzeTarball } from '../src/scan.js';
+import { analyzeTarball, analyzeUnscored, collectRegistrySignals, scoreAnalyzed, type ScanOptions } from '../src/scan.js';
 import { fetchTarball } from '../src/fetch/fetch.js';
 import { loadNpmConfig } from '../src/fetch/npm-config.js';
+import { ResultCache } from '../src/cache/results.js';
+import { engineKey } from '../src/cache/version.js';
 import type { ReportedPackage, Verdict } from '../src/types.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,6 +45,7 @@ async function main(): Promise<number> {
   }
   const rows: Row[] = [];
   const t0 = performance.now();
+  let registryMs = 0;
 
   // Real malware: read the bytes, analyze in memory; nothing is extracted to disk.
   const malDir = path.join(corpus, 'malicious');
@@ -66,6 +69,21 @@ async function main(): Promise<number> {
   if (!args.has('--no-benign')) {
     const names = fs.readFileSync(path.join(corpus, 'benign-top300.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(0, benignLimit);
     const npmConfig = loadNpmConfig({ cwd: root });
+    // Registry specs get registry signals, as `tollgate scan` gives them (packuments and analyses of
+    // previous versions cached under .eval-cache/); --no-registry-signals measures code alone.
+    let results: ResultCache | undefined;
+    const withRegistry = !args.has('--no-registry-signals');
+    if (withRegistry) {
+      try {
+        results = ResultCache.open(path.join(root, '.eval-cache', 'results.sqlite'), engineKey());
+      } catch (err) {
+        console.log(`eval: results cache unavailable (${(err as Error).message})`);
+      }
+    }
+    const scanOptions: ScanOptions = {
+      fetch: { npmConfig },
+      registry: withRegistry ? { cacheDir: path.join(root, '.eval-cache', 'registry'), results } : undefined,
+    };
     const fetchLimit = pLimit(8);
     let done = 0;
     const fetched = names.map((name) =>
@@ -83,20 +101,27 @@ async function main(): Promise<number> {
       if ('error' in item) row.fetchError = item.error;
       else {
         const s = performance.now();
+        const registryBefore = registryMs;
         try {
-          row.result = await analyzeTarball({ ...item.t, source: 'registry' });
+          const analyzed = await analyzeUnscored({ ...item.t, source: 'registry' });
+          const r0 = performance.now();
+          const registryFindings = await collectRegistrySignals(item.t, analyzed, scanOptions);
+          registryMs += performance.now() - r0;
+          row.result = scoreAnalyzed(analyzed, registryFindings);
           row.id = `${row.result.name}@${row.result.version}`;
           row.bytes = row.result.timing?.bytes ?? 0;
         } catch (err) {
           row.crash = (err as Error).stack ?? String(err);
         }
-        row.ms = performance.now() - s;
+        row.ms = performance.now() - s - (registryMs - registryBefore);
       }
       rows.push(row);
       done++;
       if (process.stderr.isTTY) process.stderr.write(`\r\u001b[K[${done}/${names.length}] ${row.id}`);
     }
     if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');
+    results?.close();
+    if (withRegistry) console.log(`\nRegistry signals: ${(registryMs / 1000).toFixed(1)} s in total (packuments, previous versions fetched and analyzed${results ? `; results cache ${results.stats.hits} hits, ${results.stats.writes} writes` : ''})`);
   }
 
   // Confusion table.

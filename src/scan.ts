@@ -6,6 +6,11 @@ import { analyzePackage, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './en
 import { scoreFindings } from './score/score.js';
 import type { Rule } from './engine/rule.js';
 import { RULES } from '../heuristics/index.js';
+import type { Finding, UnpackedPackage } from './types.js';
+import type { Analysis } from './engine/analyze.js';
+import type { ResultCache } from './cache/results.js';
+import { registrySignals, type RegistrySignalOptions } from './registry/signals.js';
+import { resultKey, type PreviousAnalysis } from './registry/release-diff.js';
 
 export interface ScanOptions {
   fetch?: FetchOptions;
@@ -14,29 +19,95 @@ export interface ScanOptions {
   concurrency?: number;
   /** Called as each target finishes, for progress output. */
   onResult?: (result: ReportedPackage, done: number, total: number) => void;
+  /**
+   * Registry evidence (packument, manifest confusion, release diff, private-scope confusion), added
+   * to the package's findings before scoring. Absent: code evidence only (the CLI turns it on).
+   */
+  registry?: RegistrySignalOptions & {
+    /** Analyses of previous versions are read from and written to this cache. */
+    results?: ResultCache;
+  };
 }
 
-/** Analyze tarball bytes already in hand: unpack -> analyze -> score. Pure apart from timing. */
-export async function analyzeTarball(
-  tarball: Pick<FetchedTarball, 'data' | 'name' | 'version' | 'integrity' | 'spec'> & { source?: string },
-  options: Pick<ScanOptions, 'engine' | 'rules'> = {},
-): Promise<ReportedPackage> {
+type TarballInput = Pick<FetchedTarball, 'data' | 'name' | 'version' | 'integrity' | 'spec'> & { source?: string };
+
+/** A package unpacked and analyzed, not yet scored: registry evidence can still be added. */
+export interface AnalyzedTarball {
+  tarball: TarballInput;
+  unpacked: UnpackedPackage;
+  analysis: Analysis;
+  /** Unpack and analysis time; the registry step in between is not counted. */
+  analyzeMs: number;
+}
+
+/** Unpack and analyze tarball bytes already in hand (no scoring yet). */
+export async function analyzeUnscored(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): Promise<AnalyzedTarball> {
   const started = performance.now();
   const unpacked = await unpackTarball(tarball.data);
   const analysis = analyzePackage(unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
-  const scored = scoreFindings(analysis.findings);
-  const findings = [...analysis.findings].sort(byImportance);
+  return { tarball, unpacked, analysis, analyzeMs: performance.now() - started };
+}
+
+/** Score an analysis together with any findings added after it (registry evidence) and report it. */
+export function scoreAnalyzed(a: AnalyzedTarball, extra: readonly Finding[] = []): ReportedPackage {
+  const started = performance.now();
+  const all = [...a.analysis.findings, ...extra];
+  const scored = scoreFindings(all);
+  const findings = all.sort(byImportance);
   return {
-    name: unpacked.manifest?.name ?? tarball.name ?? tarball.spec,
-    version: unpacked.manifest?.version ?? tarball.version ?? '',
-    source: tarball.source ?? 'file',
-    integrity: tarball.integrity,
+    name: a.unpacked.manifest?.name ?? a.tarball.name ?? a.tarball.spec,
+    version: a.unpacked.manifest?.version ?? a.tarball.version ?? '',
+    source: a.tarball.source ?? 'file',
+    integrity: a.tarball.integrity,
     score: scored.score,
     verdict: scored.verdict,
     reasons: scored.reasons,
     findings,
-    timing: { fetchMs: 0, analyzeMs: Math.round(performance.now() - started), bytes: analysis.stats.codeBytes },
+    timing: { fetchMs: 0, analyzeMs: Math.round(a.analyzeMs + performance.now() - started), bytes: a.analysis.stats.codeBytes },
   };
+}
+
+/** Analyze tarball bytes already in hand: unpack -> analyze -> score. Pure apart from timing. */
+export async function analyzeTarball(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): Promise<ReportedPackage> {
+  return scoreAnalyzed(await analyzeUnscored(tarball, options));
+}
+
+/**
+ * The registry step, between analysis and scoring: what the registry knows about this package and
+ * its previous release. Failures become `analysis-gap` findings inside; this never throws.
+ */
+export async function collectRegistrySignals(fetched: FetchedTarball, analyzed: AnalyzedTarball, options: ScanOptions): Promise<Finding[]> {
+  const reg = options.registry;
+  if (!reg) return [];
+  const manifest = analyzed.unpacked.manifest;
+  const name = fetched.name ?? manifest?.name;
+  const version = fetched.version ?? manifest?.version;
+  if (!name || !version) return [];
+  // The previous release: from the results cache when present, else fetched like any registry spec
+  // (so scoped registries and tarball-host rewriting apply) pinned to the packument's integrity,
+  // then analyzed with the same engine and cached.
+  const analyzeVersion = async (v: string, meta: { dist?: { integrity?: string } }): Promise<PreviousAnalysis> => {
+    const integrity = meta.dist?.integrity;
+    const hit = integrity ? reg.results?.get(resultKey(integrity)) : undefined;
+    if (hit) return { result: hit, cached: true };
+    try {
+      const prev = await fetchTarball(`${name}@${v}`, { ...options.fetch, integrity });
+      const result = await analyzeTarball({ ...prev, source: 'registry' }, options);
+      if (integrity) reg.results?.put(resultKey(integrity), result);
+      return { result, cached: false };
+    } catch (err) {
+      return { error: (err as Error).message };
+    }
+  };
+  try {
+    return await registrySignals(
+      { name, version, source: fetched.source, manifest, files: analyzed.unpacked.files.keys(), findings: analyzed.analysis.findings },
+      { npmConfig: options.fetch?.npmConfig, timeoutMs: options.fetch?.timeoutMs, ...reg },
+      analyzeVersion,
+    );
+  } catch (err) {
+    return [{ rule: 'registry-metadata', severity: 'low', message: `registry checks failed (${(err as Error).message}); they are missing evidence, not a clean result`, signals: ['analysis-gap'] }];
+  }
 }
 
 const SEV_RANK = { critical: 4, high: 3, medium: 2, low: 1, info: 0 } as const;
@@ -69,8 +140,9 @@ export async function scanTarget(spec: string, options: ScanOptions = {}): Promi
   }
   const fetchMs = Math.round(performance.now() - t0);
   try {
-    const result = await analyzeTarball(fetched, options);
-    result.source = fetched.source;
+    const analyzed = await analyzeUnscored({ ...fetched, source: fetched.source }, options);
+    const registry = await collectRegistrySignals(fetched, analyzed, options);
+    const result = scoreAnalyzed(analyzed, registry);
     if (result.timing) result.timing.fetchMs = fetchMs;
     return result;
   } catch (err) {

@@ -18,7 +18,12 @@ export type Category =
   | 'sabotage'
   | 'obfuscation'
   | 'integrity'
-  | 'engine';
+  | 'ai-agents'
+  | 'crypto'
+  | 'propagation'
+  | 'persistence'
+  | 'engine'
+  | 'registry';
 
 /** When the code holding a finding runs, as far as the package's own wiring tells. */
 export type Reach = 'install' | 'import' | 'bin' | 'unreached';
@@ -55,7 +60,44 @@ export type Signal =
   | 'sabotage'
   | 'obfuscation'
   | 'unpack-hazard'
-  | 'analysis-gap';
+  | 'analysis-gap'
+  // Threats aimed at AI tooling and developer machines (scored in one section of score.ts).
+  /** An AI provider key or AI tool credential is read (escalates at install time). */
+  | 'source:ai-key'
+  /** An AI provider key reaches a host that is not its provider's, or is bundled with other secrets. */
+  | 'flow:ai-key'
+  /** Code searches for AI key shapes (sk-ant-, sk-proj-, AIza) or lists many providers' key variables. */
+  | 'ai-key-scan'
+  /** Writes MCP configs, agent instruction files or agent hook settings. */
+  | 'agent-config-write'
+  /** Runs an AI coding CLI with its permission prompts switched off. */
+  | 'ai-cli-bypass'
+  /** Runs an AI coding CLI with a prompt that hunts for secrets, keys or wallets. */
+  | 'ai-cli-abuse'
+  /** Hidden instructions in MCP tool, prompt or resource descriptions. */
+  | 'mcp-poisoning'
+  /** An MCP tool handler sends its arguments to a host unrelated to the tool. */
+  | 'mcp-arg-exfil'
+  /** Instructions aimed at AI coding agents in package docs or metadata. */
+  | 'prompt-injection'
+  | 'wallet-theft'
+  | 'clipper'
+  | 'miner'
+  /** Self-propagation: npm publish with stolen tokens, GitHub repo creation, git push at install. */
+  | 'worm'
+  /** CI takeover: workflow files written, `toJSON(secrets)` dumps. */
+  | 'ci-takeover'
+  /** Startup items, shell profiles, git hooks, registry and TLS settings changed. */
+  | 'persistence'
+  // Registry and name evidence (src/registry): weighs code evidence up or down in the scorer.
+  | 'registry:typosquat'
+  | 'registry:dependency-confusion'
+  | 'registry:new-install-script'
+  | 'registry:lost-provenance'
+  | 'registry:manifest-confusion'
+  | 'registry:new-publisher'
+  | 'registry:new-package'
+  | 'registry:unchanged';
 
 export interface Finding {
   rule: string;

@@ -73,6 +73,7 @@ let tmp: string;
 let cache: string;
 let canaryDir: string;
 const savedCanaryEnv = process.env.TOLLGATE_CANARY_DIR;
+const savedCacheEnv = process.env.TOLLGATE_CACHE_DIR;
 
 beforeAll(async () => {
   tmp = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'tollgate-cli-'));
@@ -80,12 +81,16 @@ beforeAll(async () => {
   canaryDir = path.join(tmp, 'canary');
   await fs.promises.mkdir(canaryDir);
   process.env.TOLLGATE_CANARY_DIR = canaryDir;
+  // Registry signals cache packuments and previous-version analyses here, never in the user's home.
+  process.env.TOLLGATE_CACHE_DIR = path.join(tmp, 'tollgate-cache');
   registry = await startRegistry(FIXTURES);
 });
 
 afterAll(async () => {
   if (savedCanaryEnv === undefined) delete process.env.TOLLGATE_CANARY_DIR;
   else process.env.TOLLGATE_CANARY_DIR = savedCanaryEnv;
+  if (savedCacheEnv === undefined) delete process.env.TOLLGATE_CACHE_DIR;
+  else process.env.TOLLGATE_CACHE_DIR = savedCacheEnv;
   await registry?.close();
   if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
 });
@@ -168,7 +173,9 @@ describe('tollgate scan --json through a loopback registry', () => {
     expect(byName(report, 'protest-ware')).toMatchObject({ verdict: 'suspicious' });
     expect(byName(report, 'protest-ware').findings.find((f) => f.rule === 'sabotage')).toMatchObject({ file: 'index.js', line: 2, reach: 'import' });
     const tidy = byName(report, 'tidy-lib');
-    expect(tidy).toMatchObject({ verdict: 'clean', version: '1.0.0', findings: [] });
+    expect(tidy).toMatchObject({ verdict: 'clean', version: '1.0.0', score: 0 });
+    // Registry signals are on by default; for a plain package they are informational only.
+    expect(tidy.findings.filter((f) => f.severity !== 'info')).toEqual([]);
 
     for (const p of report.packages) {
       for (const f of p.findings) {

@@ -9,7 +9,7 @@ import { RULES } from '../../heuristics/index.js';
 import { TOOL } from '../version.js';
 
 /** Folders (relative to the project root, compiled or not) whose code decides a verdict. */
-const ENGINE_DIRS = ['src/engine', 'src/score', 'src/unpack', 'heuristics'];
+const ENGINE_DIRS = ['src/engine', 'src/score', 'src/unpack', 'heuristics', 'src/registry'];
 const ENGINE_FILES = ['src/scan'];
 
 function engineSourceHash(): string {

@@ -1,12 +1,35 @@
 #!/usr/bin/env node
+import { spawnSync } from 'node:child_process';
 import { main } from './main.js';
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`tollgate: ${String(err)}\n`);
+/**
+ * V8 lets the heap grow lazily towards a limit set from physical memory (about 4 GB here), and an
+ * allocation-heavy parser reaches it: scans of large packages peaked at 2-4 GB of RSS though they
+ * need a fraction of that. A fixed old-space limit keeps the collector honest. Node only takes the
+ * flag at start-up, so the CLI re-executes itself once with it (unless the user chose a limit).
+ */
+const HEAP_MB = Number(process.env.TOLLGATE_HEAP_MB ?? 1024);
+const hasLimit = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('max-old-space-size'));
+if (!hasLimit && !process.env.TOLLGATE_CHILD && Number.isFinite(HEAP_MB) && HEAP_MB > 0) {
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, TOLLGATE_CHILD: '1' },
+  });
+  if (r.error) {
+    process.stderr.write(`tollgate: could not start (${r.error.message})\n`);
     process.exitCode = 2;
-  },
-);
+  } else if (r.signal) {
+    process.stderr.write(`tollgate: stopped by ${r.signal}${r.signal === 'SIGABRT' ? ` (out of memory? raise TOLLGATE_HEAP_MB, now ${HEAP_MB})` : ''}\n`);
+    process.exitCode = 2;
+  } else process.exitCode = r.status ?? 2;
+} else {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`tollgate: ${String(err)}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

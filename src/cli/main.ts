@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { scanTargets } from '../scan.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
@@ -9,6 +10,8 @@ import { TOOL } from '../version.js';
 import { renderRulesMarkdown } from '../report/rules-doc.js';
 import type { ReportedPackage, Verdict } from '../types.js';
 import { auditCommand } from './audit.js';
+import { ResultCache, defaultCacheDir } from '../cache/results.js';
+import { engineKey } from '../cache/version.js';
 
 const HELP = `tollgate ${TOOL.version}: stop malicious npm packages before they run
 
@@ -34,6 +37,9 @@ Options for scan:
   --no-color              plain text (also when NO_COLOR is set or output is not a terminal)
   --quiet                 no progress on stderr
   --disable-rule <id>     switch a rule off (repeat, or comma-separate); see \`tollgate rules\`
+  --no-registry-signals   skip the registry checks of registry packages (packument: manifest confusion,
+                          release diff against the previous version, publisher, provenance, age)
+  --no-cache              do not read or write analyses of previous versions in the results cache
 
 Options for audit (and --json, --fail-on, --verbose, --cache, --registry, --concurrency, --no-color,
 --quiet, --disable-rule as for scan):
@@ -85,6 +91,8 @@ async function scanCommand(argv: string[]): Promise<number> {
       'no-color': { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       'disable-rule': { type: 'string', multiple: true, default: [] },
+      'no-registry-signals': { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
     },
   });
   if (positionals.length === 0) throw new UsageError('scan needs at least one target, e.g. `tollgate scan express@4` or `tollgate scan ./pkg.tgz`');
@@ -99,14 +107,31 @@ async function scanCommand(argv: string[]): Promise<number> {
   const npmConfig = loadNpmConfig({ cwd: process.cwd() });
   if (values.registry) npmConfig.registry = values.registry;
   const progress = !values.quiet && process.stderr.isTTY && positionals.length > 1;
-  const results = await scanTargets(positionals, {
-    concurrency,
-    engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
-    fetch: { npmConfig, cache: values.cache, where: process.cwd() },
-    onResult: progress
-      ? (r, done, total) => process.stderr.write(`\r\u001b[K[${done}/${total}] ${r.name}${r.version ? '@' + r.version : ''}: ${r.verdict}`)
-      : undefined,
-  });
+  // Registry signals (on by default): packuments are cached with their ETag under the cache dir,
+  // analyses of previous versions in the results cache shared with `tollgate audit`.
+  const withRegistry = !values['no-registry-signals'];
+  let cache: ResultCache | undefined;
+  if (withRegistry && !values['no-cache']) {
+    try {
+      cache = ResultCache.open(path.join(defaultCacheDir(), 'results.sqlite'), engineKey(disabled));
+    } catch (err) {
+      if (!values.quiet) process.stderr.write(`tollgate: results cache unavailable (${(err as Error).message}); previous versions are analyzed without it\n`);
+    }
+  }
+  let results: ReportedPackage[];
+  try {
+    results = await scanTargets(positionals, {
+      concurrency,
+      engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
+      fetch: { npmConfig, cache: values.cache, where: process.cwd() },
+      registry: withRegistry ? { cacheDir: defaultCacheDir(), results: cache } : undefined,
+      onResult: progress
+        ? (r, done, total) => process.stderr.write(`\r\u001b[K[${done}/${total}] ${r.name}${r.version ? '@' + r.version : ''}: ${r.verdict}`)
+        : undefined,
+    });
+  } finally {
+    cache?.close();
+  }
   if (progress) process.stderr.write('\r\u001b[K');
   if (values.json) {
     process.stdout.write(JSON.stringify(toJsonReport(results), null, 2) + '\n');

@@ -17,6 +17,11 @@ export interface EngineOptions {
   maxNodes: number;
   /** How deep decoded payloads (eval of decoded text inside eval of decoded text…) are followed. */
   maxDecodeDepth?: number;
+  /**
+   * Source bytes whose syntax trees are kept for cross-file flow analysis. Beyond it, files are
+   * analyzed one at a time and their trees dropped: memory stays bounded on huge packages.
+   */
+  maxRetainedBytes?: number;
   /** Rules switched off by id. */
   disabledRules?: ReadonlySet<string>;
 }
@@ -25,6 +30,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxParseBytes: 5 * 1024 * 1024,
   maxNodes: 3_000_000,
   maxDecodeDepth: 3,
+  maxRetainedBytes: 4 * 1024 * 1024,
 };
 
 export interface AnalysisStats {
@@ -36,6 +42,8 @@ export interface AnalysisStats {
   skippedLexical: number;
   parseErrors: number;
   decodedPayloads: number;
+  /** Files analyzed past the retention budget (no cross-file flows into them from later files). */
+  streamedFiles: number;
   slowestFile?: { file: string; ms: number };
 }
 
@@ -75,17 +83,13 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
   for (const s of [...scripts.install, ...scripts.uninstall]) {
     s.inlineCode.forEach((code, i) => virtual.set(inlineScriptPath(s.script, i), code));
   }
-  const textCache = new Map<string, string>();
+  // Decoded on demand and not cached: holding every file's text on the heap is what made a
+  // 100 MB package need gigabytes. Decoding UTF-8 again is far cheaper than keeping it.
   const textOf = (file: string): string | undefined => {
     const v = virtual.get(file);
     if (v !== undefined) return v;
-    const cached = textCache.get(file);
-    if (cached !== undefined) return cached;
     const f = pkg.files.get(file);
-    if (!f?.data) return undefined;
-    const t = f.data.toString('utf8');
-    textCache.set(file, t);
-    return t;
+    return f?.data ? f.data.toString('utf8') : undefined;
   };
   const fileSet = new Set(pkg.files.keys());
   const codeFiles = [...pkg.files.values()].filter((f) => isCodeFile(f.path)).map((f) => f.path);
@@ -152,7 +156,7 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     if (visitors.call) callRules.push({ rule, fn: visitors.call.bind(visitors) });
   }
 
-  const stats: AnalysisStats = { files: pkg.files.size, codeFiles: 0, parsedFiles: 0, parsedBytes: 0, codeBytes: 0, skippedLexical: 0, parseErrors: 0, decodedPayloads: 0 };
+  const stats: AnalysisStats = { files: pkg.files.size, codeFiles: 0, parsedFiles: 0, parsedBytes: 0, codeBytes: 0, skippedLexical: 0, parseErrors: 0, decodedPayloads: 0, streamedFiles: 0 };
   const parsedFiles = new Map<string, ParsedFile>();
   const flows = new FlowService(parsedFiles, (from, spec) => resolveInPackage(fileSet, from.startsWith('package.json#') ? undefined : from, spec));
   const timeOf = new Map<string, number>();
@@ -263,24 +267,56 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     return true;
   };
 
-  // Phase A: tier 0 on every file; parse and walk the ones worth it.
-  const allCode = [...virtual.keys(), ...codeFiles];
-  const lexicalOnly: { file: string; text: string }[] = [];
-  for (const file of allCode) {
+  // Phase A: tier 0 on every file; parse and walk the ones worth it. Files that run at install come
+  // first, then import, bin and the rest, smallest first: the AST-retention budget is spent on the
+  // code that matters most for cross-file flows. Past the budget, files are analyzed as they are
+  // parsed and their syntax trees dropped at once, so a 100 MB package never holds 100 MB of ASTs.
+  const REACH_ORDER: Record<Reach, number> = { install: 0, import: 1, bin: 2, unreached: 3 };
+  const allCode = [...virtual.keys(), ...codeFiles]
+    .map((file) => ({ file, reach: graph.reachOf(file), size: pkg.files.get(file)?.size ?? virtual.get(file)?.length ?? 0 }))
+    .sort((a, b) => REACH_ORDER[a.reach] - REACH_ORDER[b.reach] || a.size - b.size);
+  const lexicalOnly = (file: string, text: string) => {
+    const { runLexical } = fileContexts(file, text, () => graph.reachOf(file), undefined);
+    runLexical(false);
+  };
+  const retainBudget = options.maxRetainedBytes ?? DEFAULT_ENGINE_OPTIONS.maxRetainedBytes!;
+  let retained = 0;
+  const extra = new Map<string, string[]>();
+  const dynamicEdges = (pf: ParsedFile) => {
+    // Module edges only the AST can see: `require('./' + name)` folded.
+    for (const n of pf.walked.interesting) {
+      if (n.type !== 'CallExpression') continue;
+      const isImport = n.callee.type === 'Import';
+      if (!isImport && (n.callee.type === 'V8IntrinsicIdentifier' || pf.evaluator.canonical(n.callee) !== 'require')) continue;
+      const arg = n.arguments[0];
+      if (!arg || arg.type === 'StringLiteral' || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') continue;
+      const spec = pf.evaluator.foldString(arg);
+      const target = spec?.startsWith('.') ? resolveInPackage(fileSet, pf.path.startsWith('package.json#') ? undefined : pf.path, spec) : undefined;
+      if (target) extra.set(pf.path, [...(extra.get(pf.path) ?? []), target]);
+    }
+  };
+  const runFile = (pf: ParsedFile) => {
+    const started = performance.now();
+    const { ctxOf, runLexical } = fileContexts(pf.path, pf.text, () => pf.reach, pf);
+    runLexical(true);
+    dispatch(pf, ctxOf);
+    const ms = (timeOf.get(pf.path) ?? 0) + performance.now() - started;
+    if (!stats.slowestFile || ms > stats.slowestFile.ms) stats.slowestFile = { file: pf.path, ms };
+  };
+  for (const { file, reach } of allCode) {
     const text = textOf(file);
     if (text === undefined) continue;
     stats.codeFiles++;
     stats.codeBytes += text.length;
     const started = performance.now();
-    const reach = graph.reachOf(file);
     if (text.length > options.maxParseBytes) {
       findings.push({ rule: 'too-large', severity: 'info', message: `${text.length} bytes is over the ${options.maxParseBytes}-byte parse limit; only the lexical checks ran on this file`, file, reach });
-      lexicalOnly.push({ file, text });
+      lexicalOnly(file, text);
       continue;
     }
     if (!virtual.has(file) && !worthParsing(text)) {
       stats.skippedLexical++;
-      lexicalOnly.push({ file, text });
+      lexicalOnly(file, text);
       continue;
     }
     stats.parsedFiles++;
@@ -304,44 +340,35 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
         reach,
         signals: pf.overflow ? ['analysis-gap', 'obfuscation'] : ['analysis-gap'],
       });
-      lexicalOnly.push({ file, text });
+      lexicalOnly(file, text);
       continue;
     }
+    if (retained + text.length <= retainBudget) {
+      retained += text.length;
+      parsedFiles.set(file, pf);
+      continue;
+    }
+    // Over the budget: analyze now with the files retained so far, then let the tree go.
+    stats.streamedFiles++;
+    dynamicEdges(pf);
     parsedFiles.set(file, pf);
+    runFile(pf);
+    parsedFiles.delete(file);
+    flows.forget(file);
+    for (const [name, decoded] of parsedFiles) if (decoded.depth > 0 && decoded.origin?.file === file) parsedFiles.delete(name);
   }
 
-  // Phase A2: module edges only the AST can see (`require('./' + name)` folded), then reach again.
-  const extra = new Map<string, string[]>();
-  for (const pf of parsedFiles.values()) {
-    for (const n of pf.walked.interesting) {
-      if (n.type !== 'CallExpression') continue;
-      const isImport = n.callee.type === 'Import';
-      if (!isImport && (n.callee.type === 'V8IntrinsicIdentifier' || pf.evaluator.canonical(n.callee) !== 'require')) continue;
-      const arg = n.arguments[0];
-      if (!arg || arg.type === 'StringLiteral' || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') continue;
-      const spec = pf.evaluator.foldString(arg);
-      const target = spec?.startsWith('.') ? resolveInPackage(fileSet, pf.path.startsWith('package.json#') ? undefined : pf.path, spec) : undefined;
-      if (target) extra.set(pf.path, [...(extra.get(pf.path) ?? []), target]);
-    }
-  }
+  // Phase A2: reach again with the AST-only edges of the retained files.
+  for (const pf of parsedFiles.values()) dynamicEdges(pf);
   if (extra.size) {
     graph = buildGraph(fileSet, codeText, manifest, scripts, [...virtual.keys()], extra);
     for (const pf of parsedFiles.values()) pf.reach = graph.reachOf(pf.path);
   }
 
   // Phase B: lexical hooks everywhere, then the merged visitors on each parsed file.
-  for (const { file, text } of lexicalOnly) {
-    const { runLexical } = fileContexts(file, text, () => graph.reachOf(file), undefined);
-    runLexical(false);
-  }
   for (const pf of [...parsedFiles.values()]) {
     if (pf.depth > 0) continue;
-    const started = performance.now();
-    const { ctxOf, runLexical } = fileContexts(pf.path, pf.text, () => pf.reach, pf);
-    runLexical(true);
-    dispatch(pf, ctxOf);
-    const ms = (timeOf.get(pf.path) ?? 0) + performance.now() - started;
-    if (!stats.slowestFile || ms > stats.slowestFile.ms) stats.slowestFile = { file: pf.path, ms };
+    runFile(pf);
   }
   return { findings, scripts, graph, stats };
 }

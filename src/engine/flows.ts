@@ -1,9 +1,11 @@
+import { NETWORK_CALLS, STREAM_WRITE, normalizeChain } from './network-calls.js';
 import { VISITOR_KEYS, type Node } from '@babel/types';
 import type { Evaluator } from './evaluate.js';
 import { HOLE } from './evaluate.js';
 import type { WalkResult } from './walk.js';
 import { parentOf } from './walk.js';
 import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from './indicators.js';
+import { aiKeyProvider } from './ai-indicators.js';
 
 /**
  * Source-to-sink data flow. `taintOf(expr)` answers: which sensitive sources can this value carry,
@@ -13,7 +15,7 @@ import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from './ind
  * call-site arguments of named functions, and module boundaries (`require('./x')` exports, and
  * callers of exported functions in other files). Bounded by a step budget per query.
  */
-export type SourceKind = 'env-bulk' | 'env-secret' | 'credential-file' | 'fingerprint' | 'command-output' | 'browser-store';
+export type SourceKind = 'env-bulk' | 'env-secret' | 'ai-key' | 'credential-file' | 'fingerprint' | 'command-output' | 'browser-store';
 
 export interface Hop {
   file: string;
@@ -24,8 +26,29 @@ export interface Hop {
 export interface Taint {
   kind: SourceKind;
   label: string;
+  /**
+   * For 'ai-key': the provider the key belongs to (see ai-indicators.ts), or 'several' when one
+   * read may be any of several providers' keys (a harvesting loop over key names).
+   */
+  provider?: string;
   /** hops[0] is the source; later hops are the steps towards the sink. */
   hops: Hop[];
+  /**
+   * Alternatives this value was picked from, as `group:branch` (`a || b`, `c ? a : b`): two taints in
+   * one group with different branches never travel together (`key = anthropicKey ?? openrouterKey`).
+   */
+  alts?: string[];
+}
+
+/** Were these two sources picked one instead of the other (a provider switch), not carried together? */
+export function areAlternatives(a: Taint, b: Taint): boolean {
+  if (!a.alts || !b.alts) return false;
+  for (const x of a.alts) {
+    const i = x.lastIndexOf(':');
+    const group = x.slice(0, i);
+    for (const y of b.alts) if (y.slice(0, y.lastIndexOf(':')) === group && y !== x) return true;
+  }
+  return false;
 }
 
 export interface FlowFile {
@@ -50,7 +73,7 @@ const FINGERPRINT_CALLS: Record<string, string> = {
 };
 const FS_READ = /^(?:fs|fs\.promises|fs-extra|graceful-fs|promise-fs)\.(?:readFileSync|readFile|createReadStream|readdirSync|readdir)$/;
 const EXEC = /^child_process\.(?:execSync|exec|execFileSync|execFile|spawnSync)$/;
-const SECRET_COMMAND = /\b(?:gh\s+auth\s+token|npm\s+(?:config\s+get|token)|git\s+config\b|git\s+credential|aws\s+(?:configure|sts)|gcloud\s+(?:auth|config)|az\s+account|security\s+find-(?:generic|internet)-password|cat\s+[^|;&]*(?:npmrc|\.ssh|\.aws|credentials|\.env\b|\.git-credentials))/i;
+const SECRET_COMMAND = /\b(?:gh\s+auth\s+token|npm\s+token\b|npm\s+config\s+get\s+\S*(?:_auth|authToken|token|password)|git\s+config\b|git\s+credential|aws\s+(?:configure|sts)|gcloud\s+(?:auth|config)|az\s+account|security\s+find-(?:generic|internet)-password|cat\s+[^|;&]*(?:npmrc|\.ssh|\.aws|credentials|\.env\b|\.git-credentials))/i;
 const RECON_COMMAND = /^\s*(?:whoami|hostname|uname|id|ipconfig|ifconfig|pwd)\b/i;
 const PASS_THROUGH_METHODS = new Set(['then', 'on', 'once', 'forEach', 'map', 'reduce', 'filter', 'flatMap', 'finally']);
 const BROWSER_SOURCES = new Set(['document.cookie', 'localStorage.getItem', 'sessionStorage.getItem', 'clipboardy.read', 'clipboardy.readSync', 'navigator.clipboard.readText']);
@@ -74,11 +97,13 @@ function unwrap(node: Node): Node {
 }
 
 export class FlowService {
-  private readonly memo = new Map<Node, Taint[]>();
+  // Weak keys: a file analyzed past the retention budget must be collectable once it is done.
+  private readonly memo = new WeakMap<Node, Taint[]>();
   private readonly active = new Set<Node>();
-  private readonly returnsMemo = new Map<Node, Node[]>();
+  private readonly returnsMemo = new WeakMap<Node, Node[]>();
   private readonly exportsMemo = new Map<string, Map<string, Node>>();
   private callerIndex: Map<string, { file: FlowFile; call: Node }[]> | undefined;
+  private callerIndexFiles = -1;
   private steps = 0;
   private depth = 0;
 
@@ -87,6 +112,12 @@ export class FlowService {
     /** Resolve a relative module specifier from a file to a package file path. */
     private readonly resolve: (from: string, spec: string) => string | undefined,
   ) {}
+
+  /** Forget what was learnt from a file that is no longer kept (its trees can then be collected). */
+  forget(path: string): void {
+    this.exportsMemo.delete(path);
+    this.callerIndex = undefined;
+  }
 
   /** The sources an expression may carry, with the path from each source to here. */
   taintOf(node: Node, file: FlowFile): Taint[] {
@@ -115,8 +146,39 @@ export class FlowService {
     }
   }
 
-  private source(file: FlowFile, node: Node, kind: SourceKind, label: string): Taint[] {
-    return [{ kind, label, hops: [this.hop(file, node, label)] }];
+  private source(file: FlowFile, node: Node, kind: SourceKind, label: string, provider?: string): Taint[] {
+    const t: Taint = { kind, label, hops: [this.hop(file, node, label)] };
+    if (provider) t.provider = provider;
+    return [t];
+  }
+
+  /** A read of one environment variable by name: an AI provider key, another secret, or nothing. */
+  private envRead(file: FlowFile, node: Node, name: string): Taint[] {
+    const provider = aiKeyProvider(name);
+    if (provider) return this.source(file, node, 'ai-key', `process.env.${name}`, provider);
+    if (SECRET_ENV_NAME.test(name) && !NON_SECRET_ENV_NAME.test(name)) return this.source(file, node, 'env-secret', `process.env.${name}`);
+    return [];
+  }
+
+  /**
+   * `process.env[k]` where k takes several known values (`for (const k of ['OPENAI_API_KEY', …])`):
+   * a loop over key names is a harvest, whichever provider each key belongs to.
+   */
+  private envReadByCandidates(file: FlowFile, node: Extract<Node, { type: 'MemberExpression' | 'OptionalMemberExpression' }>): Taint[] {
+    // A key that walks every name of the environment (`for (k in process.env)`) reads all of it.
+    if (this.taint(node.property, file).some((t) => t.kind === 'env-bulk')) return this.source(file, node, 'env-bulk', 'process.env (every variable, key by key)');
+    const names = file.evaluator.foldLooseAll(node.property).filter((n) => !n.includes(HOLE));
+    if (names.length === 0) return [];
+    if (names.length === 1) return this.envRead(file, node, names[0]!);
+    const ai = names.filter((n) => aiKeyProvider(n));
+    const secret = names.filter((n) => !aiKeyProvider(n) && SECRET_ENV_NAME.test(n) && !NON_SECRET_ENV_NAME.test(n));
+    const list = (xs: string[]) => xs.slice(0, 4).join(', ') + (xs.length > 4 ? ', …' : '');
+    if (ai.length) {
+      const providers = new Set(ai.map((n) => aiKeyProvider(n)!));
+      return this.source(file, node, 'ai-key', `process.env[…] over ${list(ai)}`, providers.size === 1 ? [...providers][0] : 'several');
+    }
+    if (secret.length) return this.source(file, node, 'env-secret', `process.env[…] over ${list(secret)}`);
+    return [];
   }
 
   private taint(raw: Node | null | undefined, file: FlowFile): Taint[] {
@@ -135,6 +197,16 @@ export class FlowService {
       this.active.delete(node);
     }
     this.memo.set(node, out);
+    return out;
+  }
+
+  /** `a || b`, `a ?? b`, `c ? a : b`: the value is one branch or the other; taints say which. */
+  private alternatives(node: Node, branches: Node[], file: FlowFile): Taint[] {
+    const out: Taint[] = [];
+    branches.forEach((b, i) => {
+      const group = `${file.path}@${node.start ?? 0}`;
+      this.merge(out, this.taint(b, file).map((t) => ({ ...t, alts: [...(t.alts ?? []), `${group}:${i}`] })));
+    });
     return out;
   }
 
@@ -157,14 +229,10 @@ export class FlowService {
       case 'OptionalMemberExpression': {
         const canon = ev.canonical(node);
         if (canon === 'process.env') return this.source(file, node, 'env-bulk', 'process.env (every environment variable)');
-        if (canon?.startsWith('process.env.')) {
-          const name = canon.slice(12);
-          if (SECRET_ENV_NAME.test(name) && !NON_SECRET_ENV_NAME.test(name)) return this.source(file, node, 'env-secret', `process.env.${name}`);
-          return [];
-        }
+        if (canon?.startsWith('process.env.')) return this.envRead(file, node, canon.slice(12));
         if (canon && BROWSER_SOURCES.has(canon)) return this.source(file, node, 'browser-store', canon);
         // process.env[name] with a name we cannot fold reads one variable, not the environment.
-        if (node.computed && ev.canonical(node.object) === 'process.env') return [];
+        if (node.computed && ev.canonical(node.object) === 'process.env') return this.envReadByCandidates(file, node);
         return this.taint(node.object, file);
       }
       case 'CallExpression':
@@ -178,9 +246,9 @@ export class FlowService {
       case 'BinaryExpression':
         return node.left.type === 'PrivateName' ? this.taint(node.right, file) : this.union([node.left, node.right], file);
       case 'LogicalExpression':
-        return this.union([node.left, node.right], file);
+        return node.operator === '&&' ? this.union([node.left, node.right], file) : this.alternatives(node, [node.left, node.right], file);
       case 'ConditionalExpression':
-        return this.union([node.consequent, node.alternate], file);
+        return this.alternatives(node, [node.consequent, node.alternate], file);
       case 'SequenceExpression':
         return this.taint(node.expressions[node.expressions.length - 1], file);
       case 'AssignmentExpression':
@@ -218,6 +286,8 @@ export class FlowService {
         const cmd = this.commandOf(args[0], file);
         if (cmd && SECRET_COMMAND.test(cmd)) return this.source(file, node, 'command-output', `output of \`${cmd.slice(0, 60)}\``);
         if (cmd && RECON_COMMAND.test(cmd)) return this.source(file, node, 'fingerprint', `output of \`${cmd.slice(0, 60)}\``);
+        // A process's output is not a transform of its options: `{ env: process.env }` stays behind.
+        return [];
       }
       if (callee === 'require' || callee === 'import') {
         const spec = ev.foldString(args[0] as Node | undefined);
@@ -225,6 +295,8 @@ export class FlowService {
         return target ? this.exportTaint(target, 'default', node, file) : [];
       }
     }
+    // A response is not a transform of the request: what came back from the network is not the secret.
+    if (callee && (NETWORK_CALLS.test(callee) || STREAM_WRITE.test(normalizeChain(callee)))) return [];
     const out: Taint[] = [];
     // `Object.keys(process.env).filter(k => /^MYAPP_/.test(k))`: a package reading its own settings.
     if (this.isPrefixFilter(node)) return [];
@@ -251,7 +323,8 @@ export class FlowService {
     const stack: Node[] = [body];
     for (let budget = 500; stack.length && budget > 0; budget--) {
       const n = stack.pop()!;
-      if (n.type === 'RegExpLiteral' && n.pattern.startsWith('^')) return true;
+      // A prefix that names keys or several AI providers (`/^(OPENAI|ANTHROPIC)_/`) is a harvest.
+      if (n.type === 'RegExpLiteral' && n.pattern.startsWith('^')) return !/KEY|TOKEN|SECRET|PASS|CRED/i.test(n.pattern) && !/ANTHROPIC|OPENAI|GEMINI|MISTRAL|COHERE|GROQ|DEEPSEEK|OPENROUTER/i.test(n.pattern);
       if (n.type === 'MemberExpression' && n.property.type === 'Identifier' && n.property.name === 'startsWith') return true;
       for (const k of VISITOR_KEYS[n.type] ?? []) {
         const ch = (n as unknown as Record<string, unknown>)[k];
@@ -277,11 +350,27 @@ export class FlowService {
   }
 
   private identifier(node: Extract<Node, { type: 'Identifier' }>, file: FlowFile): Taint[] {
+    // `const { env } = process`, `const e = p['en' + 'v']`: the evaluator already knows what this is.
+    if (file.evaluator.canonical(node) === 'process.env') return this.source(file, node, 'env-bulk', 'process.env (every environment variable)');
     const out: Taint[] = [];
     const bindings = file.walked.bindings;
-    for (const b of bindings.visible(node.name, node)) {
+    const visible = bindings.visible(node.name, node);
+    // `let key; if (a) key = A; else key = B`: each assignment is an alternative, not a bundle.
+    const assigned = visible.filter((b) => (b.kind === 'const' || b.kind === 'let' || b.kind === 'var') && b.init);
+    const altGroup = assigned.length > 1 ? `${file.path}#${node.name}@${assigned[0]!.scope?.start ?? 0}` : undefined;
+    for (const b of visible) {
       if (out.length >= MAX_TAINTS) break;
       if ((b.kind === 'const' || b.kind === 'let' || b.kind === 'var') && b.init) {
+        // `const { OPENAI_API_KEY } = process.env` reads one variable, not the whole environment.
+        if (b.path?.length === 1 && typeof b.path[0] === 'string' && file.evaluator.canonical(b.init) === 'process.env') {
+          this.merge(out, this.extend(this.envRead(file, b.site ?? b.init, b.path[0]), this.hop(file, b.site ?? b.init, `${node.name} = …`)));
+          continue;
+        }
+        if (altGroup) {
+          const t = this.taint(b.init, file).map((x) => ({ ...x, alts: [...(x.alts ?? []), `${altGroup}:${assigned.indexOf(b)}`] }));
+          if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init, `${node.name} = …`)));
+          continue;
+        }
         const t = this.taint(b.init, file);
         if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init, `${node.name} = …`)));
       } else if (b.kind === 'param' && b.fn) {
@@ -505,7 +594,8 @@ export class FlowService {
 
   /** Calls in other files to `require('./this-file')[name]`. */
   private callersOf(path: string, name: string): { file: FlowFile; call: Node }[] {
-    if (!this.callerIndex) {
+    if (!this.callerIndex || this.callerIndexFiles !== this.files.size) {
+      this.callerIndexFiles = this.files.size;
       this.callerIndex = new Map();
       for (const f of this.files.values()) {
         for (const n of f.walked.interesting) {

@@ -1,3 +1,5 @@
+import { AI_CREDENTIAL_HINT, AI_CREDENTIAL_PATHS } from './ai-indicators.js';
+
 /**
  * Shared indicator lists used by several rules. Each entry says why it is there; lists stay
  * short and specific, because a broad pattern here becomes a false positive everywhere.
@@ -59,9 +61,53 @@ export function matchIndicator(list: Indicator[], text: string): Indicator | und
 /** Files that hold credentials. `strong` ones have no business being read by a library. */
 export interface CredentialPath extends Indicator {
   strong: boolean;
+  /** AI tools' credentials or config (scored as AI key access at install). */
+  ai?: boolean;
+  /** Crypto wallet storage. */
+  wallet?: boolean;
 }
 
+/**
+ * Browser-extension IDs of crypto wallets (Chrome Web Store IDs). Stealers read the extensions'
+ * storage (`…/Local Extension Settings/<id>`), where the encrypted vaults live.
+ */
+export const WALLET_EXTENSIONS: Record<string, string> = {
+  nkbihfbeogaeaoehlefnkodbefgpgknn: 'MetaMask',
+  ejbalbakoplchlghecdalmeeeajnimhm: 'MetaMask (Edge)',
+  bfnaelmomeimhlpmgjnjophhpkkoljpa: 'Phantom',
+  hnfanknocfeofbddgcijnmhnfnkdnaad: 'Coinbase Wallet',
+  egjidjbpglichdcondbcbdnbeeppgdph: 'Trust Wallet',
+  fhbohimaelbohpjbbldcngcnapndodjp: 'Binance Wallet',
+  ibnejdfjmmkpcnlpebklmnkoeoihofec: 'TronLink',
+  aholpfdialjgjfhomihkjbmgjidlcdno: 'Exodus Web3',
+  fnjhmkhhmkbjkkabndcnnogagogbneec: 'Ronin',
+  dmkamcknogkgcdfhhbddcghachkejeap: 'Keplr',
+  bhhhlbepdkbapadjdnnojkbgioiodbic: 'Solflare',
+  acmacodkjbdgmoleebolmdjonilkdbch: 'Rabby',
+  mcohilncbfahbmbdmkmnebfmbjjeidmo: 'OKX Wallet',
+  afbcbjpbpfadlkmhmclhkeeodmamcflc: 'Math Wallet',
+  ffnbelfdoeiohenkjibnmadjiehjhajb: 'Yoroi',
+  lpfcbjknijpeeillifnkikgncikgfhdo: 'Nami',
+};
+const WALLET_IDS = Object.keys(WALLET_EXTENSIONS).join('|');
+
+/** Desktop wallets' files and the storage of wallet browser extensions. */
+export const WALLET_PATHS: CredentialPath[] = [
+  { re: new RegExp(`(?:Local Extension Settings|IndexedDB|Extensions|Sync Extension Settings)/(?:chrome-extension_)?(?:${WALLET_IDS})(?:[/_]|$)`, 'i'), label: 'crypto wallet extension storage', strong: true, wallet: true },
+  { re: new RegExp(`^(?:${WALLET_IDS})$`), label: 'crypto wallet extension ID', strong: false, wallet: true },
+  { re: /(?:^|\/)\.?electrum(?:-ltc)?\/wallets(?:\/|$)/i, label: 'Electrum wallets', strong: true, wallet: true },
+  { re: /(?:^|\/)exodus\.wallet(?:\/|$)|(?:^|\/)Exodus\/(?:exodus\.conf\.json|seed\.seco)/i, label: 'Exodus wallet', strong: true, wallet: true },
+  { re: /(?:^|\/)atomic\/Local Storage\/leveldb/i, label: 'Atomic wallet', strong: true, wallet: true },
+  { re: /(?:^|\/)\.?ethereum\/keystore(?:\/|$)/i, label: 'Ethereum keystore', strong: true, wallet: true },
+  { re: /(?:^|\/)wallet\.dat$|(?:^|\/)\.?(?:bitcoin|litecoin|dogecoin|dash|zcash)\/wallets?(?:\/|$)|(?:^|\/)Monero\/wallets(?:\/|$)/i, label: 'cryptocurrency wallet file', strong: true, wallet: true },
+  { re: /Coinomi\/Coinomi\/wallets|Guarda\/Local Storage|com\.liberty\.jaxx/i, label: 'desktop wallet storage', strong: true, wallet: true },
+  { re: /(?:^|\/)\.config\/solana\/id\.json$/, label: 'Solana CLI keypair (~/.config/solana/id.json)', strong: false, wallet: true },
+  { re: /(?:^|\/)Local Extension Settings(?:\/|$)/i, label: 'browser extension storage (where wallet vaults live)', strong: true, wallet: true },
+];
+
 export const CREDENTIAL_PATHS: CredentialPath[] = [
+  ...AI_CREDENTIAL_PATHS,
+  ...WALLET_PATHS,
   { re: /(?:^|[\/\\])\.npmrc$/i, label: 'npm auth token file (.npmrc)', strong: false },
   { re: /(?:^|[\/\\])\.ssh(?:[\/\\]|$)/i, label: 'SSH keys (~/.ssh)', strong: true },
   { re: /\bid_(?:rsa|dsa|ecdsa|ed25519)\b/i, label: 'SSH private key', strong: true },
@@ -75,7 +121,7 @@ export const CREDENTIAL_PATHS: CredentialPath[] = [
   { re: /(?:^|[\/\\])\.config[\/\\]gh[\/\\]hosts\.yml/i, label: 'GitHub CLI token', strong: true },
   { re: /Google[\/\\]Chrome[\/\\]User Data|BraveSoftware[\/\\]Brave-Browser|Microsoft[\/\\]Edge[\/\\]User Data|Opera Software[\/\\]Opera|Yandex[\/\\]YandexBrowser|\.config[\/\\](?:google-chrome|chromium|BraveSoftware)/i, label: 'browser profile', strong: true },
   { re: /Mozilla[\/\\]Firefox(?:[\/\\]Profiles)?|\.mozilla[\/\\]firefox/i, label: 'Firefox profile', strong: true },
-  { re: /Local Storage[\/\\]leveldb|(?:^|[\/\\])Login Data$|(?:^|[\/\\])Cookies$|(?:^|[\/\\])Local State$|logins\.json$|key[34]\.db$/i, label: 'browser credential store', strong: true },
+  { re: /Local Storage[\/\\]leveldb|[\/\\]Login Data$|[\/\\](?:Network[\/\\])?Cookies$|[\/\\]Local State$|[\/\\]logins\.json$|[\/\\]key[34]\.db$/, label: 'browser credential store', strong: true },
   { re: /(?:Roaming|\.config)[\/\\]discord(?:ptb|canary)?\b/i, label: 'Discord token store', strong: true },
   { re: /(?:^|[\/\\])\.bash_history$|(?:^|[\/\\])\.zsh_history$/i, label: 'shell history', strong: true },
   { re: /(?:^|[\/\\])\.env(?:\.local|\.production)?$/i, label: '.env secrets file', strong: false },
@@ -84,8 +130,10 @@ export const CREDENTIAL_PATHS: CredentialPath[] = [
 /** One cheap test before the per-path regexes. */
 export const CREDENTIAL_HINT = /\.(?:ssh|aws|npmrc|azure|kube|docker|git-credentials|netrc|config|env|bash_history|zsh_history)|id_(?:rsa|dsa|ecdsa|ed25519)|chrome|brave|edge|opera|yandex|firefox|mozilla|leveldb|login data|cookies|local state|logins\.json|key[34]\.db|discord/i;
 
+const WALLET_HINT = /electrum|exodus|atomic|ethereum|wallet|solana|extension settings|indexeddb|extensions|coinomi|guarda|jaxx|monero|[a-p]{32}/i;
+
 export function matchCredentialPath(p: string): CredentialPath | undefined {
-  if (!CREDENTIAL_HINT.test(p)) return undefined;
+  if (!CREDENTIAL_HINT.test(p) && !AI_CREDENTIAL_HINT.test(p) && !WALLET_HINT.test(p)) return undefined;
   const s = p.replace(/\\/g, '/');
   for (const c of CREDENTIAL_PATHS) if (c.re.test(s)) return c;
   return undefined;

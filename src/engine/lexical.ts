@@ -33,6 +33,10 @@ const TRIGGERS = new RegExp(
     // Endpoints and shell payloads that matter even as plain strings.
     'webhook', 'discord', 'api\\.telegram', 'pastebin', 'ngrok', 'pipedream', 'oast\\.', 'oastify', 'burpcollaborator', 'interact\\.sh', 'interactsh', 'ifconfig\\.', 'ipify', 'ipinfo\\.io',
     'powershell', '\\bcurl\\s', '\\bwget\\s', '\\.exe\\b',
+    // AI tooling and crypto: MCP servers (their tool descriptions), agent CLIs' bypass flags, wallet
+    // providers and clipboards (clippers), mining pools.
+    'modelcontextprotocol', 'fastmcp', '--dangerously-', 'stratum\\+', '\\bxmrig\\b', '\\.ethereum\\b', 'navigator\\s*\\.\\s*clipboard', 'toJSON\\(\\s*secrets',
+    '\\.fetch\\s*=[^=]', '0x\\[[a-fA-F0-9-]+\\]\\{40\\}',
     // Loops that never end (sabotage), string timers.
     '<=?\\s*Infinity', 'while\\s*\\(\\s*(?:true|1|!0|!!\\[\\])\\s*\\)', 'while\\s*\\(\\s*[A-Z_][A-Z0-9_]*\\s*\\)', 'for\\s*\\(\\s*;\\s*;', '(?:setTimeout|setInterval)\\s*\\(\\s*[\'"`]',
   ].join('|'),

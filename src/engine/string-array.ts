@@ -1,4 +1,5 @@
-import { VISITOR_KEYS, type Node } from '@babel/types';
+import type { Node } from '@babel/types';
+import { descendants } from './walk.js';
 import { UNKNOWN, type Evaluator, type Value } from './evaluate.js';
 
 /**
@@ -25,25 +26,7 @@ interface ArraySource {
   values: string[];
 }
 
-function children(n: Node): Node[] {
-  const out: Node[] = [];
-  for (const k of VISITOR_KEYS[n.type] ?? []) {
-    const c = (n as unknown as Record<string, unknown>)[k];
-    if (Array.isArray(c)) for (const x of c) x && typeof (x as Node).type === 'string' && out.push(x as Node);
-    else if (c && typeof (c as Node).type === 'string') out.push(c as Node);
-  }
-  return out;
-}
-
-function* walk(root: Node, budget = 2_000_000): Generator<Node> {
-  const stack = [root];
-  while (stack.length && budget-- > 0) {
-    const n = stack.pop()!;
-    yield n;
-    const c = children(n);
-    for (let i = c.length - 1; i >= 0; i--) stack.push(c[i]!);
-  }
-}
+const walk = descendants;
 
 function stringArray(node: Node | null | undefined): string[] | undefined {
   if (!node || node.type !== 'ArrayExpression' || node.elements.length < 5 || node.elements.length > MAX_ARRAY) return undefined;

@@ -45,7 +45,7 @@ function recordDeclarations(node: Node, parent: Node | undefined, table: Binding
       const kind = parent && parent.type === 'VariableDeclaration' ? (parent.kind as BindingKind) : 'var';
       const k: BindingKind = kind === 'const' || kind === 'let' || kind === 'var' ? kind : 'opaque';
       const loop = parent ? (parent as WithParent).tgParent : undefined;
-      if (!node.init && loop?.type === 'ForOfStatement' && loop.left === parent && node.id.type === 'Identifier') {
+      if (!node.init && (loop?.type === 'ForOfStatement' || loop?.type === 'ForInStatement') && loop.left === parent && node.id.type === 'Identifier') {
         // The loop variable takes each element of the iterated value.
         table.add(node.id.name, { kind: k, init: loop.right, iterates: true, scope: k === 'var' ? scopeOf(parent, false) : loop });
         return;
@@ -155,4 +155,31 @@ export function walkFile(ast: Node, wanted: ReadonlySet<string>, maxNodes: numbe
     }
   }
   return { bindings, interesting, nodeCount, truncated };
+}
+
+/** The child nodes of a node, in source order. */
+export function childNodes(n: Node): Node[] {
+  const out: Node[] = [];
+  for (const k of VISITOR_KEYS[n.type] ?? []) {
+    const c = (n as unknown as Record<string, unknown>)[k];
+    if (Array.isArray(c)) {
+      for (const x of c) if (x && typeof (x as Node).type === 'string') out.push(x as Node);
+    } else if (c && typeof (c as Node).type === 'string') out.push(c as Node);
+  }
+  return out;
+}
+
+/**
+ * Nodes under `root` (itself included) in pre-order, at most `budget` of them, without recursion.
+ * `skip(n)` true yields n but does not descend into it (nested functions, say).
+ */
+export function* descendants(root: Node, budget = 100_000, skip?: (n: Node) => boolean): Generator<Node> {
+  const stack: Node[] = [root];
+  while (stack.length && budget-- > 0) {
+    const n = stack.pop()!;
+    yield n;
+    if (n !== root && skip?.(n)) continue;
+    const c = childNodes(n);
+    for (let i = c.length - 1; i >= 0; i--) stack.push(c[i]!);
+  }
 }

@@ -37,7 +37,8 @@ export function renderHuman(results: readonly ReportedPackage[], opts: HumanOpti
     }
     if (r.verdict !== 'clean') for (const reason of r.reasons.slice(0, 4)) lines.push(`    ${c('bold', 'why:')} ${reason}`);
     const shown = r.findings
-      .filter((f) => opts.verbose || (SEV_RANK[f.severity] >= 1 && r.verdict !== 'clean') || SEV_RANK[f.severity] >= 2)
+      // Gaps in the evidence (registry metadata that could not be had, say) show even on clean packages.
+      .filter((f) => opts.verbose || (SEV_RANK[f.severity] >= 1 && (r.verdict !== 'clean' || f.signals?.includes('analysis-gap'))) || SEV_RANK[f.severity] >= 2)
       .sort((a, b) => SEV_RANK[b.severity] - SEV_RANK[a.severity]);
     const max = opts.verbose ? Infinity : (opts.maxFindings ?? 6);
     for (const f of shown.slice(0, max)) {

@@ -17,6 +17,19 @@ export interface FixturePackage {
   files: Record<string, string | Buffer>;
   /** Serve different bytes than the packument's dist.integrity promises (a tampered tarball). */
   corruptTarball?: boolean;
+  // Registry metadata (full packument fields), for the registry-signal tests:
+  /** Publish time (ISO) in the packument's `time`; default 2020-01-01. */
+  time?: string;
+  /** `_npmUser` of this version. */
+  npmUser?: { name: string; email?: string };
+  /** `maintainers` of this version (also the packument's, from the latest version). */
+  maintainers?: { name: string; email?: string }[];
+  /** Published with a provenance attestation (`dist.attestations`). */
+  attestations?: boolean;
+  /** `repository` of this version's manifest. */
+  repository?: unknown;
+  /** Fields merged over this version's registry manifest, so it can disagree with the tarball's package.json. */
+  registryManifest?: Record<string, unknown>;
 }
 
 export interface TestRegistry {
@@ -26,6 +39,10 @@ export interface TestRegistry {
   requests: string[];
   /** The Authorization header of each request (undefined when none), parallel to `requests`. */
   authorizations: (string | undefined)[];
+  /** The HTTP status of each answer, parallel to `requests` (304 when a packument's ETag matched). */
+  statuses: number[];
+  /** The Accept header of each request, parallel to `requests`. */
+  accepts: (string | undefined)[];
   tarballUrl(name: string, version: string): string;
 }
 
@@ -54,8 +71,10 @@ const basename = (name: string): string => name.slice(name.lastIndexOf('/') + 1)
 export async function startRegistry(pkgs: FixturePackage[]): Promise<TestRegistry> {
   const requests: string[] = [];
   const authorizations: (string | undefined)[] = [];
-  // name -> version -> { manifest, tarball bytes actually served }
-  const byName = new Map<string, Map<string, { manifest: Record<string, unknown>; served: Buffer }>>();
+  const statuses: number[] = [];
+  const accepts: (string | undefined)[] = [];
+  // name -> version -> { manifest, tarball bytes actually served, publish time }
+  const byName = new Map<string, Map<string, { manifest: Record<string, unknown>; served: Buffer; time?: string }>>();
   let url = '';
   const tarballPath = (name: string, version: string): string => `/${name}/-/${basename(name)}-${version}.tgz`;
   const tarballUrl = (name: string, version: string): string => url + tarballPath(name, version);
@@ -64,10 +83,12 @@ export async function startRegistry(pkgs: FixturePackage[]): Promise<TestRegistr
     const raw = req.url ?? '/';
     requests.push(raw);
     authorizations.push(req.headers.authorization);
+    accepts.push(req.headers.accept);
     // Scoped names arrive as /@scope%2fname (npm) or /@scope/name; decode both to one form.
     const pathname = decodeURIComponent(new URL(raw, 'http://x').pathname);
-    const send = (status: number, body: Buffer | string, type: string): void => {
-      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body) });
+    const send = (status: number, body: Buffer | string, type: string, headers: Record<string, string> = {}): void => {
+      statuses.push(status);
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...headers });
       res.end(body);
     };
     const notFound = (): void => send(404, JSON.stringify({ error: 'Not found' }), 'application/json');
@@ -82,16 +103,25 @@ export async function startRegistry(pkgs: FixturePackage[]): Promise<TestRegistr
     const versions = byName.get(name);
     if (!versions) return notFound();
     const all = [...versions.keys()].sort(semver.compare);
-    const time: Record<string, string> = { created: '2020-01-01T00:00:00.000Z', modified: '2020-01-01T00:00:00.000Z' };
-    for (const v of all) time[v] = '2020-01-01T00:00:00.000Z';
+    const DEFAULT_TIME = '2020-01-01T00:00:00.000Z';
+    const times = all.map((v) => versions.get(v)!.time ?? DEFAULT_TIME);
+    const sortedTimes = [...times].sort();
+    const time: Record<string, string> = { created: sortedTimes[0]!, modified: sortedTimes[sortedTimes.length - 1]! };
+    all.forEach((v, i) => (time[v] = times[i]!));
+    const latest = versions.get(all[all.length - 1]!)!.manifest;
     const packument = {
       _id: name,
       name,
       'dist-tags': { latest: all[all.length - 1] },
       versions: Object.fromEntries(all.map((v) => [v, versions.get(v)!.manifest])),
       time,
+      ...(latest.maintainers ? { maintainers: latest.maintainers } : {}),
     };
-    return send(200, JSON.stringify(packument), 'application/json');
+    // ETag revalidation, as the public registry does: a matching If-None-Match gets a bodiless 304.
+    const body = JSON.stringify(packument);
+    const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+    if (req.headers['if-none-match'] === etag) return send(304, '', 'application/json', { etag });
+    return send(200, body, 'application/json', { etag });
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -111,20 +141,29 @@ export async function startRegistry(pkgs: FixturePackage[]): Promise<TestRegistr
       name: pkg.name,
       version: pkg.version,
       _id: `${pkg.name}@${pkg.version}`,
+      ...(pkg.npmUser ? { _npmUser: pkg.npmUser } : {}),
+      ...(pkg.maintainers ? { maintainers: pkg.maintainers } : {}),
+      ...(pkg.repository !== undefined ? { repository: pkg.repository } : {}),
+      ...pkg.registryManifest,
       dist: {
         tarball: tarballUrl(pkg.name, pkg.version),
         integrity: `sha512-${createHash('sha512').update(tarball).digest('base64')}`,
         shasum: createHash('sha1').update(tarball).digest('hex'),
+        ...(pkg.attestations
+          ? { attestations: { url: `${url}/-/npm/v1/attestations/${pkg.name}@${pkg.version}`, provenance: { predicateType: 'https://slsa.dev/provenance/v1' } } }
+          : {}),
       },
     };
     if (!byName.has(pkg.name)) byName.set(pkg.name, new Map());
-    byName.get(pkg.name)!.set(pkg.version, { manifest, served });
+    byName.get(pkg.name)!.set(pkg.version, { manifest, served, time: pkg.time });
   }
 
   return {
     url,
     requests,
     authorizations,
+    statuses,
+    accepts,
     tarballUrl,
     close: () =>
       new Promise<void>((resolve, reject) => {
