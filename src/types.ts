@@ -128,6 +128,8 @@ export interface PackageFile {
   size: number;
   data?: Buffer; // absent when the file was over the keep limit
   mode?: number;
+  /** Only the first and last 256 KiB of a large non-text file (binaries, source maps) were kept. */
+  partial?: boolean;
 }
 
 export interface Manifest {

@@ -64,7 +64,8 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
   }
   let base = 0;
   for (const r of perRule.values()) base += Math.min(r.sum, 2 * r.top * 1.5);
-  base = Math.min(base, 60);
+  // Capabilities alone never make a verdict: only evidence chains (below) reach suspicious.
+  base = Math.min(base, SUSPICIOUS_AT - 5);
 
   // Group signals by file (the package manifest is its own bucket, at install reach).
   const buckets = new Map<string, Bucket>();

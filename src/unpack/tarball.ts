@@ -5,6 +5,10 @@ import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from './limits.js';
 import { parseManifest } from './manifest.js';
 
 const RULE = 'unpack-hazard';
+/** Files analyzed as text: kept whole. Anything else over BINARY_WHOLE_BYTES keeps only its ends. */
+const TEXTLIKE = /\.(?:[cm]?[jt]sx?|json|md|markdown|txt|ya?ml|toml|gyp|gypi|sh|bash|ps1|cmd|bat|py|html?|svg|css|npmrc|cursorrules|mdc)$|(?:^|\/)(?:[^./]+|\.[^/]+)$/i;
+const BINARY_WHOLE_BYTES = 2 * 1024 * 1024;
+const BINARY_END_BYTES = 256 * 1024;
 
 function hazard(message: string, file?: string, severity: Finding['severity'] = 'high'): Finding {
   return { rule: RULE, severity, message, file, signals: ['unpack-hazard'] };
@@ -76,23 +80,34 @@ export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_
         return;
       }
       const size = entry.size ?? 0;
-      const keep = Math.min(size, limits.maxKeptFileBytes);
+      // Code and text are kept whole (up to the keep limit); large binaries and source maps only by
+      // their ends (magic bytes, appended payloads), which is all any rule reads of them.
+      const whole = size <= BINARY_WHOLE_BYTES || TEXTLIKE.test(rel);
+      const keep = whole ? Math.min(size, limits.maxKeptFileBytes) : BINARY_END_BYTES;
       const chunks: Buffer[] = [];
       let got = 0;
+      let tail: Buffer[] = [];
+      let tailBytes = 0;
       entry.on('data', (d: Buffer) => {
         unpacked += d.length;
         if (got < keep) {
           const take = d.subarray(0, keep - got);
           chunks.push(take);
           got += take.length;
+        } else if (!whole) {
+          tail.push(d);
+          tailBytes += d.length;
+          while (tailBytes - tail[0]!.length >= BINARY_END_BYTES) tailBytes -= tail.shift()!.length;
         }
       });
       entry.on('end', () => {
         if (files.has(rel)) {
           findings.push(hazard(`duplicate entry "${rel}": the last copy wins on install, and that one is analyzed`, rel, 'medium'));
         }
-        const file: PackageFile = { path: rel, size, data: Buffer.concat(chunks), mode: entry.mode };
-        if (size > keep) {
+        const file: PackageFile = { path: rel, size, data: Buffer.concat(whole ? chunks : [...chunks, ...tail]), mode: entry.mode };
+        tail = [];
+        if (!whole) file.partial = true;
+        else if (size > keep) {
           findings.push({ rule: 'too-large', severity: 'low', message: `file is ${size} bytes; only the first ${keep} were kept for a lexical scan`, file: rel, signals: ['analysis-gap'] });
         }
         files.set(rel, file);
