@@ -48,7 +48,7 @@ export default defineRule({
     const reported = new Set<string>();
     return {
       lexical(ctx) {
-        if (ctx.astAvailable) return;
+        if (!ctx.unreadable) return;
         reportMatches(ctx, /["'`][^"'`\n]{2,200}["'`]/, 5, (m) => {
           const hit = matchCredentialPath(m[0].slice(1, -1));
           return hit?.strong ? { message: `refers to ${hit.label} (${m[0].slice(1, -1)}) (found by the lexical scan; the file was not parsed)`, severity: 'medium', signals: ['source:credential-file'] } : undefined;

@@ -64,7 +64,7 @@ export default defineRule({
   create() {
     return {
       lexical(ctx) {
-        if (ctx.astAvailable) return;
+        if (!ctx.unreadable) return;
         reportMatches(ctx, /\b(?:JSON\.stringify|Object\.(?:keys|entries|values))\s*\(\s*process\.env\s*\)/, 3, () => ({
           message: 'serializes the whole environment (found by the lexical scan; the file was not parsed)',
           severity: 'high',

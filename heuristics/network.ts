@@ -60,7 +60,7 @@ export default defineRule({
     return {
       lexical(ctx) {
         // Fallback for files the AST tiers cannot read (too large, unparsable): endpoints by regex.
-        if (ctx.astAvailable) return;
+        if (!ctx.unreadable) return;
         reportMatches(ctx, /\brequire\s*\(\s*['"](?:node:)?(?:https?|http2|net|tls|dgram|dns)['"]\s*\)|\bfetch\s*\(\s*['"`]https?:/, 1, (m) => ({
           message: `network access (${m[0].slice(0, 40)}; found by the lexical scan, the file was not parsed)`,
           severity: 'info',

@@ -49,7 +49,7 @@ export default defineRule({
     const noted = new Set<string>();
     return {
       lexical(ctx) {
-        if (ctx.astAvailable) return;
+        if (!ctx.unreadable) return;
         reportMatches(ctx, SHELL_DOWNLOAD, 3, (m) => ({
           message: `contains a shell command that downloads and runs code: ${show(m[0])} (found by the lexical scan; the file was not parsed)`,
           severity: 'high',

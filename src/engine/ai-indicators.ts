@@ -88,6 +88,12 @@ export function isProviderHost(provider: string, host: string, hole: string): bo
   return AI_GATEWAYS.test(known);
 }
 
+/** The AI provider (or gateway) whose API a host is, if any. */
+export function providerOfHost(host: string, hole: string): string | undefined {
+  for (const p of Object.keys(AI_PROVIDERS)) if (isProviderHost(p, host, hole)) return p;
+  return undefined;
+}
+
 export function providerName(provider: string): string {
   return AI_PROVIDERS[provider]?.name ?? provider;
 }

@@ -163,6 +163,7 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
 
   const fileContexts = (file: string, text: string, reachOf: () => Reach, parsed: ParsedFile | undefined) => {
     let astAvailable = false;
+    let unreadable = false;
     const contexts = new Map<Rule, FileContext>();
     const ctxOf = (rule: Rule): FileContext => {
       let c = contexts.get(rule);
@@ -175,6 +176,9 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
           },
           get astAvailable() {
             return astAvailable;
+          },
+          get unreadable() {
+            return unreadable;
           },
           get evaluator() {
             if (!parsed) throw new Error('evaluator is only available in AST visitors');
@@ -191,8 +195,9 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
       }
       return c;
     };
-    const runLexical = (available: boolean) => {
+    const runLexical = (available: boolean, cannotRead = false) => {
       astAvailable = available;
+      unreadable = cannotRead;
       for (const { rule, visitors } of instances) {
         if (!visitors.lexical) continue;
         try {
@@ -275,9 +280,9 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
   const allCode = [...virtual.keys(), ...codeFiles]
     .map((file) => ({ file, reach: graph.reachOf(file), size: pkg.files.get(file)?.size ?? virtual.get(file)?.length ?? 0 }))
     .sort((a, b) => REACH_ORDER[a.reach] - REACH_ORDER[b.reach] || a.size - b.size);
-  const lexicalOnly = (file: string, text: string) => {
+  const lexicalOnly = (file: string, text: string, unreadable: boolean) => {
     const { runLexical } = fileContexts(file, text, () => graph.reachOf(file), undefined);
-    runLexical(false);
+    runLexical(false, unreadable);
   };
   const retainBudget = options.maxRetainedBytes ?? DEFAULT_ENGINE_OPTIONS.maxRetainedBytes!;
   let retained = 0;
@@ -311,12 +316,12 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     const started = performance.now();
     if (text.length > options.maxParseBytes) {
       findings.push({ rule: 'too-large', severity: 'info', message: `${text.length} bytes is over the ${options.maxParseBytes}-byte parse limit; only the lexical checks ran on this file`, file, reach });
-      lexicalOnly(file, text);
+      lexicalOnly(file, text, true);
       continue;
     }
     if (!virtual.has(file) && !worthParsing(text)) {
       stats.skippedLexical++;
-      lexicalOnly(file, text);
+      lexicalOnly(file, text, false);
       continue;
     }
     stats.parsedFiles++;
@@ -340,7 +345,7 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
         reach,
         signals: pf.overflow ? ['analysis-gap', 'obfuscation'] : ['analysis-gap'],
       });
-      lexicalOnly(file, text);
+      lexicalOnly(file, text, true);
       continue;
     }
     if (retained + text.length <= retainBudget) {

@@ -178,3 +178,17 @@ export function normalizeShellPath(p: string): string {
     .replace(/^(?:%LOCALAPPDATA%|\$env:LOCALAPPDATA)(?=[/\\]|$)/i, '~/AppData/Local')
     .replace(/\\/g, '/');
 }
+
+/** Tags that run their template as a shell command: zx's and execa's `$`, Bun Shell's `$`. */
+const SHELL_TAGS = /^(?:zx\.\$|execa\.\$|execa\.execaCommand|bun\.\$|Bun\.\$|dax\.\$|\$)$/;
+
+/** The command a tagged template runs (`` await $`claude --yolo -p ${p}` ``), holes as `…`. */
+export function taggedCommand(node: Node, ev: Evaluator, fileText = ''): string | undefined {
+  if (node.type !== 'TaggedTemplateExpression') return undefined;
+  const tag = ev.canonical(node.tag);
+  if (!tag || !SHELL_TAGS.test(tag)) return undefined;
+  // A bare global `$` is zx's only in zx scripts (`#!/usr/bin/env zx`, `import 'zx/globals'`); else jQuery.
+  if (tag === '$' && (ev.isBound('$') || !/\bzx\b/.test(fileText.slice(0, 5000)))) return undefined;
+  const q = node.quasi;
+  return q.quasis.map((x, i) => (x.value.cooked ?? x.value.raw) + (i < q.expressions.length ? ev.foldLoose(q.expressions[i] as Node) ?? HOLE : '')).join('');
+}

@@ -104,6 +104,22 @@ export class Evaluator {
    */
   foldLooseAll(node: Node | null | undefined): string[] {
     if (!node) return [];
+    // `x = y || x` makes candidates of x fold x again: past a few levels, one loose fold.
+    if (this.allDepth >= 4) {
+      const one = this.foldLoose(node);
+      return one === undefined ? [] : [one];
+    }
+    this.allDepth++;
+    try {
+      return this.foldLooseAllInner(node);
+    } finally {
+      this.allDepth--;
+    }
+  }
+
+  private allDepth = 0;
+
+  private foldLooseAllInner(node: Node): string[] {
     // Identifiers in the expression that may hold several values: try each combination.
     const choices: [Node, Value[]][] = [];
     const stack: Node[] = [node];

@@ -11,7 +11,7 @@ const MODULES = [
   'child_process', 'fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'promise-fs', 'net', 'tls', 'dgram', 'dns', 'dns/promises', 'http', 'https', 'http2',
   'os', 'vm', 'module', 'worker_threads', 'cluster', 'inspector', 'v8',
   'axios', 'undici', 'got', 'request', 'request-promise', 'needle', 'node-fetch', 'superagent', 'phin', 'bent', 'ky', 'ws', 'socket.io-client',
-  'execa', 'cross-spawn', 'shelljs', 'node-serialize', 'serialize-javascript', 'clipboardy',
+  'execa', 'cross-spawn', 'shelljs', 'node-serialize', 'serialize-javascript', 'clipboardy', 'zx', 'zx/globals', 'bun', 'dax-sh',
 ].map((m) => m.replace(/[./]/g, (c) => '\\' + c));
 
 const TRIGGERS = new RegExp(
@@ -30,6 +30,8 @@ const TRIGGERS = new RegExp(
     '\\bfetch\\s*\\(', 'XMLHttpRequest', 'WebSocket', 'sendBeacon', 'EventSource', '\\bBun\\s*\\.', '\\bDeno\\s*\\.',
     // Encoded or hidden strings that could name any of the above.
     '[\'"](?:base64|hex|base64url)[\'"]', '_0x[0-9a-f]{3}', '\\[\\s*[\'"][^\'"\\n]*\\\\[ux][0-9a-fA-F]', '\\\\u[0-9a-fA-F]{4}[\\w$]*\\s*\\(', '\\\\u\\{',
+    // Credential paths in strings (a target list may be read by another file).
+    '[\'"`][^\'"`\\n]*(?:\\.ssh[\\\\/]|id_rsa|id_ed25519|\\.aws[\\\\/]credentials|\\.kube[\\\\/]config|\\.docker[\\\\/]config\\.json|\\.git-credentials|\\.netrc|Login Data|Local Storage|\\.npmrc)',
     // Endpoints and shell payloads that matter even as plain strings.
     'webhook', 'discord', 'api\\.telegram', 'pastebin', 'ngrok', 'pipedream', 'oast\\.', 'oastify', 'burpcollaborator', 'interact\\.sh', 'interactsh', 'ifconfig\\.', 'ipify', 'ipinfo\\.io',
     'powershell', '\\bcurl\\s', '\\bwget\\s', '\\.exe\\b',

@@ -37,6 +37,11 @@ export interface FileContext {
    * for files too large to parse or that failed to parse, so those never go unexamined.
    */
   readonly astAvailable: boolean;
+  /**
+   * The file should have been read by the AST tiers but could not be (over the parse limit, or a
+   * parse failure). Lexical fallbacks act only then: a file tier 0 skipped names no capability.
+   */
+  readonly unreadable: boolean;
   /** Static evaluator bound to this file's bindings (fold, foldLoose, canonical). */
   readonly evaluator: Evaluator;
   /** Data-flow service: the sensitive sources an expression may carry, with their paths. */
