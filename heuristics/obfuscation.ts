@@ -11,7 +11,8 @@ const ZERO_WIDTH = /[\u200B-\u200D\u2060\u180E]/;
 const OFFSCREEN = /\S[ \t]{150,}\S/;
 const JSFUCK = /[[\]()!+]{400,}/;
 const JJENCODE = /\$=~\[\];\s*\$=\{___:\+\+\$|ﾟωﾟﾉ\s*=|\(ﾟДﾟ\)/;
-const PRECHECK = /_0x[0-9a-f]{4}|[\u202A-\u202E\u2066-\u2069\u200B-\u200D\u2060\u180E]|\S[ \t]{150}|\+\[\]|ﾟ|\$=~\[\]|['"]\d+(?:\|\d+){3,}['"]/;
+/** Marks that are not plain substrings: invisible/bidi characters, long blank runs, dispatch strings. */
+const PRECHECK = /[\u202A-\u202E\u2066-\u2069\u200B-\u200D\u2060\u180E]|[ \t]{150}|\d\|\d+\|\d+\|\d/;
 const FLATTENING = /(['"])\d+(?:\|\d+){3,}\1\s*(?:\[\s*['"]split['"]\s*\]|\.split)\s*\(\s*['"]\|['"]\s*\)/;
 
 export default defineRule({
@@ -33,7 +34,7 @@ export default defineRule({
       lexical(ctx) {
         const text = ctx.text;
         // One cheap test for every mark below; most files have none.
-        if (!PRECHECK.test(text)) return;
+        if (!text.includes('_0x') && !text.includes('+[]') && !text.includes('ﾟ') && !text.includes('$=~[]') && !PRECHECK.test(text)) return;
         const names = text.match(OBF_NAMES);
         if (names && names.length >= 20) {
           const distinct = new Set(names).size;
