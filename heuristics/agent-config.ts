@@ -2,7 +2,7 @@ import type { Node } from '@babel/types';
 import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { matchAgentConfigPath, AI_CLI_BYPASS, type AgentConfigPath } from '../src/engine/ai-indicators.js';
-import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, writeTarget } from '../src/engine/effects.js';
+import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import { SHELL_DOWNLOAD } from '../src/engine/indicators.js';
 import type { Reach, Severity } from '../src/types.js';
 
@@ -125,6 +125,13 @@ export default defineRule({
           report(ctx, call.node, writes[0]!, ctx.reach, runsOnLoad(call.node));
           return;
         }
+      },
+      nodes: {
+        TaggedTemplateExpression(node, ctx) {
+          const cmd = taggedCommand(node, ctx.evaluator, ctx.text);
+          const w = cmd ? shellWrites(cmd)[0] : undefined;
+          if (w) report(ctx, node, w, ctx.reach, runsOnLoad(node));
+        },
       },
     };
   },

@@ -2,7 +2,7 @@ import type { Node } from '@babel/types';
 import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { AI_CLI, AI_CLI_BYPASS, AI_CLI_UNIQUE_BYPASS, SECRET_HUNT_PROMPT } from '../src/engine/ai-indicators.js';
-import { commandCandidates, programOf, runsOnLoad } from '../src/engine/effects.js';
+import { commandCandidates, programOf, runsOnLoad, taggedCommand } from '../src/engine/effects.js';
 import { splitShell } from '../src/engine/scripts.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
 
@@ -99,6 +99,13 @@ export default defineRule({
           reportCall(ctx, call.node, a);
           return;
         }
+      },
+      nodes: {
+        TaggedTemplateExpression(node, ctx) {
+          const cmd = taggedCommand(node, ctx.evaluator, ctx.text);
+          const a = cmd ? inspect(cmd.split(HOLE).join(' '), ctx.text.length < 2_000_000 ? ctx.text : undefined) : undefined;
+          if (a) reportCall(ctx, node, a);
+        },
       },
     };
   },

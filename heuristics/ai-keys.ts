@@ -150,7 +150,8 @@ export default defineRule({
           ctx.report({
             node,
             message: `lists the key variables of ${providers.size} AI providers (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''})`,
-            severity: ctx.reach === 'install' ? 'high' : 'medium',
+            // Multi-provider tools keep such lists to see what is configured: it weighs at install.
+            severity: ctx.reach === 'install' ? 'high' : 'low',
             signals: ['ai-key-scan'],
           });
         },

@@ -28,10 +28,12 @@ function severityFor(reach: Reach, base: Severity): Severity {
   return reach === 'install' ? 'critical' : reach === 'unreached' ? 'low' : base;
 }
 
-const WALLET_HINT = /[a-p]{32}|electrum|exodus|atomic|ethereum|wallet|solana|coinomi|guarda|jaxx|monero|bitcoin|litecoin|dogecoin|zcash|dash\//i;
+const WALLET_WORDS = /electrum|exodus|atomic|ethereum|wallet|solana|coinomi|guarda|jaxx|monero|bitcoin|litecoin|dogecoin|zcash|dash\/|extension settings|[/\\][a-p]{32}(?:[/\\]|$)/i;
+const HOOK_NAMES = new Set(['fetch', 'open', 'send', 'setRequestHeader', 'request', 'sendAsync', 'enable', 'signTransaction', 'signAllTransactions', 'signAndSendTransaction']);
 
 function walletOf(value: string): string | undefined {
-  if (value.length > 400 || !WALLET_HINT.test(value)) return undefined;
+  // Cheapest test first: a bare extension ID is exactly 32 letters a-p.
+  if (value.length > 400 || (value.length === 32 ? !/^[a-p]{32}$/.test(value) : !WALLET_WORDS.test(value))) return undefined;
   for (const [id, name] of Object.entries(WALLET_EXTENSIONS)) if (value.includes(id)) return name;
   const p = value.replace(/\\/g, '/');
   for (const w of WALLET_PATHS) if (w.re.test(p) && !/extension (?:ID|storage)|browser extension/.test(w.label)) return w.label;
@@ -88,7 +90,7 @@ export default defineRule({
         }
       },
       lexical(ctx) {
-        if (!/stratum|xmrig|pool|donate-level|coinhive|cryptonight/i.test(ctx.text)) return;
+        if (!/stratum\+|xmrig|minexmr|supportxmr|moneroocean|nanopool|2miners|hashvault|c3pool|herominers|nicehash|unmineable|xmrpool|minergate|donate-level|coinhive|cryptonight/i.test(ctx.text)) return;
         reportMatches(ctx, MINER, 1, (m) => ({
           message: `cryptocurrency mining: ${m[0].slice(0, 100)}`,
           severity: severityFor(ctx.reach, /stratum|xmrig/i.test(m[0]) ? 'high' : 'medium'),
@@ -126,6 +128,7 @@ export default defineRule({
           if (node.type !== 'ArrayExpression' || node.elements.length < 2 || node.elements.length > 100) return;
           for (const e of node.elements) {
             if (!e || e.type === 'StringLiteral' || e.type === 'SpreadElement' || e.type === 'NumericLiteral' || e.type === 'ObjectExpression') continue;
+            if (e.start == null || e.end == null || e.end - e.start > 400 || !WALLET_WORDS.test(ctx.text.slice(e.start, e.end))) continue;
             const v = ctx.evaluator.foldLoose(e);
             if (v) noteWallet(v.split(HOLE).join('*'), e, ctx);
           }
@@ -133,6 +136,8 @@ export default defineRule({
         AssignmentExpression(node, ctx) {
           // window.fetch = …, XMLHttpRequest.prototype.send = …, window.ethereum.request = …
           if (node.type !== 'AssignmentExpression' || node.operator !== '=' || node.left.type !== 'MemberExpression') return;
+          const prop = node.left.property;
+          if (node.left.computed || prop.type !== 'Identifier' || !HOOK_NAMES.has(prop.name)) return;
           const target = ctx.evaluator.canonical(node.left);
           if (!target || !HOOKED.test(target)) return;
           const s = state(ctx);

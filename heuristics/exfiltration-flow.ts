@@ -4,7 +4,7 @@ import { HOLE } from '../src/engine/evaluate.js';
 import { areAlternatives, describePath, type Hop, type Taint } from '../src/engine/flows.js';
 import { DNS_CALLS, NETWORK_CALLS, STREAM_WRITE, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
 import { RECON_ENDPOINTS, EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
-import { isProviderHost, providerName } from '../src/engine/ai-indicators.js';
+import { isProviderHost, providerName, providerOfHost } from '../src/engine/ai-indicators.js';
 import type { Severity, Signal } from '../src/types.js';
 
 const EXEC = /^child_process\.(?:exec|execSync|execFile|execFileSync|spawn|spawnSync)$/;
@@ -66,7 +66,7 @@ export default defineRule({
     id: 'exfiltration-flow',
     title: 'Sensitive data flows to the network',
     description:
-      "Follows data from sensitive sources (the whole environment, secret-named variables, credential files, output of commands such as `gh auth token`, host identity) through variables, object writes, transforms (JSON, Buffer, base64, string building), function calls and returns, callbacks and module boundaries, to network sinks (http/https/net/tls, fetch, axios and other clients, request streams, DNS queries, shell commands that use curl/wget/nslookup). Each finding carries the path from source to sink. A secret-named variable sent to a named host is reported low: that is what API clients do.",
+      "Follows data from sensitive sources (the whole environment, secret-named variables, credential files, output of commands such as `gh auth token`, host identity) through variables, object writes, transforms (JSON, Buffer, base64, string building), function calls and returns, callbacks and module boundaries, to network sinks (http/https/net/tls, fetch, axios and other clients, request streams, DNS queries, shell commands that use curl/wget/nslookup). Each finding carries the path from source to sink. A secret-named variable sent to a named host is reported low: that is what API clients do. AI provider keys (see `ai-keys`) are judged by destination: to their own provider's API host or an AI gateway they are low; to any other host, to a drop, bundled with other secrets or other providers' keys (alternatives picked at run time, `a ?? b`, do not count), or from install-time code they are critical (`flow:ai-key`).",
     severity: 'critical',
     category: 'network',
     references: ['https://attack.mitre.org/techniques/T1041/', 'https://attack.mitre.org/techniques/T1552/001/'],
@@ -109,24 +109,36 @@ function hostPart(dest: string | undefined): string | undefined {
  * An AI provider key: sent to its own provider's API (or an AI gateway) it is what the SDK does;
  * anywhere else, with other secrets, to a drop, or from install-time code it is theft.
  */
+/**
+ * A path that crosses function boundaries (arguments, returns, callbacks, imports). Flows are not
+ * field-sensitive there: `resolveModel(input)` carries every field of `input`, key included.
+ */
+function direct(t: Taint): boolean {
+  return !t.hops.some((h) => /^(?:passed to |returned by |callback parameter |imported from )/.test(h.note));
+}
+
 function judgeAiKey(t: Taint, sink: Sink, all: Taint[], host: string | undefined, drop: boolean, install: boolean): { severity: Severity; signals: Signal[]; note: string } {
   const provider = t.provider ?? 'several';
   const h = sink.kind === 'network' ? hostPart(sink.destination) : undefined;
   const belongs = (p: string | undefined) => !!p && p !== 'several' && !drop && h !== undefined && isProviderHost(p, h, HOLE);
   const own = belongs(provider);
-  // Other secrets on the same request: a gateway's own key (Helicone-Auth…) rides along; anything else is a bundle.
-  const others = all.filter((o) => o !== t && o.kind !== 'fingerprint' && o.kind !== 'ai-key' && !(o.kind === 'env-secret' && /HELICONE|PORTKEY|AI_?GATEWAY|CF_AIG/i.test(o.label)));
+  // Other secrets on the same request, by a direct path: a gateway's own key (Helicone-Auth…) rides
+  // along; anything else is a bundle.
+  const others = all.filter((o) => o !== t && o.kind !== 'fingerprint' && o.kind !== 'ai-key' && direct(o) && !(o.kind === 'env-secret' && /HELICONE|PORTKEY|AI_?GATEWAY|CF_AIG/i.test(o.label)));
   // Other providers' keys: picked instead of this one (`anthropicKey ?? openrouterKey`), or carried with it.
   const keys = all.filter((o) => o !== t && o.kind === 'ai-key' && o.provider !== provider);
-  const together = keys.filter((o) => !areAlternatives(o, t));
+  const together = keys.filter((o) => !areAlternatives(o, t) && direct(o) && direct(t));
   const theft = (note: string) => ({ severity: 'critical' as Severity, signals: ['flow:ai-key'] as Signal[], note });
   if (drop) return theft(': an AI API key sent to a data drop');
   if (provider === 'several') return theft(": a loop over several AI providers' keys (a harvest)");
   if (others.length || together.length) return theft(`: an AI API key bundled with ${[...others, ...together].map((o) => o.label).slice(0, 3).join(', ')}`);
   if (own) return { severity: 'low', signals: [], note: `: a key sent to ${providerName(provider)}'s own API host is what its SDK does` };
-  // A provider switch: the destination belongs to one of the alternatives, so this key goes to its own host at run time.
+  // A provider switch: the destination belongs to one of the alternatives, or the key reaches
+  // another AI provider's API only through calls (multi-provider clients share request helpers).
   const switched = keys.find((o) => belongs(o.provider));
   if (switched) return { severity: 'low', signals: [], note: `: one of several providers' keys picked at run time; this call is ${providerName(switched.provider!)}'s` };
+  const other = h && !drop ? providerOfHost(h, HOLE) : undefined;
+  if (other && !direct(t)) return { severity: 'medium', signals: [], note: `: reaches ${providerName(other)}'s API only through function calls (a multi-provider client?)` };
   if (host) return theft(`: ${providerName(provider)}'s key sent to a host that is not ${providerName(provider)}'s`);
   if (install) return theft(': an AI API key sent out by install-time code');
   return { severity: 'medium', signals: [], note: ' (destination not known statically)' };

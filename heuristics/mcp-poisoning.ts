@@ -76,7 +76,8 @@ export function inspectDescription(text: string, ownTools: ReadonlySet<string>, 
   }
   const all = [...strong, ...weak];
   if (all.length === 0) return undefined;
-  const severity: Severity = strong.length && all.length >= 2 ? 'critical' : strong.length || weak.length >= 2 ? 'high' : 'medium';
+  // One weak sign (a tag, a config path, a mention of another tool) is shown but weighs nothing alone.
+  const severity: Severity = strong.length && all.length >= 2 ? 'critical' : strong.length || weak.length >= 3 ? 'high' : weak.length === 2 ? 'medium' : 'low';
   return { severity, reasons: all };
 }
 
@@ -194,20 +195,20 @@ export default defineRule({
     };
     const nameOf = (node: Node | undefined, ctx: FileContext) => (node ? ctx.evaluator.foldString(node) : undefined);
 
+    const code = [...pkg.files].filter(([path, f]) => isCodeFile(path) && f.size <= 5_000_000).slice(0, 400).map(([path]) => path);
+    if (!isMcp) isMcp = code.some((path) => MCP_IMPORT.test(pkg.textOf(path) ?? ''));
+    // Not an MCP server: no visitors at all, so the walk collects nothing for this rule.
+    if (!isMcp) return {};
+
     return {
       package(ctx) {
-        let scanned = 0;
-        for (const [path, f] of ctx.files) {
-          if (!isCodeFile(path) || f.size > 5_000_000 || scanned++ > 400) continue;
-          const text = ctx.textOf(path);
-          if (!text) continue;
-          if (!isMcp && MCP_IMPORT.test(text)) isMcp = true;
-          for (const t of text.matchAll(/\.(?:tool|registerTool|addTool|prompt|registerPrompt)\(\s*['"`]([\w.-]{1,80})['"`]|\bname\s*:\s*['"`]([\w.-]{1,80})['"`]/g)) {
+        // The server's own tool names: "call get-docs before…" about its own tools is not shadowing.
+        for (const path of code) {
+          for (const t of (ctx.textOf(path) ?? '').matchAll(/\.(?:tool|registerTool|addTool|prompt|registerPrompt)\(\s*['"`]([\w.-]{1,80})['"`]|\bname\s*:\s*['"`]([\w.-]{1,80})['"`]/g)) {
             ownTools.add((t[1] ?? t[2])!.toLowerCase());
             if (ownTools.size > 5000) break;
           }
         }
-        if (!isMcp) return;
         const readme = [...ctx.files.keys()].find((f) => /^readme(?:\.md|\.markdown|\.txt)?$/i.test(f));
         docs = [readme ? ctx.textOf(readme)?.slice(0, 200_000) : '', m?.description, m?.homepage, JSON.stringify(m?.repository ?? '')].join('\n').toLowerCase();
       },

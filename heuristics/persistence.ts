@@ -1,7 +1,7 @@
 import type { Node } from '@babel/types';
 import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
-import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, writeTarget } from '../src/engine/effects.js';
+import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import type { Reach, Severity } from '../src/types.js';
 
 type Kind = 'startup' | 'profile' | 'package-manager' | 'git-hooks';
@@ -110,6 +110,13 @@ export default defineRule({
             if (text) for (const line of text.split('\n').slice(0, 2000)) if (/\S/.test(line) && !/^\s*#/.test(line)) scriptCheck(ctx, sh, line, line.trim().slice(0, 200));
           }
         }
+      },
+      nodes: {
+        TaggedTemplateExpression(node, ctx) {
+          const cmd = taggedCommand(node, ctx.evaluator, ctx.text);
+          const hit = cmd ? fromCommand(cmd.split(HOLE).join(' ')) : undefined;
+          if (hit) report(ctx, node, hit.label, hit.kind, hit.how, hit.hijack, hit.home);
+        },
       },
       call(call, ctx) {
         const target = writeTarget(call);

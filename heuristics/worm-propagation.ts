@@ -3,7 +3,7 @@ import { defineRule, type CallInfo, type FileContext, type PackageContext } from
 import { HOLE } from '../src/engine/evaluate.js';
 import { isCodeFile } from '../src/engine/parse.js';
 import { NETWORK_CALLS, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
-import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, writeTarget } from '../src/engine/effects.js';
+import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
 
 const PUBLISH_CMD = /\b(?:npm|pnpm|yarn|bun)(?:\.cmd)?\s+(?:[-\w=]+\s+)*publish\b/;
@@ -156,6 +156,14 @@ export default defineRule({
         }
       },
       nodes: {
+        TaggedTemplateExpression(node, ctx) {
+          const cmd = taggedCommand(node, ctx.evaluator, ctx.text)?.split(HOLE).join(' ');
+          if (!cmd) return;
+          if (PUBLISH_CMD.test(cmd)) return publish({ node: node as unknown as CallInfo['node'], callee: undefined, isNew: false }, ctx, `\`${cmd.trim().slice(0, 60)}\``);
+          if ((GIT_PUSH.test(cmd) || GH_REPO.test(cmd)) && ctx.reach === 'install' && once(ctx, node, 'push')) {
+            ctx.report({ node, message: `${GIT_PUSH.test(cmd) ? 'pushes to a git remote' : 'creates or writes GitHub repositories'} (\`${cmd.trim().slice(0, 60)}\`) from install-time code`, severity: 'critical', signals: ['worm'] });
+          }
+        },
         StringLiteral(node, ctx) {
           if (node.type === 'StringLiteral' && node.value.length < 100_000 && node.value.includes('secrets') && SECRETS_DUMP.test(node.value)) dump(node, ctx);
         },

@@ -225,4 +225,9 @@ describe('budgets', () => {
     expect(fold("var a = b + '1';\nvar b = a + '2';\na;")).toBe(UNKNOWN);
     expect(fold("let x = x + 'a';\nx;")).toBe(UNKNOWN);
   });
+
+  test('foldLooseAll on `x = y || x` does not recurse forever (commander lib/command.js)', () => {
+    const { ev, last } = load("let file = opts.file || `${name}-sub`;\nlet local = find(file);\nfile = local || file;\nspawn(file, args);\nfile;");
+    expect(ev.foldLooseAll(last).length).toBeGreaterThan(0);
+  });
 });
