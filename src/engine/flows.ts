@@ -165,8 +165,9 @@ export class FlowService {
    * a loop over key names is a harvest, whichever provider each key belongs to.
    */
   private envReadByCandidates(file: FlowFile, node: Extract<Node, { type: 'MemberExpression' | 'OptionalMemberExpression' }>): Taint[] {
-    // A key that walks every name of the environment (`for (k in process.env)`) reads all of it.
-    if (this.taint(node.property, file).some((t) => t.kind === 'env-bulk')) return this.source(file, node, 'env-bulk', 'process.env (every variable, key by key)');
+    // A key that walks every name of the environment (`for (k in process.env)`,
+    // `Object.keys(process.env).forEach(k => …)`) reads all of it.
+    if (this.iteratesEnvKeys(node.property, file)) return this.source(file, node, 'env-bulk', 'process.env (every variable, key by key)');
     const names = file.evaluator.foldLooseAll(node.property).filter((n) => !n.includes(HOLE));
     if (names.length === 0) return [];
     if (names.length === 1) return this.envRead(file, node, names[0]!);
@@ -233,7 +234,16 @@ export class FlowService {
         if (canon && BROWSER_SOURCES.has(canon)) return this.source(file, node, 'browser-store', canon);
         // process.env[name] with a name we cannot fold reads one variable, not the environment.
         if (node.computed && ev.canonical(node.object) === 'process.env') return this.envReadByCandidates(file, node);
-        return this.taint(node.object, file);
+        const base = this.taint(node.object, file);
+        // Field sensitivity for the environment: `cfg.url` of an object derived from process.env is
+        // one setting, not the whole environment (a named secret field stays a secret).
+        if (!node.computed && node.property.type === 'Identifier' && base.some((t) => t.kind === 'env-bulk')) {
+          const rest = base.filter((t) => t.kind !== 'env-bulk');
+          const field = node.property.name;
+          const one = this.envRead(file, node, field);
+          return [...rest, ...one];
+        }
+        return base;
       }
       case 'CallExpression':
       case 'OptionalCallExpression':
@@ -311,6 +321,23 @@ export class FlowService {
     const via = this.union(inputs, file);
     if (via.length) this.merge(out, this.extend(via, this.hop(file, node, callee ? `${callee}(…)` : 'call')));
     return out;
+  }
+
+  /** Is `key` a loop variable or callback parameter that takes every key of the environment? */
+  private iteratesEnvKeys(key: Node, file: FlowFile): boolean {
+    if (key.type !== 'Identifier') return false;
+    for (const b of file.walked.bindings.visible(key.name, key)) {
+      if (b.iterates && b.init && (file.evaluator.canonical(b.init) === 'process.env' || this.taint(b.init, file).some((t) => t.kind === 'env-bulk'))) return true;
+      if (b.kind === 'param' && b.fn && b.index === 0) {
+        const call = parentOf(b.fn);
+        if (call?.type !== 'CallExpression' || !call.arguments.includes(b.fn as never)) continue;
+        const c = unwrap(call.callee);
+        if ((c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression') && c.property.type === 'Identifier' && /^(?:forEach|map|reduce|filter|flatMap)$/.test(c.property.name)) {
+          if (this.taint(c.object, file).some((t) => t.kind === 'env-bulk')) return true;
+        }
+      }
+    }
+    return false;
   }
 
   private isPrefixFilter(node: Node): boolean {
