@@ -95,6 +95,9 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
   const work = units.filter((u) => u.action !== 'skip');
   const progress: ProgressState = { done: 0, total: work.length, bytes: 0, cached: 0 };
   const limit = pLimit(Math.max(1, opts.concurrency ?? 8));
+  // Downloads overlap; unpack + analysis run one package at a time. Analysis is single-threaded
+  // anyway, and letting eight unpacked packages wait in memory at once is what made RSS spike.
+  const analyzeLimit = pLimit(1);
   const fetchOpts = { npmConfig: opts.npmConfig, cache: opts.downloadCache, where: opts.root, timeoutMs: opts.timeoutMs };
 
   const analyzeUnit = async (u: Unit): Promise<{ result: ReportedPackage; cached: boolean }> => {
@@ -121,7 +124,8 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     const fetchMs = Math.round(performance.now() - t0);
     let result: ReportedPackage;
     try {
-      result = await analyzeTarball({ ...fetched, source: fetched.source }, { engine: opts.engine, rules: opts.rules });
+      const tarball = fetched;
+      result = await analyzeLimit(() => analyzeTarball({ ...tarball, source: tarball.source }, { engine: opts.engine, rules: opts.rules }));
     } catch (err) {
       return { result: { ...errorResult(`${u.name}@${u.version}`, new Error(`analysis failed (${(err as Error).message}); please report this with the package name`)), name: u.name, version: u.version }, cached: false };
     }

@@ -8,7 +8,9 @@ import { main } from './main.js';
  * need a fraction of that. A fixed old-space limit keeps the collector honest. Node only takes the
  * flag at start-up, so the CLI re-executes itself once with it (unless the user chose a limit).
  */
-const HEAP_MB = Number(process.env.TOLLGATE_HEAP_MB ?? 1024);
+// A scan may parse a registry packument of tens of MB (next's is 21 MB); an audit never fetches
+// packuments and analyzes one package at a time, so it gets a tighter limit.
+const HEAP_MB = Number(process.env.TOLLGATE_HEAP_MB ?? (process.argv[2] === 'audit' ? 512 : 1024));
 const hasLimit = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('max-old-space-size'));
 if (!hasLimit && !process.env.TOLLGATE_CHILD && Number.isFinite(HEAP_MB) && HEAP_MB > 0) {
   const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
