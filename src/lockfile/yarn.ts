@@ -63,6 +63,8 @@ function descriptors(key: string): string[] {
  */
 function makeLookup(byDescriptor: Map<string, number>, byName: Map<string, number[]>, versionOf: (i: number) => string) {
   return (dep: string, range: string): number | undefined => {
+    // A truncated or hand-edited file can leave a dependency without a range (YAML null): no edge.
+    if (typeof range !== 'string') return undefined;
     const direct = byDescriptor.get(`${dep}@${range}`) ?? byDescriptor.get(`${dep}@npm:${range}`);
     if (direct !== undefined) return direct;
     const alias = parseAlias(range);
