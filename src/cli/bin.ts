@@ -10,7 +10,7 @@ import { main } from './main.js';
  */
 // A scan may parse a registry packument of tens of MB (next's is 21 MB); an audit never fetches
 // packuments and analyzes one package at a time, so it gets a tighter limit.
-const HEAP_MB = Number(process.env.TOLLGATE_HEAP_MB ?? (process.argv[2] === 'audit' ? 512 : 1024));
+const HEAP_MB = Number(process.env.TOLLGATE_HEAP_MB ?? (process.argv[2] === 'audit' ? 384 : 1024));
 const hasLimit = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('max-old-space-size'));
 if (!hasLimit && !process.env.TOLLGATE_CHILD && Number.isFinite(HEAP_MB) && HEAP_MB > 0) {
   const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
