@@ -1,3 +1,4 @@
+import { installCommandLines } from '../src/engine/scripts.js';
 import type { Node } from '@babel/types';
 import { defineRule, type CallInfo, type FileContext, type PackageContext } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
@@ -104,13 +105,7 @@ export default defineRule({
 
     return {
       package(ctx) {
-        for (const s of [...ctx.scripts.install, ...ctx.scripts.uninstall]) {
-          scriptCheck(ctx, 'package.json', s.command, `"${s.script}": ${JSON.stringify(s.command).slice(0, 200)}`);
-          for (const sh of s.shellFiles) {
-            const text = ctx.textOf(sh);
-            if (text) for (const line of text.split('\n').slice(0, 2000)) if (/\S/.test(line) && !/^\s*#/.test(line)) scriptCheck(ctx, sh, line, line.trim().slice(0, 200));
-          }
-        }
+        for (const c of installCommandLines(ctx.scripts, ctx.textOf)) scriptCheck(ctx, c.file, c.command, c.evidence);
       },
       call(call, ctx) {
         const node = call.node;

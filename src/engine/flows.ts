@@ -1,9 +1,9 @@
 import { NETWORK_CALLS, STREAM_WRITE, normalizeChain } from './network-calls.js';
-import { VISITOR_KEYS, type Node } from '@babel/types';
+import type { Node } from '@babel/types';
 import type { Evaluator } from './evaluate.js';
 import { HOLE } from './evaluate.js';
 import type { WalkResult } from './walk.js';
-import { parentOf } from './walk.js';
+import { descendants, parentOf } from './walk.js';
 import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from './indicators.js';
 import { aiKeyProvider } from './ai-indicators.js';
 
@@ -347,17 +347,9 @@ export class FlowService {
     const fn = node.arguments[0];
     if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression')) return false;
     const body = fn.body;
-    const stack: Node[] = [body];
-    for (let budget = 500; stack.length && budget > 0; budget--) {
-      const n = stack.pop()!;
-      // A prefix that names keys or several AI providers (`/^(OPENAI|ANTHROPIC)_/`) is a harvest.
-      if (n.type === 'RegExpLiteral' && n.pattern.startsWith('^')) return !/KEY|TOKEN|SECRET|PASS|CRED/i.test(n.pattern) && !/ANTHROPIC|OPENAI|GEMINI|MISTRAL|COHERE|GROQ|DEEPSEEK|OPENROUTER/i.test(n.pattern);
+    for (const n of descendants(body, 500)) {
+      if (n.type === 'RegExpLiteral' && n.pattern.startsWith('^')) return true;
       if (n.type === 'MemberExpression' && n.property.type === 'Identifier' && n.property.name === 'startsWith') return true;
-      for (const k of VISITOR_KEYS[n.type] ?? []) {
-        const ch = (n as unknown as Record<string, unknown>)[k];
-        if (Array.isArray(ch)) for (const x of ch) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
-        else if (ch && typeof (ch as Node).type === 'string') stack.push(ch as Node);
-      }
     }
     return false;
   }
@@ -541,22 +533,8 @@ export class FlowService {
     const out: Node[] = [];
     if (fn.type === 'ArrowFunctionExpression' && fn.body.type !== 'BlockStatement') out.push(fn.body);
     else if (isFunction(fn)) {
-      const stack: Node[] = [fn.body];
-      let budget = 50_000;
-      while (stack.length && budget-- > 0) {
-        const n = stack.pop()!;
-        if (n.type === 'ReturnStatement') {
-          if (n.argument) out.push(n.argument);
-          continue;
-        }
-        if (isFunction(n) || n.type === 'ClassMethod' || n.type === 'ObjectMethod') continue;
-        const keys = VISITOR_KEYS[n.type] ?? [];
-        for (const k of keys) {
-          const c = (n as unknown as Record<string, unknown>)[k];
-          if (Array.isArray(c)) for (const x of c) x && typeof (x as Node).type === 'string' && stack.push(x as Node);
-          else if (c && typeof (c as Node).type === 'string') stack.push(c as Node);
-        }
-      }
+      const nested = (n: Node) => isFunction(n) || n.type === 'ClassMethod' || n.type === 'ObjectMethod' || n.type === 'ReturnStatement';
+      for (const n of descendants(fn.body, 50_000, nested)) if (n.type === 'ReturnStatement' && n.argument) out.push(n.argument);
     }
     this.returnsMemo.set(fn, out);
     return out;

@@ -128,3 +128,22 @@ export function lifecycleScripts(manifest: Manifest | undefined): LifecycleScrip
     names.filter((n) => typeof scripts[n] === 'string' && scripts[n]!.trim() !== '').map((n) => parseScript(n, scripts[n]!));
   return { install: pick(INSTALL_SCRIPTS), gitInstall: pick(GIT_INSTALL_SCRIPTS), uninstall: pick(UNINSTALL_SCRIPTS) };
 }
+
+/**
+ * Every command line that runs at install (or uninstall): each lifecycle script, and each line of
+ * the shell files those scripts run. Rules that read commands (persistence, worms) share this.
+ */
+export function installCommandLines(scripts: LifecycleScripts, textOf: (file: string) => string | undefined): { file: string; command: string; evidence: string }[] {
+  const out: { file: string; command: string; evidence: string }[] = [];
+  for (const s of [...scripts.install, ...scripts.uninstall]) {
+    out.push({ file: 'package.json', command: s.command, evidence: `"${s.script}": ${JSON.stringify(s.command).slice(0, 200)}` });
+    for (const sh of s.shellFiles) {
+      const text = textOf(sh);
+      if (!text) continue;
+      for (const line of text.split('\n').slice(0, 2000)) {
+        if (/\S/.test(line) && !/^\s*#/.test(line)) out.push({ file: sh, command: line, evidence: line.trim().slice(0, 200) });
+      }
+    }
+  }
+  return out;
+}
