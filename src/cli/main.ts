@@ -55,6 +55,11 @@ Exit codes:
   1  at least one package reached --fail-on
   2  usage error, or some package could not be fetched or read (reported as "error", never as clean)
 
+Environment:
+  NO_COLOR                plain text output
+  TOLLGATE_CACHE_DIR      results and packument cache (default ~/.cache/tollgate)
+  TOLLGATE_HEAP_MB        V8 heap limit the CLI runs with (default 1024 for scan, 384 for audit)
+
 Nothing in a scanned package is executed: no lifecycle scripts, no require/import, no eval.
 Examples:
   tollgate scan left-pad@1.3.0
