@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
 import { runAudit } from '../src/audit/audit.js';
 import { ProgressBar } from '../src/audit/progress.js';
 import { ResultCache } from '../src/cache/results.js';
@@ -14,6 +13,7 @@ import { ENGINE_VERSION, engineKey } from '../src/cache/version.js';
 import { loadLockfile } from '../src/lockfile/index.js';
 import type { AuditJson } from '../src/audit/report.js';
 import { packTarball, startRegistry, type FixturePackage, type TestRegistry } from './helpers/registry.js';
+import { runCli, type Run } from './helpers/run-cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(fs.readFileSync(path.join(ROOT, 'schema/report.schema.json'), 'utf8')) as object);
@@ -117,29 +117,7 @@ afterAll(async () => {
   if (tmp) await fs.promises.rm(tmp, { recursive: true, force: true });
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-async function run(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const cap = (sink: 'o' | 'e') => (chunk: string | Uint8Array): boolean => {
-    const t = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (sink === 'o') stdout += t;
-    else stderr += t;
-    return true;
-  };
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation(cap('o') as typeof process.stdout.write);
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation(cap('e') as typeof process.stderr.write);
-  try {
-    return { code: await main(argv), stdout, stderr };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 async function auditJson(extra: string[] = [], target = project): Promise<Run & { report: AuditJson }> {
   const r = await run(['audit', target, '--json', '--quiet', '--registry', registry.url, '--cache', downloads, ...extra]);
   let report: AuditJson;

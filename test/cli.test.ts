@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vitest';
-import { main } from '../src/cli/main.js';
 import type { JsonReport } from '../src/report/json.js';
 import { packTarball, startRegistry, type FixturePackage, type TestRegistry } from './helpers/registry.js';
+import { runCli, type Run } from './helpers/run-cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'schema/report.schema.json'), 'utf8')) as object;
@@ -99,32 +99,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run `main(argv)` with stdout/stderr captured (and kept off the test log). */
-async function run(argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const capture = (sink: 'out' | 'err') => (chunk: string | Uint8Array): boolean => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (sink === 'out') stdout += text;
-    else stderr += text;
-    return true;
-  };
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation(capture('out') as typeof process.stdout.write);
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(capture('err') as typeof process.stderr.write);
-  try {
-    const code = await main(argv);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runCli;
 
 /** `tollgate scan <targets> --json` against the loopback registry. */
 async function scanJson(targets: string[], extra: string[] = []): Promise<Run & { report: JsonReport }> {
