@@ -61,6 +61,17 @@ export function detectFormat(file: string, text: string): LockfileFormat {
 }
 
 export function parseLockfileText(file: string, text: string, manifests?: ParseContext['manifests']): Lockfile {
+  try {
+    return parseByFormat(file, text, manifests);
+  } catch (err) {
+    if (err instanceof LockfileError) throw err;
+    // A malformed file can reach corners no format parser anticipated: still a typed error that
+    // names the file, never a crash.
+    throw new LockfileError(file, undefined, `could not be read (${(err as Error)?.message ?? String(err)}); regenerate it with your package manager`);
+  }
+}
+
+function parseByFormat(file: string, text: string, manifests?: ParseContext['manifests']): Lockfile {
   const format = detectFormat(file, text);
   const ctx: ParseContext = { file, text, manifests };
   switch (format) {

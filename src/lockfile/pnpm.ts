@@ -108,7 +108,12 @@ export function parsePnpmLockfile(ctx: ParseContext): Lockfile {
     const e = d.errors[0];
     if (e) throw new LockfileError(ctx.file, e.linePos?.[0]?.line, `not valid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
-  const datas = list.map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown).filter((d) => d !== null && d !== undefined);
+  let datas: unknown[];
+  try {
+    datas = list.map((d) => d.toJS({ maxAliasCount: 1000 }) as unknown).filter((d) => d !== null && d !== undefined);
+  } catch (err) {
+    throw new LockfileError(ctx.file, undefined, `not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
   if (!datas.length || !datas.every(isObject)) throw new LockfileError(ctx.file, 1, 'not a pnpm lockfile: expected a YAML map');
   const lines = new LineIndex(ctx.text);
   const lineOfKey = (key: string) => lines.lineOf(`\n  ${key}:`) ?? lines.lineOf(`\n  '${key}':`) ?? lines.lineOf(`\n  "${key}":`);
