@@ -1,20 +1,13 @@
 // Shared assembly for every parser: collect entries and edges as the file names them, then let
 // graph.ts fill flags the format does not record and the dependency paths.
 import { analyzeGraph, type Edge, type EdgeType, type GraphRoot } from './graph.js';
-import type { EntryKind, LockEntry } from './types.js';
+import type { LockEntry } from './types.js';
 
-export interface Draft {
-  name: string;
-  version: string;
-  alias?: string;
-  kind: EntryKind;
-  resolved?: string;
-  integrity?: string;
+/** An entry as a parser reads it; flags and paths are filled from the graph afterwards. */
+export interface Draft extends Pick<LockEntry, 'name' | 'version' | 'alias' | 'kind' | 'resolved' | 'integrity' | 'patch' | 'key'> {
   /** Flags as the lockfile records them; when absent they are derived from the graph. */
   flags?: { dev: boolean; optional: boolean; peer: boolean };
   bundled?: boolean;
-  patch?: string;
-  key: string;
   /** Label in dependency paths: the install name (alias when aliased). */
   label?: string;
 }
