@@ -10,6 +10,7 @@ import { TOOL } from '../version.js';
 import { renderRulesMarkdown } from '../report/rules-doc.js';
 import type { ReportedPackage, Verdict } from '../types.js';
 import { auditCommand } from './audit.js';
+import { checkCommand } from './check.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
 
@@ -18,6 +19,8 @@ const HELP = `tollgate ${TOOL.version}: stop malicious npm packages before they 
 Usage:
   tollgate scan <target>...     analyze packages without running them
   tollgate audit [dir|file]     audit every package in a project's lockfile, ranked by risk
+  tollgate check [--base <ref>] CI gate: scan only new or changed lockfile entries (check --help)
+  tollgate check <spec>...      vet packages and what they would add, before installing them
   tollgate rules [--markdown]   list the detection rules with examples
   tollgate help                 this text
 
@@ -168,6 +171,8 @@ export async function main(argv: string[]): Promise<number> {
         return await scanCommand(rest);
       case 'audit':
         return await auditCommand(rest);
+      case 'check':
+        return await checkCommand(rest);
       case 'rules':
         return rulesCommand(rest);
       case undefined:

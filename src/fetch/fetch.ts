@@ -263,6 +263,54 @@ function toFetchError(err: unknown, spec: string, parsed: Spec, opts: PacoteOpts
   return new FetchError(message, spec, code ?? 'EFETCH', { cause: err });
 }
 
+function pacoteOptions(opts: FetchOptions, where: string): PacoteOpts {
+  const base: PacoteOpts = {
+    fetchRetries: 2,
+    ...toFetchOptions(opts.npmConfig ?? {}),
+    ...(opts.cache ? { cache: opts.cache } : {}),
+    ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+    where,
+    // Safety switches last so no config can turn them off: never run lifecycle scripts, and never
+    // clone git (aliases or odd specs could otherwise reach GitFetcher, which runs `prepare`).
+    ignoreScripts: true,
+    allowGit: 'none',
+  };
+  base.timeout ??= DEFAULT_TIMEOUT_MS;
+  if (opts.integrity) base.integrity = opts.integrity;
+  return base;
+}
+
+export interface ResolvedManifest {
+  name: string;
+  version: string;
+  dependencies: Record<string, string>;
+  optionalDependencies: Record<string, string>;
+}
+
+/**
+ * Resolve a registry spec (name, name@range, npm: alias) to one version's manifest, from the
+ * packument only: nothing is downloaded or run. For planning what an install would add.
+ */
+export async function resolveManifest(spec: string, opts: FetchOptions = {}): Promise<ResolvedManifest> {
+  const where = path.resolve(opts.where ?? process.cwd());
+  let parsed: Spec;
+  try {
+    parsed = npa(spec, where);
+  } catch (err) {
+    throw new FetchError(`EINVALIDSPEC: "${spec}" is not a valid package spec (${(err as Error).message})`, spec, 'EINVALIDSPEC', { cause: err });
+  }
+  if (sourceOf(parsed) !== 'registry' && sourceOf(parsed) !== 'alias') throw new FetchError(`ENOTREGISTRY: "${spec}" is not a registry spec`, spec, 'ENOTREGISTRY');
+  const base = pacoteOptions(opts, where);
+  try {
+    const m = (await pacote.manifest(spec, base)) as unknown as Record<string, unknown>;
+    const deps = (v: unknown): Record<string, string> =>
+      typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
+    return { name: String(m.name), version: String(m.version), dependencies: deps(m.dependencies), optionalDependencies: deps(m.optionalDependencies) };
+  } catch (err) {
+    throw toFetchError(err, spec, parsed, base);
+  }
+}
+
 /**
  * Fetch the tarball a spec names, without running anything from it. Registry specs are resolved
  * to one version first, so the result says which version was scanned and its integrity is checked
@@ -289,19 +337,7 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
     );
   }
   const max = opts.maxTarballBytes ?? DEFAULT_MAX_TARBALL_BYTES;
-  const base: PacoteOpts = {
-    fetchRetries: 2,
-    ...toFetchOptions(opts.npmConfig ?? {}),
-    ...(opts.cache ? { cache: opts.cache } : {}),
-    ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
-    where,
-    // Safety switches last so no config can turn them off: never run lifecycle scripts, and never
-    // clone git (aliases or odd specs could otherwise reach GitFetcher, which runs `prepare`).
-    ignoreScripts: true,
-    allowGit: 'none',
-  };
-  base.timeout ??= DEFAULT_TIMEOUT_MS;
-  if (opts.integrity) base.integrity = opts.integrity;
+  const base = pacoteOptions(opts, where);
 
   try {
     if (source === 'registry' || source === 'alias') {

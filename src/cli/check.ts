@@ -1,0 +1,316 @@
+// `tollgate check`: gate new or changed dependencies in CI, or vet specs before installing them.
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { loadNpmConfig } from '../fetch/npm-config.js';
+import { RULES } from '../../heuristics/index.js';
+import { LockfileError } from '../lockfile/index.js';
+import { ResultCache, defaultCacheDir } from '../cache/results.js';
+import { engineKey } from '../cache/version.js';
+import { ProgressBar } from '../audit/progress.js';
+import { pathText } from '../audit/report.js';
+import { renderHuman } from '../report/human.js';
+import { toJsonReport } from '../report/json.js';
+import { toSarif } from '../report/sarif.js';
+import { annotations, stepSummary } from '../report/github.js';
+import { checkLockfile, checkSpecs, type CheckReport, type CheckedPackage } from '../check/check.js';
+import { ConfigError, FAIL_ON_VALUES, loadConfig, splitPackageId, type FailOn } from '../check/config.js';
+import { failsGate } from '../check/policy.js';
+import { defaultBase, gitToplevel, GitError } from '../check/diff.js';
+
+export const CHECK_HELP = `tollgate check: a CI gate for new or changed dependencies
+
+Usage:
+  tollgate check [--base <git-ref>] [--project <dir|lockfile>]   gate a lockfile change
+  tollgate check <spec>...                                      vet packages before installing them
+
+Lockfile mode reads the lockfile in the working tree and the same file at --base (\`git show\`), and
+scans only entries that are new or changed: a new name, a new version, or a changed integrity or
+source URL. Without --base: in a GitHub Actions pull request the pull request's base commit
+(check out with fetch-depth: 0), elsewhere HEAD (your uncommitted lockfile changes).
+Spec mode resolves each spec and the dependencies it would add that your lockfile does not
+already satisfy, and scans that subtree (nothing is installed or run).
+
+Options:
+  --base <ref>            git ref to compare with (branch, tag, commit)
+  --project <dir|file>    project folder or lockfile (default: this folder)
+  --fail-on <verdict>     malicious (default), suspicious or never; overrides the config's failOn
+  --config <file>         policy file (default: tollgate.config.json at the repository root)
+  --explain <name@ver>    why this package got its verdict and what the config changed
+  --sarif <file>          SARIF 2.1.0 for GitHub code scanning (results on the lockfile line)
+  --html <file>           a self-contained HTML report
+  --json                  machine-readable report on stdout
+  --github                GitHub annotations and step summary (default when GITHUB_ACTIONS=true)
+  --prod                  skip dev-only packages (also config "ignoreDev": true)
+  --disable-rule <id>     switch a rule off for this run (the config's "rules" does it for good)
+  --cache <dir>, --no-cache, --registry <url>, --concurrency <n>, --quiet, --no-color, --verbose
+                          as for \`tollgate audit\`
+
+tollgate.config.json (at the repository root):
+  {
+    "failOn": "malicious",
+    "ignoreDev": false,
+    "rules": { "network": "off" },
+    "allow": [
+      { "package": "some-pkg@1.4.2", "reason": "postinstall reviewed by @alice, see #123", "expires": "2027-01-31" },
+      { "package": "other@2.0.0", "rule": "install-scripts", "reason": "builds its native addon" }
+    ]
+  }
+  Allows are pinned to one exact version: the next release of the package is scanned and judged
+  again. "rule" narrows an allow to that rule's findings. An expired allow no longer applies and
+  is warned about. A package that could not be analyzed is never allowed through.
+
+Exit codes:
+  0  nothing new or changed reached --fail-on
+  1  a package that is not allowed reached --fail-on
+  2  usage or config error, a git error, or a package that could not be analyzed
+
+Examples:
+  tollgate check --base origin/main --sarif tollgate.sarif
+  tollgate check left-pad@1.3.0 some-new-dep@^2
+  tollgate check --base main --explain some-pkg@1.4.2
+`;
+
+class CheckUsageError extends Error {}
+
+export async function checkCommand(argv: string[]): Promise<number> {
+  try {
+    return await check(argv);
+  } catch (err) {
+    if (err instanceof LockfileError || err instanceof ConfigError || err instanceof GitError) {
+      process.stderr.write(`tollgate: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof CheckUsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`tollgate: ${(err as Error).message}\nRun \`tollgate check --help\` for usage.\n`);
+      return 2;
+    }
+    process.stderr.write(`tollgate: ${(err as Error).stack ?? String(err)}\n`);
+    return 2;
+  }
+}
+
+async function check(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      base: { type: 'string' },
+      project: { type: 'string', default: '.' },
+      'fail-on': { type: 'string' },
+      config: { type: 'string' },
+      explain: { type: 'string' },
+      sarif: { type: 'string' },
+      html: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      github: { type: 'boolean' },
+      prod: { type: 'boolean', default: false },
+      'disable-rule': { type: 'string', multiple: true, default: [] },
+      cache: { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
+      registry: { type: 'string' },
+      concurrency: { type: 'string', default: '8' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      'no-color': { type: 'boolean', default: false },
+      verbose: { type: 'boolean', short: 'v', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(CHECK_HELP);
+    return 0;
+  }
+  const known = new Set(RULES.map((r) => r.meta.id));
+  const projectDir = fs.existsSync(values.project!) && fs.statSync(values.project!).isDirectory() ? values.project! : path.dirname(values.project!);
+  // The config lives at the repository root; outside git (spec mode), in this folder.
+  let configDir = path.resolve(projectDir);
+  try {
+    configDir = gitToplevel(projectDir);
+  } catch {
+    if (!positionals.length) throw new GitError(`${path.resolve(projectDir)} is not inside a git repository; \`tollgate check\` compares the lockfile against a git ref. Use \`tollgate audit\` to scan every package, or \`tollgate check <spec>...\``);
+  }
+  const config = loadConfig(configDir, known, values.config);
+
+  const failOnRaw = values['fail-on'] ?? config.failOn ?? 'malicious';
+  if (!FAIL_ON_VALUES.includes(failOnRaw as FailOn)) throw new CheckUsageError(`--fail-on must be malicious, suspicious or never (got "${failOnRaw}")`);
+  const failOn = failOnRaw as FailOn;
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CheckUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const disabled = new Set([...config.rulesOff, ...values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)]);
+  for (const id of disabled) if (!known.has(id)) throw new CheckUsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
+  let only: { name: string; version: string } | undefined;
+  if (values.explain) {
+    only = splitPackageId(values.explain);
+    if (!only) throw new CheckUsageError(`--explain takes name@version (got "${values.explain}")`);
+  }
+  if (positionals.length && values.base) throw new CheckUsageError('--base compares lockfiles; it cannot be combined with package specs');
+
+  const npmConfig = loadNpmConfig({ cwd: path.resolve(projectDir) });
+  if (values.registry) npmConfig.registry = values.registry;
+  let results: ResultCache | undefined;
+  if (!values['no-cache']) {
+    try {
+      results = ResultCache.open(path.join(defaultCacheDir(), 'results.sqlite'), engineKey(disabled));
+    } catch (err) {
+      if (!values.quiet) process.stderr.write(`tollgate: results cache unavailable (${(err as Error).message}); checking without it\n`);
+    }
+  }
+  const bar = !values.quiet && process.stderr.isTTY && !positionals.length ? new ProgressBar(process.stderr) : undefined;
+  const common = {
+    config,
+    failOn,
+    prod: values.prod! || config.ignoreDev,
+    npmConfig,
+    downloadCache: values.cache,
+    results,
+    concurrency,
+    engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
+    now: new Date(),
+    only,
+    onProgress: bar ? (s: Parameters<ProgressBar['update']>[0]) => bar.update(s) : undefined,
+  };
+  let report: CheckReport;
+  try {
+    report = positionals.length
+      ? await checkSpecs({ ...common, specs: positionals, cwd: path.resolve(projectDir), registrySignals: { cacheDir: defaultCacheDir() } })
+      : await checkLockfile({ ...common, target: values.project!, base: values.base ? { ref: values.base, why: '--base' } : defaultBase(process.env) });
+  } finally {
+    bar?.clear();
+    results?.close();
+  }
+  if (only) report = { ...report, packages: report.packages.filter((p) => p.name === only.name && p.version === only.version) };
+
+  for (const w of report.warnings) process.stderr.write(`tollgate: warning: ${w}\n`);
+  if (values.sarif) writeOut(values.sarif, JSON.stringify(toSarif(report.packages.map((p) => ({ ...p, allowedBecause: p.policy.allowed?.reason })), RULES), null, 2) + '\n', values.quiet!);
+  if (values.html) throw new CheckUsageError('--html is not available in this build');
+  const github = values.github ?? process.env.GITHUB_ACTIONS === 'true';
+  if (github) {
+    const marked = report.packages.map((p) => ({ ...p, allowed: !!p.policy.allowed, fails: failsGate(p, failOn) }));
+    for (const line of annotations(marked)) process.stdout.write(line + '\n');
+    const summaryFile = process.env.GITHUB_STEP_SUMMARY;
+    if (summaryFile) {
+      try {
+        fs.appendFileSync(summaryFile, stepSummary({ title: 'Tollgate dependency check', subtitle: subtitle(report), packages: marked, warnings: report.warnings, exitCode: report.exitCode }));
+      } catch (err) {
+        process.stderr.write(`tollgate: could not write the step summary to ${summaryFile} (${(err as Error).message})\n`);
+      }
+    }
+  }
+  if (values.json) process.stdout.write(JSON.stringify(toCheckJson(report), null, 2) + '\n');
+  else if (only) process.stdout.write(renderExplain(report, only, config.file) + '\n');
+  else {
+    const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
+    process.stdout.write(renderCheckHuman(report, { color, verbose: values.verbose! }) + '\n');
+  }
+  for (const p of report.packages) if (p.error && p.kind !== 'git') process.stderr.write(`tollgate: ${p.error}\n`);
+  if (only && !report.packages.length) {
+    process.stderr.write(`tollgate: ${only.name}@${only.version} is not in ${report.lockfile?.uri ?? 'the plan'}\n`);
+    return 2;
+  }
+  return report.exitCode;
+}
+
+function writeOut(file: string, text: string, quiet: boolean): void {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    fs.writeFileSync(file, text);
+  } catch (err) {
+    throw new CheckUsageError(`could not write ${file} (${(err as Error).message}); pick a writable path`);
+  }
+  if (!quiet) process.stderr.write(`tollgate: wrote ${file}\n`);
+}
+
+export function subtitle(r: CheckReport): string {
+  if (r.mode === 'specs') {
+    const p = r.plan!;
+    return `install plan: ${p.planned} package${p.planned === 1 ? '' : 's'} would be added (${p.satisfied} dependencies already satisfied by the lockfile)${p.truncated ? ', cut at the plan limit' : ''}`;
+  }
+  const d = r.diff!;
+  const scanned = r.summary ? `${r.summary.scanned} scanned, ${r.summary.cached} from cache` : '';
+  return `${r.lockfile!.uri} compared with ${r.base!.ref} (${r.base!.why}${r.base!.hadLockfile ? '' : '; the lockfile is new there'}): ${d.changed.length} new or changed entr${d.changed.length === 1 ? 'y' : 'ies'} of ${d.headCount} packages${r.skippedDev ? `, ${r.skippedDev} dev-only skipped` : ''}; ${scanned}`;
+}
+
+export function toCheckJson(r: CheckReport) {
+  const base = toJsonReport(r.packages);
+  return {
+    ...base,
+    check: {
+      mode: r.mode,
+      lockfile: r.lockfile ? { path: r.lockfile.uri, format: r.lockfile.format, version: r.lockfile.version } : null,
+      base: r.base ?? null,
+      changed: r.diff?.changed.length ?? null,
+      newNames: r.diff?.newNames ?? null,
+      planned: r.plan?.planned ?? null,
+      scanned: r.summary?.scanned ?? r.packages.length,
+      cached: r.summary?.cached ?? 0,
+      skippedDev: r.skippedDev,
+      failOn: r.failOn,
+      exitCode: r.exitCode,
+      warnings: r.warnings,
+      ms: r.ms,
+    },
+    packages: base.packages.map((p, i) => {
+      const c = r.packages[i]!;
+      return {
+        ...p,
+        paths: (c.paths ?? []).map(pathText),
+        dev: c.dev ?? false,
+        location: c.location,
+        policy: {
+          before: c.policy.before,
+          allowed: c.policy.allowed ? { reason: c.policy.allowed.reason, expires: c.policy.allowed.expires ?? null } : null,
+          suppressed: c.policy.suppressed.map((s) => ({ rule: s.entry.rule, findings: s.findings, reason: s.entry.reason })),
+          expired: c.policy.expired.map((e) => ({ rule: e.rule ?? null, expires: e.expires, reason: e.reason })),
+        },
+      };
+    }),
+  };
+}
+
+function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boolean }): string {
+  const c = (code: number, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const out = [c(1, `Tollgate check: ${subtitle(r)}`), ''];
+  for (const p of r.packages.filter((x) => opts.verbose || x.verdict !== 'clean' || x.policy.allowed || x.policy.suppressed.length)) {
+    const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
+    block.splice(block.length - 2, 2);
+    if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${f.severity.padEnd(8)} ${f.rule.padEnd(17)} ${f.message}`);
+    out.push(...block);
+    out.push(`    ${c(90, 'at')} ${p.location.uri}:${p.location.line}`);
+    for (const path of p.paths ?? []) out.push(`    ${c(90, 'via')} ${pathText(path)}`);
+    out.push(...policyLines(p).map((l) => `    ${c(36, l)}`));
+    out.push('');
+  }
+  const clean = r.packages.filter((p) => p.verdict === 'clean' && !p.policy.allowed && !p.policy.suppressed.length).length;
+  if (!opts.verbose && clean) out.push(c(90, `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
+  const gate = r.exitCode === 1 ? c(31, `FAIL: a package reached --fail-on ${r.failOn}`) : r.exitCode === 2 ? c(35, 'ERROR: some packages could not be analyzed; they are not known to be safe') : c(32, 'PASS');
+  out.push(gate);
+  return out.join('\n');
+}
+
+function policyLines(p: CheckedPackage): string[] {
+  const lines: string[] = [];
+  if (p.policy.allowed) lines.push(`allowed by config (allow[${p.policy.allowed.index}]): ${p.policy.allowed.reason}${p.policy.allowed.expires ? ` (until ${p.policy.allowed.expires})` : ''}; does not fail the gate`);
+  for (const s of p.policy.suppressed) lines.push(`config allows rule ${s.entry.rule} here (allow[${s.entry.index}]): ${s.findings} finding${s.findings === 1 ? '' : 's'} removed; ${s.entry.reason}`);
+  for (const e of p.policy.expired) lines.push(`allow[${e.index}] expired on ${e.expires}: not applied`);
+  return lines;
+}
+
+function renderExplain(r: CheckReport, only: { name: string; version: string }, configFile: string | undefined): string {
+  const p = r.packages[0];
+  if (!p) return `${only.name}@${only.version}: not found in ${r.lockfile?.uri ?? 'the install plan'}`;
+  const out = [`${p.name}@${p.version}`, ''];
+  out.push(`engine verdict: ${p.policy.before.verdict} (score ${p.policy.before.score})`);
+  out.push(`after config:   ${p.verdict} (score ${p.score})${p.policy.allowed ? ', allowed' : ''}`);
+  out.push(`gate (--fail-on ${r.failOn}): ${failsGate(p, r.failOn) ? 'FAILS' : p.verdict === 'error' ? 'ERROR (not known to be safe)' : 'passes'}`);
+  out.push('', 'why:');
+  for (const reason of p.reasons) out.push(`  - ${reason}`);
+  if (!p.reasons.length) out.push('  - nothing worth a point: no finding reached the score');
+  out.push('', `findings (${p.findings.length}):`);
+  for (const f of p.findings) out.push(`  ${f.severity.padEnd(8)} ${f.rule.padEnd(20)} ${f.message}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}`);
+  out.push('', `config (${configFile ?? 'no tollgate.config.json'}):`);
+  const lines = policyLines(p);
+  out.push(...(lines.length ? lines.map((l) => `  ${l}`) : ['  nothing in the config applies to this version']));
+  out.push(`  installed from ${p.location.uri}:${p.location.line}`);
+  return out.join('\n');
+}
