@@ -97,3 +97,42 @@ test('scan and audit write only into their cache folders and run nothing', async
   expect(after).toEqual(before);
   expect(execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' })).toBe(repoBefore);
 });
+
+test('check (lockfile and spec modes) writes only into its cache folders and runs nothing', async () => {
+  const outside = (rel: string) => rel.startsWith('cache') || rel.startsWith('npm-cache');
+  const cache = path.join(sandbox, 'npm-cache');
+  const repo = path.join(sandbox, 'work', 'repo');
+  fs.mkdirSync(repo);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.email', 'ci@example.invalid');
+  git('config', 'user.name', 'CI');
+  fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0' }));
+  fs.writeFileSync(path.join(repo, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' } } }));
+  git('add', '.');
+  git('commit', '-qm', 'base');
+  const tgz = fs.readFileSync(path.join(sandbox, 'work', 'canary-eval-1.0.0.tgz'));
+  const integrity = 'sha512-' + createHash('sha512').update(tgz).digest('base64');
+  fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { 'canary-eval': '1.0.0' } }));
+  fs.writeFileSync(
+    path.join(repo, 'package-lock.json'),
+    JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0', dependencies: { 'canary-eval': '1.0.0' } }, 'node_modules/canary-eval': { version: '1.0.0', resolved: registry.tarballUrl('canary-eval', '1.0.0'), integrity } } }),
+  );
+  const before = snapshot(sandbox, outside);
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+  const werr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  let lockCode: number;
+  let specCode: number;
+  try {
+    lockCode = await main(['check', '--project', repo, '--base', 'main', '--registry', registry.url, '--cache', cache, '--json']);
+    specCode = await main(['check', 'canary-eval@1.0.0', '--project', repo, '--registry', registry.url, '--cache', cache, '--json']);
+  } finally {
+    write.mockRestore();
+    werr.mockRestore();
+  }
+  // The canary is scanned (not skipped): it ends in a verdict, not an error exit.
+  expect([0, 1]).toContain(lockCode);
+  expect([0, 1]).toContain(specCode);
+  expect(fs.readdirSync(path.join(sandbox, 'canary'))).toEqual([]);
+  expect(snapshot(sandbox, outside)).toEqual(before);
+});
