@@ -10,6 +10,7 @@ import { engineKey } from '../cache/version.js';
 import { isGitResult, runAudit } from '../audit/audit.js';
 import { ProgressBar } from '../audit/progress.js';
 import { listHuman, listJson, renderAuditHuman, toAuditJson } from '../audit/report.js';
+import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { exitCodeFor } from './main.js';
 
 class AuditUsageError extends Error {}
@@ -20,7 +21,7 @@ export async function auditCommand(argv: string[]): Promise<number> {
   try {
     return await audit(argv);
   } catch (err) {
-    if (err instanceof LockfileError) {
+    if (err instanceof LockfileError || err instanceof HtmlReportError) {
       process.stderr.write(`tollgate: ${err.message}\n`);
       return 2;
     }
@@ -50,6 +51,7 @@ async function audit(argv: string[]): Promise<number> {
       'no-color': { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       'disable-rule': { type: 'string', multiple: true, default: [] },
+      html: { type: 'string' },
     },
   });
   if (positionals.length > 1) throw new AuditUsageError(`audit takes one folder or lockfile (got ${positionals.length})`);
@@ -60,6 +62,11 @@ async function audit(argv: string[]): Promise<number> {
   const disabled = new Set(values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
   const known = new Set(RULES.map((r) => r.meta.id));
   for (const id of disabled) if (!known.has(id)) throw new AuditUsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
+
+  if (values.html !== undefined) {
+    if (values.list) throw new AuditUsageError('--html does not apply to --list (nothing is scanned)');
+    checkHtmlTarget(values.html);
+  }
 
   const target = positionals[0] ?? '.';
   const { file, others } = findLockfile(target);
@@ -97,12 +104,17 @@ async function audit(argv: string[]): Promise<number> {
       onProgress: bar ? (s) => bar.update(s) : undefined,
     });
     bar?.clear();
-    if (values.json) process.stdout.write(JSON.stringify(toAuditJson(report), null, 2) + '\n');
+    const json = toAuditJson(report);
+    if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     else {
       const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
       process.stdout.write(renderAuditHuman(report, { color, verbose: values.verbose! }) + '\n');
     }
     for (const p of report.packages) if (p.error && !isGitResult(p)) process.stderr.write(`tollgate: ${p.error}\n`);
+    if (values.html !== undefined) {
+      const bytes = writeHtmlReport(values.html, json, { title: `Tollgate audit of ${path.basename(file)}` });
+      if (!values.quiet) process.stderr.write(`tollgate: HTML report written to ${values.html} (${(bytes / 1024).toFixed(0)} KB)\n`);
+    }
     // Git dependencies are listed (never clean) but are a known, reported gap: not an exit-2 failure.
     return exitCodeFor(report.packages.filter((p) => !isGitResult(p)), failOn);
   } finally {

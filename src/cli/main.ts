@@ -5,6 +5,7 @@ import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';
+import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { RULES } from '../../heuristics/index.js';
 import { TOOL } from '../version.js';
 import { renderRulesMarkdown } from '../report/rules-doc.js';
@@ -37,6 +38,7 @@ Options for scan:
   --fail-on <verdict>     exit 1 when a package is at least this bad:
                           malicious (default), suspicious, or never
   --verbose               show every finding, informational ones included
+  --html <file>           also write a self-contained HTML report (loads nothing; readable on a phone)
   --cache <dir>           download cache folder (default: npm's cache, ~/.npm/_cacache)
   --registry <url>        override the registry from your npm config
   --concurrency <n>       packages fetched and analyzed at once (default 4)
@@ -55,6 +57,7 @@ Options for audit (and --json, --fail-on, --verbose, --cache, --registry, --conc
   --list                  list the lockfile's packages without fetching (--json: normalized entries)
   --no-cache              neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)
   Git dependencies are reported (rule git-dependency) but never fetched; they do not change the exit code.
+  --html <file>           also write a self-contained HTML report: verdict chart, ranked packages, findings
 
 Exit codes:
   0  every package scanned and none reached --fail-on
@@ -107,6 +110,7 @@ async function scanCommand(argv: string[]): Promise<number> {
     },
   });
   if (positionals.length === 0) throw new UsageError('scan needs at least one target, e.g. `tollgate scan express@4` or `tollgate scan ./pkg.tgz`');
+      html: { type: 'string' },
   const failOn = values['fail-on']!;
   if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
   const concurrency = Number(values.concurrency);
@@ -118,6 +122,13 @@ async function scanCommand(argv: string[]): Promise<number> {
   const npmConfig = loadNpmConfig({ cwd: process.cwd() });
   if (values.registry) npmConfig.registry = values.registry;
   const progress = !values.quiet && process.stderr.isTTY && positionals.length > 1;
+  try {
+    if (values.html !== undefined) checkHtmlTarget(values.html);
+  } catch (err) {
+    if (!(err instanceof HtmlReportError)) throw err;
+    process.stderr.write(`tollgate: ${err.message}\n`);
+    return 2;
+  }
   // Registry signals (on by default): packuments are cached with their ETag under the cache dir,
   // analyses of previous versions in the results cache shared with `tollgate audit`.
   const withRegistry = !values['no-registry-signals'];
@@ -154,6 +165,16 @@ async function scanCommand(argv: string[]): Promise<number> {
   return exitCodeFor(results, failOn);
 }
 
+  if (values.html !== undefined) {
+    try {
+      const bytes = writeHtmlReport(values.html, { ...toJsonReport(results), context: { command: `tollgate scan ${positionals.join(' ')}` } }, { title: 'Tollgate scan' });
+      if (!values.quiet) process.stderr.write(`tollgate: HTML report written to ${values.html} (${(bytes / 1024).toFixed(0)} KB)\n`);
+    } catch (err) {
+      if (!(err instanceof HtmlReportError)) throw err;
+      process.stderr.write(`tollgate: ${err.message}\n`);
+      return 2;
+    }
+  }
 function rulesCommand(argv: string[]): number {
   if (argv.includes('--markdown')) {
     process.stdout.write(renderRulesMarkdown(RULES));
