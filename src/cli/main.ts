@@ -35,10 +35,10 @@ Targets:
 
 Options for scan:
   --json                  machine-readable report on stdout (schema/report.schema.json)
+  --html <file>           also write a self-contained HTML report (loads nothing; readable on a phone)
   --fail-on <verdict>     exit 1 when a package is at least this bad:
                           malicious (default), suspicious, or never
   --verbose               show every finding, informational ones included
-  --html <file>           also write a self-contained HTML report (loads nothing; readable on a phone)
   --cache <dir>           download cache folder (default: npm's cache, ~/.npm/_cacache)
   --registry <url>        override the registry from your npm config
   --concurrency <n>       packages fetched and analyzed at once (default 4)
@@ -54,10 +54,10 @@ Options for audit (and --json, --fail-on, --verbose, --cache, --registry, --conc
   [dir|file]              a project folder (its lockfile is found) or a lockfile: package-lock.json,
                           npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; default: this folder
   --prod                  skip dev-only packages
+  --html <file>           also write a self-contained HTML report: verdict chart, ranked packages, findings
   --list                  list the lockfile's packages without fetching (--json: normalized entries)
   --no-cache              neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)
   Git dependencies are reported (rule git-dependency) but never fetched; they do not change the exit code.
-  --html <file>           also write a self-contained HTML report: verdict chart, ranked packages, findings
 
 Exit codes:
   0  every package scanned and none reached --fail-on
@@ -107,10 +107,10 @@ async function scanCommand(argv: string[]): Promise<number> {
       'disable-rule': { type: 'string', multiple: true, default: [] },
       'no-registry-signals': { type: 'boolean', default: false },
       'no-cache': { type: 'boolean', default: false },
+      html: { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new UsageError('scan needs at least one target, e.g. `tollgate scan express@4` or `tollgate scan ./pkg.tgz`');
-      html: { type: 'string' },
   const failOn = values['fail-on']!;
   if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
   const concurrency = Number(values.concurrency);
@@ -119,9 +119,6 @@ async function scanCommand(argv: string[]): Promise<number> {
   const disabled = new Set(values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
   const known = new Set(RULES.map((r) => r.meta.id));
   for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
-  const npmConfig = loadNpmConfig({ cwd: process.cwd() });
-  if (values.registry) npmConfig.registry = values.registry;
-  const progress = !values.quiet && process.stderr.isTTY && positionals.length > 1;
   try {
     if (values.html !== undefined) checkHtmlTarget(values.html);
   } catch (err) {
@@ -129,6 +126,9 @@ async function scanCommand(argv: string[]): Promise<number> {
     process.stderr.write(`tollgate: ${err.message}\n`);
     return 2;
   }
+  const npmConfig = loadNpmConfig({ cwd: process.cwd() });
+  if (values.registry) npmConfig.registry = values.registry;
+  const progress = !values.quiet && process.stderr.isTTY && positionals.length > 1;
   // Registry signals (on by default): packuments are cached with their ETag under the cache dir,
   // analyses of previous versions in the results cache shared with `tollgate audit`.
   const withRegistry = !values['no-registry-signals'];
@@ -162,9 +162,6 @@ async function scanCommand(argv: string[]): Promise<number> {
     process.stdout.write(renderHuman(results, { color, verbose: values.verbose! }) + '\n');
   }
   for (const r of results) if (r.error) process.stderr.write(`tollgate: ${r.error}\n`);
-  return exitCodeFor(results, failOn);
-}
-
   if (values.html !== undefined) {
     try {
       const bytes = writeHtmlReport(values.html, { ...toJsonReport(results), context: { command: `tollgate scan ${positionals.join(' ')}` } }, { title: 'Tollgate scan' });
@@ -175,6 +172,9 @@ async function scanCommand(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  return exitCodeFor(results, failOn);
+}
+
 function rulesCommand(argv: string[]): number {
   if (argv.includes('--markdown')) {
     process.stdout.write(renderRulesMarkdown(RULES));
