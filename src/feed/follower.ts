@@ -114,7 +114,7 @@ export interface PollResult {
   /** Versions found and queued; `newJobs` of them were not queued before. */
   jobs: number;
   newJobs: number;
-  /** The page was short: nothing more to read right now. */
+  /** Nothing more to read right now (the page was short and no re-read is under way). */
   caughtUp: boolean;
   /** This page was part of a re-read of the window. */
   reread: boolean;
@@ -222,7 +222,6 @@ export class Follower {
   private state?: FollowerSnapshot;
   /** Set while re-reading the window: where the next page starts. */
   private rereadFrom?: string;
-  private caughtUpPolls = 0;
   /** Counters for progress lines and tests. */
   readonly stats = { polls: 0, rereads: 0, packuments: 0, lagging: 0, gaveUp: 0, jobs: 0, newJobs: 0 };
 
@@ -352,12 +351,18 @@ export class Follower {
     // a re-read moves the cursor only if it ran past it to the head.
     let cursor = state.cursor;
     let window = state.window;
+    let more = !caughtUp;
     if (!reread) {
+      if (!caughtUp && lastSeq === from) {
+        throw new Error(`changes feed ${this.changesUrl} sent a full page but its last_seq did not move past ${from}; it cannot be followed from here (try --since now)`);
+      }
       cursor = lastSeq;
       if (from !== lastSeq) window = [...window, { seq: from, at: now }].slice(-this.windowPolls);
-    } else if (lastSeq === state.cursor || caughtUp) {
+    } else if (lastSeq === state.cursor || caughtUp || lastSeq === from) {
+      // Back at the cursor: forward reads take over (there may be more). At the head: done.
       if (caughtUp) cursor = lastSeq;
       this.rereadFrom = undefined;
+      more = !caughtUp;
     } else this.rereadFrom = lastSeq;
 
     const snapshot: FollowerSnapshot = { cursor, window, rechecks, knownBefore: state.knownBefore };
@@ -365,12 +370,7 @@ export class Follower {
     this.state = snapshot;
     this.stats.jobs += jobs.length;
     this.stats.newJobs += newJobs;
-
-    if (!reread && caughtUp) {
-      this.caughtUpPolls++;
-      if (this.caughtUpPolls % this.rereadEvery === 0) this.startReread();
-    }
-    return { changes: page.rows.length, processed: todo.length + due.length, jobs: jobs.length, newJobs, caughtUp: caughtUp && this.rereadFrom === undefined, reread, cursor };
+    return { changes: page.rows.length, processed: todo.length + due.length, jobs: jobs.length, newJobs, caughtUp: !more && this.rereadFrom === undefined, reread, cursor };
   }
 
   /** Begin a re-read of the window (from the oldest remembered cursor) on the next poll. */
@@ -458,6 +458,7 @@ export class Follower {
    */
   async run(intervalMs: number, hooks: { onPoll?: (r: PollResult) => void; backlog?: () => Promise<number>; maxBacklog?: number } = {}): Promise<void> {
     const signal = this.options.signal;
+    let caughtUpPolls = 0;
     while (!signal?.aborted) {
       try {
         if (hooks.backlog && hooks.maxBacklog !== undefined && (await hooks.backlog()) >= hooks.maxBacklog) {
@@ -467,7 +468,10 @@ export class Follower {
         }
         const r = await this.pollOnce();
         hooks.onPoll?.(r);
-        if (r.caughtUp) await sleep(intervalMs, undefined, { signal });
+        if (!r.caughtUp) continue;
+        // Every few caught-up polls, re-read the window for changes the feed inserted late.
+        if (!r.reread && ++caughtUpPolls % this.rereadEvery === 0 && this.startReread()) continue;
+        await sleep(intervalMs, undefined, { signal });
       } catch (err) {
         if (signal?.aborted) return;
         if (err instanceof FeedHttpError && !err.retryable) throw err;
