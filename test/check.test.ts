@@ -92,7 +92,8 @@ describe('tollgate check --base main', () => {
     git('commit', '-qam', 'add env-grabber');
 
     const sarifFile = path.join(tmp, 'out.sarif');
-    const failed = await check('--base', 'main', '--sarif', sarifFile, '--json');
+    const htmlFile = path.join(tmp, 'check.html');
+    const failed = await check('--base', 'main', '--sarif', sarifFile, '--html', htmlFile, '--json');
     expect(failed.code, failed.stderr).toBe(1);
     const report = JSON.parse(failed.stdout) as { check: { changed: number; scanned: number }; packages: Array<{ name: string; verdict: string; location: { uri: string; line: number } }> };
     // Only the new entry is scanned, not base-lib.
@@ -112,6 +113,11 @@ describe('tollgate check --base main', () => {
     expect(loc.artifactLocation.uri).toBe('package-lock.json');
     expect(lockLines[loc.region.startLine - 1]).toContain('"node_modules/env-grabber"');
     expect(results.some((r) => /\(setup\.js:\d+\)/.test(r.message.text))).toBe(true);
+
+    // The HTML report carries the check's own context line and the package.
+    const html = fs.readFileSync(htmlFile, 'utf8');
+    expect(html).toContain('compared with main');
+    expect(html).toMatch(/data-verdict="malicious"[^>]*data-count="1"|data-count="1"[^>]*data-verdict="malicious"/);
 
     // A reviewed allow pinned to this exact version passes the gate (and is still reported).
     writeConfig({ allow: [{ package: 'env-grabber@2.3.1', reason: 'reviewed in #42: test fixture' }] });

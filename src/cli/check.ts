@@ -14,6 +14,7 @@ import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';
 import { toSarif } from '../report/sarif.js';
 import { annotations, stepSummary } from '../report/github.js';
+import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { checkLockfile, checkSpecs, type CheckReport, type CheckedPackage } from '../check/check.js';
 import { ConfigError, FAIL_ON_VALUES, loadConfig, splitPackageId, type FailOn } from '../check/config.js';
 import { failsGate } from '../check/policy.js';
@@ -78,7 +79,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   try {
     return await check(argv);
   } catch (err) {
-    if (err instanceof LockfileError || err instanceof ConfigError || err instanceof GitError) {
+    if (err instanceof LockfileError || err instanceof ConfigError || err instanceof GitError || err instanceof HtmlReportError) {
       process.stderr.write(`tollgate: ${err.message}\n`);
       return 2;
     }
@@ -144,6 +145,8 @@ async function check(argv: string[]): Promise<number> {
     only = splitPackageId(values.explain);
     if (!only) throw new CheckUsageError(`--explain takes name@version (got "${values.explain}")`);
   }
+  // Checked before scanning, so a long check does not end in a write error.
+  if (values.html !== undefined) checkHtmlTarget(values.html);
   if (positionals.length && values.base) throw new CheckUsageError('--base compares lockfiles; it cannot be combined with package specs');
 
   const npmConfig = loadNpmConfig({ cwd: path.resolve(projectDir) });
@@ -183,7 +186,10 @@ async function check(argv: string[]): Promise<number> {
 
   for (const w of report.warnings) process.stderr.write(`tollgate: warning: ${w}\n`);
   if (values.sarif) writeOut(values.sarif, JSON.stringify(toSarif(report.packages.map((p) => ({ ...p, allowedBecause: p.policy.allowed?.reason })), RULES), null, 2) + '\n', values.quiet!);
-  if (values.html) throw new CheckUsageError('--html is not available in this build');
+  if (values.html) {
+    writeHtmlReport(values.html, { ...toCheckJson(report), context: { command: 'check', subtitle: subtitle(report), notes: report.warnings } }, { title: 'Tollgate dependency check' });
+    if (!values.quiet) process.stderr.write(`tollgate: wrote ${values.html}\n`);
+  }
   const github = values.github ?? process.env.GITHUB_ACTIONS === 'true';
   if (github) {
     const marked = report.packages.map((p) => ({ ...p, allowed: !!p.policy.allowed, fails: failsGate(p, failOn) }));
