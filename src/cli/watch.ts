@@ -50,6 +50,8 @@ Options:
   --registry URL          packuments and tarballs (default ${NPM_REGISTRY_URL}; your npm config's proxy
                           and TLS settings apply to tarballs, scoped registries do not)
   --poll-interval SECS    wait between polls once caught up (default 30)
+  --batch N               changes read per poll (default 1000, at most 10000); each batch is committed
+                          with the cursor in one transaction
   --lookback DURATION     first run only: versions published this long before the start count as new
                           (default 24h; e.g. 30m, 6h, 2d)
   --quiet                 no progress on stderr
@@ -154,6 +156,7 @@ async function watch(argv: string[]): Promise<number> {
       'changes-url': { type: 'string', default: NPM_CHANGES_URL },
       registry: { type: 'string', default: NPM_REGISTRY_URL },
       'poll-interval': { type: 'string', default: '30' },
+      batch: { type: 'string', default: '1000' },
       lookback: { type: 'string', default: '24h' },
       quiet: { type: 'boolean', short: 'q', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -168,6 +171,8 @@ async function watch(argv: string[]): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new WatchUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
   const pollSecs = Number(values['poll-interval']);
   if (!Number.isFinite(pollSecs) || pollSecs < 0.05 || pollSecs > 86_400) throw new WatchUsageError(`--poll-interval must be a number of seconds from 0.05 to 86400 (got "${values['poll-interval']}")`);
+  const batch = Number(values.batch);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) throw new WatchUsageError(`--batch must be a whole number from 1 to 10000 (got "${values.batch}")`);
   const lookbackMs = parseDuration(values.lookback!);
   if (lookbackMs === undefined) throw new WatchUsageError(`--lookback must be a duration like 30m, 24h or 7d (got "${values.lookback}")`);
   const since = values.since;
@@ -207,6 +212,7 @@ async function watch(argv: string[]): Promise<number> {
         changesUrl,
         registry,
         since,
+        limit: batch,
         lookbackMs,
         timeoutMs,
         retry: { baseMs: backoffMs, maxMs: Math.max(backoffMs, 60 * backoffMs) },
