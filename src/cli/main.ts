@@ -11,6 +11,7 @@ import { TOOL } from '../version.js';
 import { renderRulesMarkdown } from '../report/rules-doc.js';
 import type { ReportedPackage, Verdict } from '../types.js';
 import { auditCommand } from './audit.js';
+import { workerCommand } from './worker.js';
 import { resultsCommand, watchCommand } from './watch.js';
 import { checkCommand } from './check.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
@@ -25,6 +26,8 @@ Usage:
   tollgate check <spec>...      vet packages and what they would add, before installing them
   tollgate watch [--once]       follow npm's feed and scan every new publish (watch --help)
   tollgate results [--since 24h] query what watch found (--verdict malicious, --json)
+  tollgate worker --queue redis://... --store postgres://...
+                                scan what watch --queue enqueues, on any number of machines (worker --help)
   tollgate rules [--markdown]   list the detection rules with examples
   tollgate help                 this text
 
@@ -199,6 +202,8 @@ export async function main(argv: string[]): Promise<number> {
         return await resultsCommand(rest);
       case 'audit':
         return await auditCommand(rest);
+      case 'worker':
+        return await workerCommand(rest);
       case 'check':
         return await checkCommand(rest);
       case 'rules':

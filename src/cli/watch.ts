@@ -7,6 +7,8 @@ import { NPM_CHANGES_URL, NPM_REGISTRY_URL } from '../feed/follower.js';
 import { defaultStorePath, SqliteStore, StoreBusyError } from '../feed/sqlite-store.js';
 import { humanLine, osvSink, stdoutSink, webhookSink, type Sink } from '../feed/alerts.js';
 import { runWatch } from '../feed/pipeline.js';
+import { openResultStore } from '../feed/open-store.js';
+import { watchDistributed } from './watch-distributed.js';
 import type { Verdict } from '../types.js';
 
 export const WATCH_HELP = `tollgate watch: scan every new npm publish as it appears
@@ -55,9 +57,13 @@ Options:
   --lookback DURATION     first run only: versions published this long before the start count as new
                           (default 24h; e.g. 30m, 6h, 2d)
   --quiet                 no progress on stderr
+  --queue redis://...     distributed mode: put the versions found in this BullMQ queue (Redis) for
+                          \`tollgate worker\` processes to scan, store (PostgreSQL) and report; nothing is
+                          scanned here. --store then holds only the feed cursor: the SQLite file, or
+                          the workers' postgres:// URL. See \`tollgate worker --help\`.
 
 Options for results:
-  --store PATH            as for watch
+  --store PATH|URL        as for watch, or the postgres:// URL the workers store results in
   --since 24h|7d|ISO      only versions scanned since then
   --verdict V             only malicious, suspicious, clean or error
   --json                  {"results":[...]} on stdout
@@ -158,6 +164,7 @@ async function watch(argv: string[]): Promise<number> {
       'poll-interval': { type: 'string', default: '30' },
       batch: { type: 'string', default: '1000' },
       lookback: { type: 'string', default: '24h' },
+      queue: { type: 'string' },
       quiet: { type: 'boolean', short: 'q', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -191,6 +198,22 @@ async function watch(argv: string[]): Promise<number> {
   };
   const warn = (m: string): void => void process.stderr.write(`tollgate watch: ${m}\n`);
 
+  const follower = {
+    changesUrl,
+    registry,
+    since,
+    limit: batch,
+    lookbackMs,
+    timeoutMs,
+    retry: { baseMs: backoffMs, maxMs: Math.max(backoffMs, 60 * backoffMs) },
+    recheck: { baseMs: 15 * backoffMs, maxMs: 1800 * backoffMs },
+  };
+  // Distributed mode: versions go to BullMQ; `tollgate worker` processes scan, store and report them.
+  if (values.queue !== undefined) {
+    if (values.json || webhook || values['osv-dir']) throw new WatchUsageError('with --queue the workers scan and report: give --json, --webhook and --osv-dir to `tollgate worker`');
+    return watchDistributed({ queueUrl: values.queue, store: values.store ?? defaultStorePath(), follower, once: values.once!, pollIntervalMs: pollSecs * 1000, log, warn });
+  }
+
   const sinks: Sink[] = [stdoutSink(values.json!)];
   if (webhook) sinks.push(webhookSink(webhook, { retry: { baseMs: backoffMs }, log: warn }));
   if (values['osv-dir']) sinks.push(osvSink(values['osv-dir']));
@@ -208,16 +231,7 @@ async function watch(argv: string[]): Promise<number> {
   try {
     log(`store ${storePath}; feed ${changesUrl}; registry ${registry}${values.once ? '; --once' : ''}`);
     const summary = await runWatch(store, {
-      follower: {
-        changesUrl,
-        registry,
-        since,
-        limit: batch,
-        lookbackMs,
-        timeoutMs,
-        retry: { baseMs: backoffMs, maxMs: Math.max(backoffMs, 60 * backoffMs) },
-        recheck: { baseMs: 15 * backoffMs, maxMs: 1800 * backoffMs },
-      },
+      follower,
       scan: {
         registry,
         npmConfig: loadNpmConfig({ cwd: process.cwd() }),
@@ -272,7 +286,7 @@ async function results(argv: string[]): Promise<number> {
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new WatchUsageError(`--limit must be a whole number of at least 1 (got "${values.limit}")`);
   const since = values.since !== undefined ? parseSince(values.since) : undefined;
-  const store = SqliteStore.open(values.store ?? defaultStorePath(), { readonly: true });
+  const store = await openResultStore(values.store ?? defaultStorePath(), { readonly: true });
   try {
     const rows = await store.query({ since, verdict, limit });
     if (values.json) process.stdout.write(JSON.stringify({ results: rows }, null, 2) + '\n');

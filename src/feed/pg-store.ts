@@ -91,7 +91,7 @@ export class PgStore implements ResultStore {
   }
 
   /** Connect and create the tables if needed. Throws PgStoreError naming the store and what to do. */
-  static async open(url: string, options: { max?: number; connectTimeoutMs?: number; statementTimeoutMs?: number } = {}): Promise<PgStore> {
+  static async open(url: string, options: { max?: number; connectTimeoutMs?: number; statementTimeoutMs?: number; readonly?: boolean } = {}): Promise<PgStore> {
     const pool = new pg.Pool({
       connectionString: url,
       max: options.max ?? 4,
@@ -103,6 +103,12 @@ export class PgStore implements ResultStore {
     const store = new PgStore(pool, url);
     try {
       await store.withClient(async (c) => {
+        if (options.readonly) {
+          // `tollgate results` may run as a user that can only read: create nothing, check the table.
+          const t = await c.query<{ t: string | null }>("SELECT to_regclass('tollgate_results')::text AS t");
+          if (!t.rows[0]?.t) throw new PgStoreError(`PostgreSQL store ${redactUrl(url)} has no tollgate results yet (no tollgate_results table): point --store at the database your workers use`);
+          return;
+        }
         await c.query('BEGIN');
         try {
           await c.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
