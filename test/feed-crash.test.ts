@@ -33,10 +33,10 @@ interface Run {
   when: (pred: (lines: string[], stderr: string) => boolean) => Promise<void>;
 }
 
-function startWatch(store: string, env: Record<string, string> = {}): Run {
+function startWatch(store: string, env: Record<string, string> = {}, f: FakeFeed = feed): Run {
   const child = spawn(
     process.execPath,
-    [BIN, 'watch', '--once', '--json', '--concurrency', '2', '--batch', '4', '--changes-url', feed.changesUrl, '--registry', feed.url, '--store', store, '--since', '0'],
+    [BIN, 'watch', '--once', '--json', '--concurrency', '2', '--batch', '4', '--changes-url', f.changesUrl, '--registry', f.url, '--store', store, '--since', '0'],
     {
       // Its own process group: SIGKILL goes to the CLI and the heap-limited child it re-executes.
       detached: true,
@@ -80,7 +80,7 @@ function startWatch(store: string, env: Record<string, string> = {}): Run {
       new Promise<void>((resolve, reject) => {
         waiters.push({ pred, resolve });
         check();
-        void exited.then(() => setTimeout(() => reject(new Error(`watch exited before the kill point; stderr:\n${err}`)), 50));
+        void exited.then((x) => setTimeout(() => reject(new Error(`watch exited (code ${x.code}, signal ${x.signal}) before the kill point, after ${lines.length} line(s); stderr:\n${err}`)), 50));
       }),
   };
 }
@@ -93,15 +93,15 @@ const killGroup = (r: Run): void => {
   }
 };
 
-async function publishBatch(prefix: string, n: number): Promise<string[]> {
+async function publishBatch(prefix: string, n: number, f: FakeFeed = feed): Promise<string[]> {
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const name = `${prefix}-${i}`;
     const bad = i % 7 === 3;
-    await feed.publish({ name, version: '1.0.0', files: bad ? credentialStealerFiles(name, '1.0.0') : benignFiles(name, '1.0.0') });
+    await f.publish({ name, version: '1.0.0', files: bad ? credentialStealerFiles(name, '1.0.0') : benignFiles(name, '1.0.0') });
     out.push(`${name}@1.0.0`);
     if (i % 3 === 0) {
-      await feed.publish({ name, version: '1.0.1', files: benignFiles(name, '1.0.1') });
+      await f.publish({ name, version: '1.0.1', files: benignFiles(name, '1.0.1') });
       out.push(`${name}@1.0.1`);
     }
   }
@@ -169,26 +169,31 @@ describe('watch crash safety (real CLI, SIGKILL)', () => {
   });
 
   test('SIGTERM: stops cleanly (exit 0, store consistent), the next run finishes the rest', async () => {
-    const store = path.join(tmp, 'term.sqlite');
-    const published = await publishBatch('term', 12);
-    // No heap re-exec here, so the signal reaches the watch process itself and its exit code is ours to see.
-    const run = startWatch(store, { TOLLGATE_CHILD: '1' });
-    await run.when((l) => l.length >= 4);
-    run.child.kill('SIGTERM');
-    const { code } = await run.exited;
-    expect(code).toBe(0);
-    expect(run.stderr()).toMatch(/SIGTERM: stopping/);
-    const s = SqliteStore.open(store, { readonly: true });
+    const own = await startFeed();
     try {
-      expect(s.counts().running).toBe(0); // finished or put back, never left claimed
+      const store = path.join(tmp, 'term.sqlite');
+      const published = await publishBatch('term', 12, own);
+      // No heap re-exec here, so the signal reaches the watch process itself and its exit code is ours to see.
+      const run = startWatch(store, { TOLLGATE_CHILD: '1' }, own);
+      await run.when((l) => l.length >= 4);
+      run.child.kill('SIGTERM');
+      const { code } = await run.exited;
+      expect(code).toBe(0);
+      expect(run.stderr()).toMatch(/SIGTERM: stopping/);
+      expect(run.lines.length).toBeLessThan(published.length); // it really stopped part-way
+      const s = SqliteStore.open(store, { readonly: true });
+      try {
+        expect(s.counts().running).toBe(0); // finished or put back, never left claimed
+      } finally {
+        await s.close();
+      }
+      const rest = startWatch(store, {}, own);
+      expect((await rest.exited).code).toBe(0);
+      const all = [...run.lines, ...rest.lines].map((l) => JSON.parse(l) as WatchResult).map((r) => `${r.name}@${r.version}`);
+      expect(new Set(all)).toEqual(new Set(published));
+      expect(all.length).toBe(published.length); // a clean stop never prints twice
     } finally {
-      await s.close();
+      await own.close();
     }
-    const rest = startWatch(store);
-    expect((await rest.exited).code).toBe(0);
-    const all = [...run.lines, ...rest.lines].map((l) => JSON.parse(l) as WatchResult).map((r) => `${r.name}@${r.version}`);
-    const mine = all.filter((k) => k.startsWith('term-'));
-    expect(new Set(mine)).toEqual(new Set(published));
-    expect(mine.length).toBe(published.length); // a clean stop never prints twice
   });
 });

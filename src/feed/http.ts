@@ -88,6 +88,14 @@ async function readCapped(res: Response, max: number, what: string): Promise<str
   return Buffer.concat(chunks, size).toString('utf8');
 }
 
+/** undici says only "fetch failed"; the reason (ECONNREFUSED, ENOTFOUND...) is in its cause. */
+export function networkReason(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string; errors?: { code?: string }[] } };
+  const code = e.cause?.code ?? e.cause?.errors?.find((x) => x?.code)?.code;
+  if (code) return `${code}: ${e.cause?.message || e.message}`;
+  return e.cause?.message ? `${e.message} (${e.cause.message})` : `${e.name}: ${e.message}`;
+}
+
 /** GET a JSON document with bounded retries. Throws FeedHttpError naming the URL and what to do. */
 export async function getJson(url: string, opts: GetJsonOptions): Promise<JsonAnswer> {
   const policy: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
@@ -123,8 +131,7 @@ export async function getJson(url: string, opts: GetJsonOptions): Promise<JsonAn
     } catch (err) {
       if (err instanceof FeedHttpError) throw err;
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
-      const e = err as Error & { cause?: { code?: string } };
-      last = e.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : `${e.cause?.code ?? e.name}: ${e.message}`;
+      last = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkReason(err);
       lastStatus = undefined;
     }
     if (attempt + 1 >= policy.attempts) break;

@@ -160,7 +160,8 @@ export async function runWatch(store: SqliteStore, options: WatchOptions): Promi
     }
     // Stopping (or the feed failed): let scans in flight finish within the grace, put the rest back.
     if (inflight.size) {
-      const grace = sleep(options.stopGraceMs ?? 20_000, 'timeout' as const);
+      // Unref'd: once the scans are done, this timer must not keep the process alive.
+      const grace = sleep(options.stopGraceMs ?? 20_000, 'timeout' as const, { ref: false });
       const all = Promise.all([...inflight.values()]).then(() => 'done' as const);
       if ((await Promise.race([all, grace])) === 'timeout') {
         const left = [...inflight.keys()];
