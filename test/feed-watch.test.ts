@@ -170,6 +170,42 @@ describe('tollgate watch --once', () => {
     }
   });
 
+  test('a webhook that never answers holds up neither scanning nor stdout, and is given up on within bounds', async () => {
+    let posts = 0;
+    const hang = http.createServer(() => void posts++); // never answers
+    await new Promise<void>((r) => hang.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hang.address() as AddressInfo).port}/hook`;
+    const prev = process.env.TOLLGATE_WATCH_TIMEOUT_MS;
+    process.env.TOLLGATE_WATCH_TIMEOUT_MS = '200';
+    try {
+      await feed.publish({ name: 'colors-helper', version: '1.0.1', files: credentialStealerFiles('colors-helper', '1.0.1') });
+      await feed.publish({ name: 'left-padder', version: '1.0.0', files: benignFiles('left-padder', '1.0.0') });
+      const t0 = performance.now();
+      const run = await runCli(watchArgs('--webhook', url));
+      const ms = performance.now() - t0;
+      expect(run.code).toBe(0);
+      expect(lines(run.stdout).map((r) => r.verdict).sort()).toEqual(['clean', 'malicious']);
+      expect(run.stderr).toMatch(/alert for colors-helper@1\.0\.1 not delivered after 5 tries \(last: timed out\)/);
+      expect(posts).toBe(5);
+      expect(ms).toBeLessThan(15_000); // 5 tries x 200 ms plus short backoffs, not forever
+      const s = SqliteStore.open(store(), { readonly: true });
+      try {
+        expect(await s.query({})).toHaveLength(2);
+      } finally {
+        await s.close();
+      }
+      // Given up is recorded: the next run does not hammer it again.
+      const again = await runCli(watchArgs('--webhook', url));
+      expect(again.stdout).toBe('');
+      expect(posts).toBe(5);
+    } finally {
+      if (prev === undefined) delete process.env.TOLLGATE_WATCH_TIMEOUT_MS;
+      else process.env.TOLLGATE_WATCH_TIMEOUT_MS = prev;
+      hang.closeAllConnections();
+      await new Promise<void>((r) => hang.close(() => r()));
+    }
+  });
+
   test('a version whose tarball keeps failing is stored as error, never clean', async () => {
     await feed.publish({ name: 'broken-tgz', version: '1.0.0', files: benignFiles('broken-tgz', '1.0.0') });
     await feed.publish({ name: 'fine-pkg', version: '1.0.0', files: benignFiles('fine-pkg', '1.0.0') });

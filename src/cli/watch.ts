@@ -215,7 +215,7 @@ async function watch(argv: string[]): Promise<number> {
   }
 
   const sinks: Sink[] = [stdoutSink(values.json!)];
-  if (webhook) sinks.push(webhookSink(webhook, { retry: { baseMs: backoffMs }, log: warn }));
+  if (webhook) sinks.push(webhookSink(webhook, { retry: { baseMs: backoffMs }, timeoutMs: Math.min(timeoutMs, 10_000), log: warn }));
   if (values['osv-dir']) sinks.push(osvSink(values['osv-dir']));
 
   const storePath = values.store ?? defaultStorePath();
@@ -244,6 +244,7 @@ async function watch(argv: string[]): Promise<number> {
       scanRetryBaseMs: 30 * backoffMs,
       sinks,
       log,
+      warn,
       signal: stop.signal,
       onPoll: (r) => {
         if (r.changes || r.newJobs) log(`${r.reread ? 're-read' : 'poll'}: ${r.changes} change(s), ${r.newJobs} new version(s) queued; queue ${store.counts().pending} pending`);

@@ -28,7 +28,10 @@ export interface WatchOptions {
   /** After a stop request, how long in-flight scans may take before they are put back (default 20 s). */
   stopGraceMs?: number;
   sinks: Sink[];
+  /** Progress and retries (stderr unless --quiet). */
   log?: (m: string) => void;
+  /** What must be seen even when quiet: alerts given up on, results that could not be recorded. Default: log. */
+  warn?: (m: string) => void;
   /** Abort to stop: polling ends, scans finish or go back to the queue, the store is left consistent. */
   signal?: AbortSignal;
   /** The scanner (tests may wrap it); default scanVersion. */
@@ -53,6 +56,7 @@ export interface WatchSummary {
 
 export async function runWatch(store: SqliteStore, options: WatchOptions): Promise<WatchSummary> {
   const log = options.log ?? (() => undefined);
+  const warn = options.warn ?? log;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const scanAttempts = Math.max(1, options.scanAttempts ?? 3);
   const retryBase = options.scanRetryBaseMs ?? 30_000;
@@ -65,7 +69,7 @@ export async function runWatch(store: SqliteStore, options: WatchOptions): Promi
 
   // The reporter has its own stop: on shutdown it may finish what it is sending, within the grace.
   const reportStop = new AbortController();
-  const reporter = new Reporter(store, options.sinks, log, reportStop.signal);
+  const reporter = new Reporter(store, options.sinks, warn, reportStop.signal);
   reporter.wake(); // whatever a previous run committed but did not deliver
 
   const cache = new ScratchCache();
@@ -135,7 +139,7 @@ export async function runWatch(store: SqliteStore, options: WatchOptions): Promi
     })()
       .catch((err: unknown) => {
         // The store refused (disk full, closed): the job stays running and is requeued at next start.
-        log(`${job.name}@${job.version}: could not record the scan (${(err as Error).message}); it will be scanned again on restart`);
+        warn(`${job.name}@${job.version}: could not record the scan (${(err as Error).message}); it will be scanned again on restart`);
       })
       .finally(() => {
         scratch.release();
