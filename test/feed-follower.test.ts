@@ -233,6 +233,17 @@ describe('follower', () => {
     expect(store.feedErrors()).toEqual([{ name: 'stuck', rev: expect.stringMatching(/^2-/), reason: expect.stringMatching(/packument rev 1-\w+ is behind the announced 2-\w+ \(checked 4 times\)/) }]);
   });
 
+  test('a packument over the size limit is not retried: given up at once, recorded, the rest goes on', async () => {
+    feed = await startFeed();
+    await feed.publish({ name: 'huge', version: '1.0.0', registryManifest: { description: 'x'.repeat(300_000) } });
+    await feed.publish({ name: 'small', version: '1.0.0' });
+    const f = follower({ maxPackumentBytes: 100_000 });
+    await f.drain();
+    expect(queued()).toEqual(['small@1.0.0']);
+    expect(feed.requests.filter((r) => r.path === '/huge')).toHaveLength(1);
+    expect(store.feedErrors()).toEqual([{ name: 'huge', rev: expect.stringMatching(/^1-/), reason: expect.stringMatching(/packument of "huge" is \d+ bytes, over the 100000-byte limit; it was not read \(checked 1 times\)/) }]);
+  });
+
   test('lag rechecks survive a restart (they are part of the committed state)', async () => {
     feed = await startFeed();
     await feed.publish({ name: 'slow', version: '1.0.0' });

@@ -333,7 +333,7 @@ export class Follower {
       jobs.push(...outcome.jobs);
       if (!outcome.retry) return;
       const attempts = (previous?.attempts ?? 0) + 1;
-      if (attempts >= this.recheck.attempts) {
+      if (attempts >= this.recheck.attempts || outcome.final) {
         gaveUp.push({ id: row.id, rev: row.rev, reason: `${outcome.retry} (checked ${attempts} times)` });
         this.stats.gaveUp++;
         this.log(`gave up on ${row.id}${row.rev ? ` rev ${row.rev}` : ''}: ${outcome.retry} after ${attempts} checks; its newest versions may not have been scanned`);
@@ -388,7 +388,7 @@ export class Follower {
   }
 
   /** One change: fetch its packument, find new versions, decide whether to look again. */
-  private async examine(row: ChangeRow, knownBefore: number): Promise<{ jobs: VersionJob[]; retry?: string }> {
+  private async examine(row: ChangeRow, knownBefore: number): Promise<{ jobs: VersionJob[]; retry?: string; final?: boolean }> {
     if (row.deleted) return { jobs: [] };
     let answer;
     try {
@@ -404,6 +404,8 @@ export class Follower {
       });
     } catch (err) {
       if (this.options.signal?.aborted) throw err;
+      // Too big is final (it will not shrink); other refusals may pass (a 403 during an incident).
+      if (err instanceof FeedHttpError && err.code === 'ETOOBIG') return { jobs: [], retry: err.message, final: true };
       if (err instanceof FeedHttpError && !err.retryable) return { jobs: [], retry: err.message };
       return { jobs: [], retry: `packument could not be fetched: ${(err as Error).message}` };
     } finally {

@@ -41,6 +41,8 @@ export class FeedHttpError extends Error {
     readonly attempts: number,
     /** False when retrying cannot help (400, 401, 403...). */
     readonly retryable: boolean,
+    /** ETOOBIG when the body was over the size limit. */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'FeedHttpError';
@@ -74,15 +76,18 @@ const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 /** Credentials must never reach a message. */
 const redact = (u: string): string => u.replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@');
 
+/** A body over the size limit: asking again will not make it smaller. */
+class TooBigError extends Error {}
+
 async function readCapped(res: Response, max: number, what: string): Promise<string> {
   const declared = Number(res.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) throw new Error(`${what} is ${declared} bytes, over the ${max}-byte limit`);
+  if (Number.isFinite(declared) && declared > max) throw new TooBigError(`${what} is ${declared} bytes, over the ${max}-byte limit`);
   if (!res.body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.length;
-    if (size > max) throw new Error(`${what} is over the ${max}-byte limit`);
+    if (size > max) throw new TooBigError(`${what} is over the ${max}-byte limit`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks, size).toString('utf8');
@@ -106,9 +111,10 @@ export async function getJson(url: string, opts: GetJsonOptions): Promise<JsonAn
   for (let attempt = 0; attempt < policy.attempts; attempt++) {
     opts.signal?.throwIfAborted();
     let waitHint: number | undefined;
+    let res: Response | undefined;
     try {
       const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
-      const res = await fetch(url, { headers: { accept: 'application/json', ...opts.headers }, signal });
+      res = await fetch(url, { headers: { accept: 'application/json', ...opts.headers }, signal });
       lastStatus = res.status;
       if (res.ok || opts.accept?.includes(res.status)) {
         // The timeout signal also covers reading the body, so a server that stalls mid-body is cut off.
@@ -130,6 +136,10 @@ export async function getJson(url: string, opts: GetJsonOptions): Promise<JsonAn
       waitHint = parseRetryAfter(res.headers.get('retry-after'));
     } catch (err) {
       if (err instanceof FeedHttpError) throw err;
+      if (err instanceof TooBigError) {
+        await res?.body?.cancel().catch(() => undefined);
+        throw new FeedHttpError(`${err.message}; it was not read`, redact(url), lastStatus, attempt + 1, false, 'ETOOBIG');
+      }
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       last = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkReason(err);
       lastStatus = undefined;
