@@ -31,7 +31,9 @@ Where state lives:
   ~/.local/share/tollgate/watch.sqlite; TOLLGATE_DATA_DIR moves the folder) holds the feed cursor,
   the queue of versions to scan, the results and which results were already reported.
   Stop it any time (Ctrl-C, SIGTERM, even SIGKILL or a power cut): run the same command again and it
-  resumes from the stored cursor; unfinished scans are redone, nothing is lost, nothing reported twice.
+  resumes from the stored cursor; unfinished scans are redone, nothing is lost or stored twice, and
+  only results not yet reported are reported. (A kill in the instant between printing or posting a
+  result and recording that it was sent makes the next run send that one again.)
   One watcher per store: a second one on the same file is refused.
 
 Options:

@@ -64,7 +64,7 @@ export interface FeedCounters {
 }
 
 export interface RequestLog {
-  route: Route | 'other';
+  route: Route;
   path: string;
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -268,7 +268,7 @@ export async function startFeed(options: FeedServerOptions = {}): Promise<FakeFe
     const raw = req.url ?? '/';
     const u = new URL(raw, 'http://x');
     const pathname = decodeURIComponent(u.pathname);
-    let route: Route | 'other' = 'other';
+    let route: Route;
     let subject = pathname;
     const log = (status: number): void => void requests.push({ route, path: raw, status, headers: req.headers });
     const send = (status: number, body: string | Buffer, type = 'application/json', headers: Record<string, string> = {}): void => {
@@ -288,7 +288,7 @@ export async function startFeed(options: FeedServerOptions = {}): Promise<FakeFe
       route = 'packument';
       subject = pathname.slice(1);
     }
-    if (route !== 'other') counters[route]++;
+    counters[route]++;
 
     const answer = (): void => {
       if (route === 'changes') {
@@ -331,7 +331,6 @@ export async function startFeed(options: FeedServerOptions = {}): Promise<FakeFe
       return notFound();
     };
 
-    if (route === 'other') return answer();
     const fault = faultFor(route, subject);
     if (!fault) return answer();
     counters.faulted++;
