@@ -128,7 +128,7 @@ export interface PackageFile {
   size: number;
   data?: Buffer; // absent when the file was over the keep limit
   mode?: number;
-  /** Only the first and last 256 KiB of a large non-text file (binaries, source maps) were kept. */
+  /** Only the ends of the file were kept: 256 KiB each of a large non-text file (binaries), 4 KiB each of a source map. */
   partial?: boolean;
 }
 

@@ -4,7 +4,7 @@
 // result, never a clean one.
 import pLimit from 'p-limit';
 import { analyzeTarball, errorResult, rankResults } from '../scan.js';
-import { fetchTarball, FetchError } from '../fetch/fetch.js';
+import { fetchTarball, FetchError, type FetchedTarball } from '../fetch/fetch.js';
 import type { EngineOptions } from '../engine/analyze.js';
 import type { Rule } from '../engine/rule.js';
 import type { ResultCache } from '../cache/results.js';
@@ -12,6 +12,8 @@ import type { LockEntry, Lockfile } from '../lockfile/types.js';
 import type { Finding, ReportedPackage } from '../types.js';
 import { planUnits, type Unit } from './plan.js';
 import type { ProgressState } from './progress.js';
+import { AnalysisPool } from './analysis-pool.js';
+import { ByteGate } from './byte-gate.js';
 
 export interface AuditOptions {
   /** Folder local paths in the lockfile are relative to (the lockfile's folder). */
@@ -28,6 +30,11 @@ export interface AuditOptions {
   prod?: boolean;
   timeoutMs?: number;
   onProgress?: (s: ProgressState) => void;
+  /**
+   * Worker threads for unpack + analysis (default: 2 on a multi-core machine when running compiled
+   * code; 0 or 1 analyzes in-process, one package at a time). Custom `rules` always run in-process.
+   */
+  workers?: number;
 }
 
 /** A result plus where it sits in the project. */
@@ -59,6 +66,9 @@ export interface AuditReport {
   packages: AuditedPackage[];
   summary: AuditSummary;
 }
+
+/** Bytes of downloaded tarballs allowed to wait for analysis before further downloads pause. */
+export const DOWNLOAD_AHEAD_BYTES = 64 * 1024 * 1024;
 
 export const GIT_NOT_FETCHED = 'git dependency not fetched';
 
@@ -99,12 +109,15 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
   // anyway, and letting eight unpacked packages wait in memory at once is what made RSS spike.
   const analyzeLimit = pLimit(1);
   const fetchOpts = { npmConfig: opts.npmConfig, cache: opts.downloadCache, where: opts.root, timeoutMs: opts.timeoutMs };
+  const gate = new ByteGate(DOWNLOAD_AHEAD_BYTES);
+  const pool = opts.rules || (opts.workers !== undefined && opts.workers < 2) ? undefined : AnalysisPool.create({ size: opts.workers });
 
   const analyzeUnit = async (u: Unit): Promise<{ result: ReportedPackage; cached: boolean }> => {
     if (u.action === 'git') return { result: gitResult(u), cached: false };
     const key = preKey(u);
     const hit = key ? opts.results?.get(key) : undefined;
     if (hit) return { result: hit, cached: true };
+    await gate.enter();
     const t0 = performance.now();
     let fetched;
     try {
@@ -114,7 +127,17 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
       const e = err instanceof Error ? err : new Error(String(err));
       return { result: { ...errorResult(`${u.name}@${u.version}`, e), name: u.name, version: u.version }, cached: false };
     }
-    progress.bytes += fetched.data.length;
+    const size = fetched.data.length;
+    progress.bytes += size;
+    gate.hold(size);
+    try {
+      return await analyzeFetched(u, key, fetched, t0);
+    } finally {
+      gate.release(size);
+    }
+  };
+
+  const analyzeFetched = async (u: Unit, key: string | undefined, fetched: FetchedTarball, t0: number): Promise<{ result: ReportedPackage; cached: boolean }> => {
     // Folders and local tarballs have no integrity until read: look them up by what was read.
     const postKey = `sri:${fetched.integrity}`;
     if (!key && fetched.integrity) {
@@ -124,8 +147,8 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     const fetchMs = Math.round(performance.now() - t0);
     let result: ReportedPackage;
     try {
-      const tarball = fetched;
-      result = await analyzeLimit(() => analyzeTarball({ ...tarball, source: tarball.source }, { engine: opts.engine, rules: opts.rules }));
+      const tarball = { data: fetched.data, name: fetched.name, version: fetched.version, integrity: fetched.integrity, spec: fetched.spec, source: fetched.source };
+      result = pool ? await pool.analyze(tarball, opts.engine) : await analyzeLimit(() => analyzeTarball(tarball, { engine: opts.engine, rules: opts.rules }));
     } catch (err) {
       return { result: { ...errorResult(`${u.name}@${u.version}`, new Error(`analysis failed (${(err as Error).message}); please report this with the package name`)), name: u.name, version: u.version }, cached: false };
     }
@@ -136,18 +159,23 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     return { result, cached: false };
   };
 
-  const packages = await Promise.all(
-    work.map((u) =>
-      limit(async (): Promise<AuditedPackage> => {
-        progress.current = `${u.name}${u.version ? '@' + u.version : ''}`;
-        const { result, cached } = await analyzeUnit(u);
-        progress.done++;
-        if (cached) progress.cached++;
-        opts.onProgress?.(progress);
-        return toAudited(u, result, cached);
-      }),
-    ),
-  );
+  let packages: AuditedPackage[];
+  try {
+    packages = await Promise.all(
+      work.map((u) =>
+        limit(async (): Promise<AuditedPackage> => {
+          progress.current = `${u.name}${u.version ? '@' + u.version : ''}`;
+          const { result, cached } = await analyzeUnit(u);
+          progress.done++;
+          if (cached) progress.cached++;
+          opts.onProgress?.(progress);
+          return toAudited(u, result, cached);
+        }),
+      ),
+    );
+  } finally {
+    await pool?.close();
+  }
 
   const skipped = new Map<string, AuditSummary['skipped'][number]>();
   for (const u of units.filter((x) => x.action === 'skip')) {

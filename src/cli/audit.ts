@@ -48,6 +48,7 @@ async function audit(argv: string[]): Promise<number> {
       'no-cache': { type: 'boolean', default: false },
       registry: { type: 'string' },
       concurrency: { type: 'string', default: '8' },
+      workers: { type: 'string' },
       'no-color': { type: 'boolean', default: false },
       quiet: { type: 'boolean', short: 'q', default: false },
       'disable-rule': { type: 'string', multiple: true, default: [] },
@@ -59,6 +60,8 @@ async function audit(argv: string[]): Promise<number> {
   if (!FAIL_ON.includes(failOn)) throw new AuditUsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new AuditUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 16)) throw new AuditUsageError(`--workers must be a whole number from 1 to 16 (got "${values.workers}")`);
   const disabled = new Set(values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
   const known = new Set(RULES.map((r) => r.meta.id));
   for (const id of disabled) if (!known.has(id)) throw new AuditUsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
@@ -101,6 +104,7 @@ async function audit(argv: string[]): Promise<number> {
       concurrency,
       engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
       prod: values.prod,
+      workers,
       onProgress: bar ? (s) => bar.update(s) : undefined,
     });
     bar?.clear();

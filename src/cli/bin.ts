@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { main } from './main.js';
 
 /**
@@ -13,17 +13,23 @@ import { main } from './main.js';
 const HEAP_MB = Number(process.env.TOLLGATE_HEAP_MB ?? (process.argv[2] === 'audit' ? 384 : 1024));
 const hasLimit = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('max-old-space-size'));
 if (!hasLimit && !process.env.TOLLGATE_CHILD && Number.isFinite(HEAP_MB) && HEAP_MB > 0) {
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
+  const child = spawn(process.execPath, [`--max-old-space-size=${HEAP_MB}`, ...process.execArgv, process.argv[1]!, ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, TOLLGATE_CHILD: '1' },
   });
-  if (r.error) {
-    process.stderr.write(`tollgate: could not start (${r.error.message})\n`);
+  // Signals sent to this process alone (`kill`, `docker stop`, a CI runner cancelling the job) must
+  // reach the real CLI, or it would be orphaned mid-run. The commands treat a repeated signal as one.
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => child.kill(sig));
+  child.on('error', (err) => {
+    process.stderr.write(`tollgate: could not start (${err.message})\n`);
     process.exitCode = 2;
-  } else if (r.signal) {
-    process.stderr.write(`tollgate: stopped by ${r.signal}${r.signal === 'SIGABRT' ? ` (out of memory? raise TOLLGATE_HEAP_MB, now ${HEAP_MB})` : ''}\n`);
-    process.exitCode = 2;
-  } else process.exitCode = r.status ?? 2;
+  });
+  child.on('exit', (code, signal) => {
+    if (signal && signal !== 'SIGINT' && signal !== 'SIGTERM' && signal !== 'SIGHUP') {
+      process.stderr.write(`tollgate: stopped by ${signal}${signal === 'SIGABRT' ? ` (out of memory? raise TOLLGATE_HEAP_MB, now ${HEAP_MB})` : ''}\n`);
+      process.exitCode = 2;
+    } else process.exitCode = code ?? 2;
+  });
 } else {
   main(process.argv.slice(2)).then(
     (code) => {

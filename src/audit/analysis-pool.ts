@@ -1,0 +1,128 @@
+// A small pool of worker threads for unpack + analysis, so an audit uses both cores: one large
+// package (next's 80 MB of bundled JavaScript takes most of a cold audit's CPU) runs on one
+// worker while the other works through the rest. The main thread only downloads and schedules.
+// A worker that dies (out of memory on a hostile package, say) fails only the package it held:
+// that package becomes an `error` result and a fresh worker takes its place.
+import fs from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { EngineOptions } from '../engine/analyze.js';
+import type { ReportedPackage } from '../types.js';
+
+export interface PoolTarball {
+  data: Buffer;
+  name?: string;
+  version?: string;
+  integrity?: string;
+  spec: string;
+  source?: string;
+}
+
+export interface AnalysisRequest {
+  id: number;
+  tarball: Omit<PoolTarball, 'data'> & { data: ArrayBuffer | Uint8Array };
+  engine?: EngineOptions;
+}
+
+export type AnalysisResponse = { id: number; result: ReportedPackage; error?: undefined } | { id: number; error: string; result?: undefined };
+
+interface Slot {
+  worker: Worker;
+  busy?: { id: number; resolve: (r: ReportedPackage) => void; reject: (e: Error) => void; spec: string };
+}
+
+export interface PoolOptions {
+  size?: number;
+  /** Old-space limit of each worker, in MB. */
+  heapMb?: number;
+}
+
+const WORKER_FILE = fileURLToPath(new URL('./analysis-worker.js', import.meta.url));
+
+export class AnalysisPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Array<() => void> = [];
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly size: number,
+    private readonly heapMb: number,
+  ) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  /**
+   * A pool when it can help: compiled code (the worker is a .js file next to this one; under a
+   * TypeScript test runner it is not, and analysis stays in-process) and more than one core.
+   */
+  static create(opts: PoolOptions = {}): AnalysisPool | undefined {
+    const size = opts.size ?? Math.min(2, os.availableParallelism());
+    if (size < 2 || !fs.existsSync(WORKER_FILE)) return undefined;
+    return new AnalysisPool(size, opts.heapMb ?? 256);
+  }
+
+  private spawn(): Slot {
+    // execArgv: [] so the parent's flags (--input-type, --max-old-space-size) do not leak in;
+    // the heap limit is set per worker instead.
+    const worker = new Worker(WORKER_FILE, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: this.heapMb } });
+    const slot: Slot = { worker };
+    worker.on('message', (msg: AnalysisResponse) => {
+      const job = slot.busy;
+      if (!job || job.id !== msg.id) return;
+      slot.busy = undefined;
+      if (msg.error !== undefined) job.reject(new Error(msg.error));
+      else job.resolve(msg.result);
+      this.release();
+    });
+    const die = (why: string) => {
+      const job = slot.busy;
+      slot.busy = undefined;
+      const i = this.slots.indexOf(slot);
+      if (i !== -1 && !this.closed) this.slots[i] = this.spawn();
+      job?.reject(new Error(`the analysis worker stopped while analyzing ${job.spec} (${why}); the package may be built to exhaust the analyzer. Raise TOLLGATE_HEAP_MB to retry`));
+      this.release();
+    };
+    worker.on('error', (err) => die(err.message));
+    worker.on('exit', (code) => {
+      if (!this.closed) die(`exit code ${code}`);
+    });
+    // An idle worker must not keep the process alive.
+    worker.unref();
+    return slot;
+  }
+
+  private release(): void {
+    this.waiting.shift()?.();
+  }
+
+  /** Unpack, analyze and score in a worker. The tarball's bytes are moved, not copied, when possible. */
+  async analyze(tarball: PoolTarball, engine?: EngineOptions): Promise<ReportedPackage> {
+    if (this.closed) throw new Error('analysis pool is closed');
+    let slot = this.slots.find((s) => !s.busy);
+    while (!slot) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      slot = this.slots.find((s) => !s.busy);
+    }
+    const id = this.nextId++;
+    const d = tarball.data;
+    // Transfer the backing memory when the Buffer owns all of it; pooled small Buffers are copied.
+    const whole = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer;
+    const data = whole ? (d.buffer as ArrayBuffer) : new Uint8Array(d);
+    const req: AnalysisRequest = { id, tarball: { ...tarball, data }, engine };
+    const target = slot;
+    return new Promise<ReportedPackage>((resolve, reject) => {
+      target.busy = { id, resolve, reject, spec: tarball.spec };
+      target.worker.ref();
+      target.worker.postMessage(req, whole ? [data as ArrayBuffer] : [(data as Uint8Array).buffer as ArrayBuffer]);
+    }).finally(() => {
+      if (!target.busy) target.worker.unref();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
