@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
 import { main } from '../src/cli/main.js';
 import { packTarball, startRegistry, type TestRegistry } from './helpers/registry.js';
+import { startFeed } from './helpers/feed.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const canaryCode = (marker: string) => `require('fs').writeFileSync(process.env.TOLLGATE_CANARY_DIR + '/${marker}', 'x');`;
@@ -135,4 +136,34 @@ test('check (lockfile and spec modes) writes only into its cache folders and run
   expect([0, 1]).toContain(specCode);
   expect(fs.readdirSync(path.join(sandbox, 'canary'))).toEqual([]);
   expect(snapshot(sandbox, outside)).toEqual(before);
+});
+
+test('watch over a feed publishing the canary package writes only its store and cache, and runs nothing', async () => {
+  const feed = await startFeed();
+  try {
+    await feed.publish({ name: 'canary-eval', version: '1.0.0', files: FILES });
+    await feed.publish({ name: 'canary-eval', version: '1.0.1', files: { ...FILES, 'package.json': FILES['package.json'].replace('"1.0.0"', '"1.0.1"') } });
+    const store = path.join(sandbox, 'cache', 'watch.sqlite');
+    const outside = (rel: string) => rel.startsWith('cache') || rel.startsWith('npm-cache');
+    const before = snapshot(sandbox, outside);
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const werr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    let code: number;
+    try {
+      code = await main(['watch', '--once', '--json', '--since', '0', '--changes-url', feed.changesUrl, '--registry', feed.url, '--store', store]);
+    } finally {
+      write.mockRestore();
+      werr.mockRestore();
+    }
+    expect(code).toBe(0);
+    // Both versions were scanned (they are in the store), and nothing of theirs ran.
+    const results = JSON.parse(execFileSync(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'bin.js'), 'results', '--store', store, '--json'], { encoding: 'utf8', env: { ...process.env, TOLLGATE_CANARY_DIR: path.join(sandbox, 'canary') } })) as { results: Array<{ name: string; version: string; verdict: string }> };
+    expect(results.results.map((r) => `${r.name}@${r.version}`).sort()).toEqual(['canary-eval@1.0.0', 'canary-eval@1.0.1']);
+    // Analyzed, not skipped: a canary whose install scripts eval a decoded payload is never an error or clean.
+    expect(results.results.map((r) => r.verdict).filter((v) => v === 'error' || v === 'clean')).toEqual([]);
+    expect(fs.readdirSync(path.join(sandbox, 'canary'))).toEqual([]);
+    expect(snapshot(sandbox, outside)).toEqual(before);
+  } finally {
+    await feed.close();
+  }
 });
