@@ -57,6 +57,8 @@ Options for audit (and --json, --fail-on, --verbose, --cache, --registry, --conc
   [dir|file]              a project folder (its lockfile is found) or a lockfile: package-lock.json,
                           npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; default: this folder
   --prod                  skip dev-only packages
+  --workers <n>           threads that unpack and analyze (default 2 on a multi-core machine; 1 analyzes
+                          one package at a time on the main thread: slower, less memory)
   --html <file>           also write a self-contained HTML report: verdict chart, ranked packages, findings
   --list                  list the lockfile's packages without fetching (--json: normalized entries)
   --no-cache              neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)
