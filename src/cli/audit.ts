@@ -12,26 +12,12 @@ import { ProgressBar } from '../audit/progress.js';
 import { listHuman, listJson, renderAuditHuman, toAuditJson } from '../audit/report.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { exitCodeFor } from './main.js';
-
-class AuditUsageError extends Error {}
+import { UsageError, withErrorBoundary } from './errors.js';
 
 const FAIL_ON = ['malicious', 'suspicious', 'never'];
 
 export async function auditCommand(argv: string[]): Promise<number> {
-  try {
-    return await audit(argv);
-  } catch (err) {
-    if (err instanceof LockfileError || err instanceof HtmlReportError) {
-      process.stderr.write(`tollgate: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof AuditUsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`tollgate: ${(err as Error).message}\nRun \`tollgate help\` for usage.\n`);
-      return 2;
-    }
-    process.stderr.write(`tollgate: ${(err as Error).stack ?? String(err)}\n`);
-    return 2;
-  }
+  return withErrorBoundary(() => audit(argv), { known: [LockfileError, HtmlReportError], help: 'tollgate help' });
 }
 
 async function audit(argv: string[]): Promise<number> {
@@ -55,19 +41,19 @@ async function audit(argv: string[]): Promise<number> {
       html: { type: 'string' },
     },
   });
-  if (positionals.length > 1) throw new AuditUsageError(`audit takes one folder or lockfile (got ${positionals.length})`);
+  if (positionals.length > 1) throw new UsageError(`audit takes one folder or lockfile (got ${positionals.length})`);
   const failOn = values['fail-on']!;
-  if (!FAIL_ON.includes(failOn)) throw new AuditUsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
+  if (!FAIL_ON.includes(failOn)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new AuditUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 16)) throw new AuditUsageError(`--workers must be a whole number from 1 to 16 (got "${values.workers}")`);
+  if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 16)) throw new UsageError(`--workers must be a whole number from 1 to 16 (got "${values.workers}")`);
   const disabled = new Set(values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
   const known = new Set(RULES.map((r) => r.meta.id));
-  for (const id of disabled) if (!known.has(id)) throw new AuditUsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
+  for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
 
   if (values.html !== undefined) {
-    if (values.list) throw new AuditUsageError('--html does not apply to --list (nothing is scanned)');
+    if (values.list) throw new UsageError('--html does not apply to --list (nothing is scanned)');
     checkHtmlTarget(values.html);
   }
 

@@ -19,6 +19,7 @@ import { checkLockfile, checkSpecs, type CheckReport, type CheckedPackage } from
 import { ConfigError, FAIL_ON_VALUES, loadConfig, splitPackageId, type FailOn } from '../check/config.js';
 import { failsGate } from '../check/policy.js';
 import { defaultBase, gitToplevel, GitError } from '../check/diff.js';
+import { UsageError, withErrorBoundary } from './errors.js';
 
 export const CHECK_HELP = `tollgate check: a CI gate for new or changed dependencies
 
@@ -73,23 +74,8 @@ Examples:
   tollgate check --base main --explain some-pkg@1.4.2
 `;
 
-class CheckUsageError extends Error {}
-
 export async function checkCommand(argv: string[]): Promise<number> {
-  try {
-    return await check(argv);
-  } catch (err) {
-    if (err instanceof LockfileError || err instanceof ConfigError || err instanceof GitError || err instanceof HtmlReportError) {
-      process.stderr.write(`tollgate: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof CheckUsageError || (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`tollgate: ${(err as Error).message}\nRun \`tollgate check --help\` for usage.\n`);
-      return 2;
-    }
-    process.stderr.write(`tollgate: ${(err as Error).stack ?? String(err)}\n`);
-    return 2;
-  }
+  return withErrorBoundary(() => check(argv), { known: [LockfileError, ConfigError, GitError, HtmlReportError], help: 'tollgate check --help' });
 }
 
 async function check(argv: string[]): Promise<number> {
@@ -134,20 +120,20 @@ async function check(argv: string[]): Promise<number> {
   const config = loadConfig(configDir, known, values.config);
 
   const failOnRaw = values['fail-on'] ?? config.failOn ?? 'malicious';
-  if (!FAIL_ON_VALUES.includes(failOnRaw as FailOn)) throw new CheckUsageError(`--fail-on must be malicious, suspicious or never (got "${failOnRaw}")`);
+  if (!FAIL_ON_VALUES.includes(failOnRaw as FailOn)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOnRaw}")`);
   const failOn = failOnRaw as FailOn;
   const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new CheckUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
   const disabled = new Set([...config.rulesOff, ...values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)]);
-  for (const id of disabled) if (!known.has(id)) throw new CheckUsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
+  for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
   let only: { name: string; version: string } | undefined;
   if (values.explain) {
     only = splitPackageId(values.explain);
-    if (!only) throw new CheckUsageError(`--explain takes name@version (got "${values.explain}")`);
+    if (!only) throw new UsageError(`--explain takes name@version (got "${values.explain}")`);
   }
   // Checked before scanning, so a long check does not end in a write error.
   if (values.html !== undefined) checkHtmlTarget(values.html);
-  if (positionals.length && values.base) throw new CheckUsageError('--base compares lockfiles; it cannot be combined with package specs');
+  if (positionals.length && values.base) throw new UsageError('--base compares lockfiles; it cannot be combined with package specs');
 
   const npmConfig = loadNpmConfig({ cwd: path.resolve(projectDir) });
   if (values.registry) npmConfig.registry = values.registry;
@@ -222,7 +208,7 @@ function writeOut(file: string, text: string, quiet: boolean): void {
     fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
     fs.writeFileSync(file, text);
   } catch (err) {
-    throw new CheckUsageError(`could not write ${file} (${(err as Error).message}); pick a writable path`);
+    throw new UsageError(`could not write ${file} (${(err as Error).message}); pick a writable path`);
   }
   if (!quiet) process.stderr.write(`tollgate: wrote ${file}\n`);
 }

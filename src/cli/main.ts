@@ -14,6 +14,7 @@ import { auditCommand } from './audit.js';
 import { workerCommand } from './worker.js';
 import { resultsCommand, watchCommand } from './watch.js';
 import { checkCommand } from './check.js';
+import { UsageError } from './errors.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
 
@@ -81,7 +82,6 @@ Examples:
   tollgate scan $(jq -r '.dependencies|keys[]' package.json) --fail-on suspicious
 `;
 
-class UsageError extends Error {}
 
 const FAIL_ON: Record<string, Verdict[]> = {
   malicious: ['malicious'],

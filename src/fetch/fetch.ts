@@ -280,6 +280,15 @@ function pacoteOptions(opts: FetchOptions, where: string): PacoteOpts {
   return base;
 }
 
+function parseSpec(spec: string, where: string): Spec {
+  try {
+    return npa(spec, where);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new FetchError(`EINVALIDSPEC: "${spec}" is not a valid package spec (${detail}); use name, name@range, a .tgz path or a folder`, spec, 'EINVALIDSPEC', { cause: err });
+  }
+}
+
 export interface ResolvedManifest {
   name: string;
   version: string;
@@ -293,12 +302,7 @@ export interface ResolvedManifest {
  */
 export async function resolveManifest(spec: string, opts: FetchOptions = {}): Promise<ResolvedManifest> {
   const where = path.resolve(opts.where ?? process.cwd());
-  let parsed: Spec;
-  try {
-    parsed = npa(spec, where);
-  } catch (err) {
-    throw new FetchError(`EINVALIDSPEC: "${spec}" is not a valid package spec (${(err as Error).message})`, spec, 'EINVALIDSPEC', { cause: err });
-  }
+  const parsed = parseSpec(spec, where);
   if (sourceOf(parsed) !== 'registry' && sourceOf(parsed) !== 'alias') throw new FetchError(`ENOTREGISTRY: "${spec}" is not a registry spec`, spec, 'ENOTREGISTRY');
   const base = pacoteOptions(opts, where);
   try {
@@ -318,13 +322,7 @@ export async function resolveManifest(spec: string, opts: FetchOptions = {}): Pr
  */
 export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promise<FetchedTarball> {
   const where = path.resolve(opts.where ?? process.cwd());
-  let parsed: Spec;
-  try {
-    parsed = npa(spec, where);
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    throw new FetchError(`EINVALIDSPEC: "${spec}" is not a valid package spec (${detail}); use name, name@range, a .tgz path or a folder`, spec, 'EINVALIDSPEC', { cause: err });
-  }
+  const parsed = parseSpec(spec, where);
   const source = sourceOf(parsed);
   if (source === 'git') {
     // npm reads `owner/repo` as GitHub shorthand, so a relative folder named without `./` lands here.
