@@ -321,3 +321,27 @@ describe.skipIf(!!skip)('distributed mode: watch --queue + workers, Redis + Post
     expect(usage.stderr).toMatch(/--queue must be a redis/);
   }, 90_000);
 });
+
+describe('tollgate worker: usage', () => {
+  test('--help teaches the distributed mode; bad options exit 2 naming the option', async () => {
+    const help = await runCli(['worker', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--queue <url>.*required/);
+    expect(help.stdout).toMatch(/tollgate watch {2}--queue/);
+    const cases: [string[], RegExp][] = [
+      [['worker', '--store', 'postgres://h/db'], /--queue redis:\/\/\.\.\. is required/],
+      [['worker', '--queue', 'redis://h'], /--store postgres:\/\/\.\.\. is required/],
+      [['worker', '--queue', 'redis://h', '--store', './watch.sqlite'], /--store must be a postgres:\/\/ URL/],
+      [['worker', '--queue', 'redis://h', '--store', 'postgres://h/db', '--concurrency', '0'], /--concurrency must be a whole number/],
+      [['worker', '--queue', 'redis://h', '--store', 'postgres://h/db', '--webhook', 'file:///etc/passwd'], /--webhook must be an http\(s\) URL/],
+      [['worker', '--queue', 'redis://h', '--store', 'postgres://h/db', '--bogus'], /Unknown option '--bogus'/],
+      [['watch', '--queue', 'redis://h', '--json'], /with --queue the workers scan and report/],
+      [['watch', '--queue', 'mysql://h', '--once', '--quiet'], /--queue must be a redis/],
+    ];
+    for (const [argv, message] of cases) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(message);
+    }
+  });
+});
