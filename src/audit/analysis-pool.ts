@@ -38,6 +38,9 @@ export interface PoolOptions {
   heapMb?: number;
 }
 
+/** Old-space limit per worker: next@16 (80 MB of bundled JavaScript) needs about 350 MB. */
+export const DEFAULT_WORKER_HEAP_MB = 384;
+
 const WORKER_FILE = fileURLToPath(new URL('./analysis-worker.js', import.meta.url));
 
 export class AnalysisPool {
@@ -54,13 +57,14 @@ export class AnalysisPool {
   }
 
   /**
-   * A pool when it can help: compiled code (the worker is a .js file next to this one; under a
-   * TypeScript test runner it is not, and analysis stays in-process) and more than one core.
+   * A pool when the code is compiled (the worker is a .js file next to this one; under a TypeScript
+   * test runner it is not, and analysis stays in-process). Even one worker is worth it: a package
+   * that exhausts the analyzer's heap then fails alone instead of aborting the whole audit.
    */
   static create(opts: PoolOptions = {}): AnalysisPool | undefined {
-    const size = opts.size ?? Math.min(2, os.availableParallelism());
-    if (size < 2 || !fs.existsSync(WORKER_FILE)) return undefined;
-    return new AnalysisPool(size, opts.heapMb ?? 256);
+    const size = Math.max(1, opts.size ?? Math.min(2, os.availableParallelism()));
+    if (!fs.existsSync(WORKER_FILE)) return undefined;
+    return new AnalysisPool(size, opts.heapMb ?? Number(process.env.TOLLGATE_WORKER_HEAP_MB ?? DEFAULT_WORKER_HEAP_MB));
   }
 
   private spawn(): Slot {
@@ -81,7 +85,7 @@ export class AnalysisPool {
       slot.busy = undefined;
       const i = this.slots.indexOf(slot);
       if (i !== -1 && !this.closed) this.slots[i] = this.spawn();
-      job?.reject(new Error(`the analysis worker stopped while analyzing ${job.spec} (${why}); the package may be built to exhaust the analyzer. Raise TOLLGATE_HEAP_MB to retry`));
+      job?.reject(new Error(`the analysis worker stopped while analyzing ${job.spec} (${why}); the package may be built to exhaust the analyzer. Raise TOLLGATE_WORKER_HEAP_MB (now ${this.heapMb}) to retry`));
       this.release();
     };
     worker.on('error', (err) => die(err.message));

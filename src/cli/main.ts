@@ -58,8 +58,9 @@ Options for audit (and --json, --fail-on, --verbose, --cache, --registry, --conc
   [dir|file]              a project folder (its lockfile is found) or a lockfile: package-lock.json,
                           npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; default: this folder
   --prod                  skip dev-only packages
-  --workers <n>           threads that unpack and analyze (default 2 on a multi-core machine; 1 analyzes
-                          one package at a time on the main thread: slower, less memory)
+  --workers <n>           analyze in n worker threads (default 0: on the main thread, one package at a
+                          time, the least memory). Each worker has its own heap (TOLLGATE_WORKER_HEAP_MB,
+                          default 384); a package that exhausts it is an error and the audit goes on
   --html <file>           also write a self-contained HTML report: verdict chart, ranked packages, findings
   --list                  list the lockfile's packages without fetching (--json: normalized entries)
   --no-cache              neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)
@@ -74,6 +75,7 @@ Environment:
   NO_COLOR                plain text output
   TOLLGATE_CACHE_DIR      results and packument cache (default ~/.cache/tollgate)
   TOLLGATE_HEAP_MB        V8 heap limit the CLI runs with (default 1024 for scan, 384 for audit)
+  TOLLGATE_WORKER_HEAP_MB heap limit of each audit analysis thread (default 384)
 
 Nothing in a scanned package is executed: no lifecycle scripts, no require/import, no eval.
 Examples:
