@@ -171,17 +171,37 @@ interface Proc {
   child: ChildProcess;
   exited: Promise<number>;
   stderr: () => string;
+  /** CPU seconds (user + system) the process used, known once it has exited. */
+  cpuSeconds: () => number;
 }
+
+// Each CLI process reports its own CPU time on exit: wall time on a shared 2-core machine is noisy
+// (other builds and tests run beside the bench), CPU seconds per version much less so.
+const CPU_REPORT = `data:text/javascript,process.on('exit',()=>{const u=process.cpuUsage();process.stderr.write('\\nBENCH_CPU_US '+(u.user+u.system)+'\\n')})`;
+
+/** CLI processes still running; killed if the bench itself is interrupted. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+// Ctrl-C / SIGTERM: exit through process.exit so the exit hooks stop the CLIs, Redis and PostgreSQL.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(130));
+
 function start(argv: string[], env: NodeJS.ProcessEnv): Proc {
   // The heap flag makes bin.js run the command in this very process instead of re-executing
   // itself, so stopping the pid we hold stops the real worker.
-  const child = spawn(process.execPath, ['--max-old-space-size=1024', cli, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['--max-old-space-size=1024', '--import', CPU_REPORT, cli, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
+  let cpuUs = NaN;
   child.stderr!.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-8000);
+    const m = /BENCH_CPU_US (\d+)/.exec(err);
+    if (m) cpuUs = Number(m[1]);
   });
   const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 2))));
-  return { child, exited, stderr: () => err };
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return { child, exited, stderr: () => err, cpuSeconds: () => cpuUs / 1e6 };
 }
 
 async function stopProc(p: Proc): Promise<void> {
@@ -204,6 +224,8 @@ interface RunResult {
   verdicts: Record<string, number>;
   /** Packages with a version not judged clean (false positives, on this benign corpus, or errors). */
   flagged: string[];
+  /** CPU seconds of the tollgate processes (watcher and workers; Redis and PostgreSQL not counted). */
+  cpuSeconds: number;
 }
 
 async function embeddedRun(feedUrl: string, changesUrl: string, n: number): Promise<RunResult> {
@@ -225,7 +247,7 @@ async function embeddedRun(feedUrl: string, changesUrl: string, n: number): Prom
       const results = rows.reduce((s, r) => s + r.n, 0);
       if (results !== n) console.log(`  warning: embedded run stored ${results} results for ${n} versions`);
       const flagged = (db.prepare("SELECT DISTINCT name || ' (' || verdict || ')' AS f FROM results WHERE verdict <> 'clean' ORDER BY 1").all() as { f: string }[]).map((r) => r.f);
-      return { ms, results, verdicts, flagged };
+      return { ms, results, verdicts, flagged, cpuSeconds: p.cpuSeconds() };
     } finally {
       db.close();
     }
@@ -273,7 +295,9 @@ async function distributedRun(feedUrl: string, changesUrl: string, n: number, wo
     const ms = performance.now() - t0;
     if (last.results < n) throw new Error(`only ${last.results} of ${n} results after ${TIMEOUT_MS / 1000} s`);
     const flagged = (await client.c.query<{ f: string }>("SELECT DISTINCT name || ' (' || verdict || ')' AS f FROM tollgate_results WHERE verdict <> 'clean' ORDER BY 1")).rows.map((r) => r.f);
-    return { ms, ...last, flagged };
+    await Promise.all(procs.map(stopProc)); // they print their CPU time as they exit
+    const cpuSeconds = procs.reduce((sum, p) => sum + p.cpuSeconds(), 0);
+    return { ms, ...last, flagged, cpuSeconds };
   } finally {
     await client.c?.end().catch(() => undefined);
     await Promise.all(procs.map(stopProc));
@@ -301,27 +325,29 @@ async function main(): Promise<void> {
     { label: `embedded (SQLite, --concurrency ${EMBEDDED_CONCURRENCY})`, key: 'embedded', run: () => embeddedRun(feed.url, feed.changesUrl, versions.length) },
     ...[1, 2, 4].map((w) => ({ label: `BullMQ, ${w} worker process${w > 1 ? 'es' : ''} (--concurrency ${WORKER_CONCURRENCY} each)`, key: `workers-${w}`, run: () => distributedRun(feed.url, feed.changesUrl, versions.length, w) })),
   ];
-  const table: { label: string; key: string; rates: number[]; verdicts?: Record<string, number> }[] = [];
+  const table: { label: string; key: string; rates: number[]; cpuMs: number[]; verdicts?: Record<string, number> }[] = [];
   try {
     for (const m of modes) {
       if (only && !only.includes(m.key)) continue;
       const rates: number[] = [];
+      const cpuMs: number[] = [];
       let verdicts: Record<string, number> | undefined;
       for (let i = 0; i < RUNS; i++) {
         const r = await m.run();
         const rate = (r.results / r.ms) * 1000;
         rates.push(rate);
         verdicts = r.verdicts;
-        console.log(`  ${m.label}, run ${i + 1}: ${r.results} versions in ${(r.ms / 1000).toFixed(1)} s = ${rate.toFixed(2)} versions/s ${JSON.stringify(r.verdicts)}${r.flagged.length ? ` not clean: ${r.flagged.join(', ')}` : ''}`);
+        cpuMs.push((r.cpuSeconds * 1000) / r.results);
+        console.log(`  ${m.label}, run ${i + 1}: ${r.results} versions in ${(r.ms / 1000).toFixed(1)} s = ${rate.toFixed(2)} versions/s, ${((r.cpuSeconds * 1000) / r.results).toFixed(0)} CPU-ms/version, machine load ${os.loadavg()[0].toFixed(1)} ${JSON.stringify(r.verdicts)}${r.flagged.length ? ` not clean: ${r.flagged.join(', ')}` : ''}`);
       }
-      table.push({ label: m.label, key: m.key, rates, verdicts });
+      table.push({ label: m.label, key: m.key, rates, cpuMs, verdicts });
     }
   } finally {
     await feed.close();
   }
-  console.log('\nmode                                                  versions/s (median)   runs');
-  for (const row of table) console.log(`${row.label.padEnd(54)}${median(row.rates).toFixed(2).padStart(10)}            ${row.rates.map((r) => r.toFixed(2)).join(', ')}`);
-  const last = { date: new Date().toISOString(), versions: versions.length, packages: corpus.length, bytes, cores: os.cpus().length, runs: RUNS, table: table.map((r) => ({ ...r, median: median(r.rates) })) };
+  console.log('\nmode                                                  versions/s (median)  CPU-ms/version (median)  runs (versions/s)');
+  for (const row of table) console.log(`${row.label.padEnd(54)}${median(row.rates).toFixed(2).padStart(10)}  ${median(row.cpuMs).toFixed(0).padStart(22)}           ${row.rates.map((r) => r.toFixed(2)).join(', ')}`);
+  const last = { date: new Date().toISOString(), versions: versions.length, packages: corpus.length, bytes, cores: os.cpus().length, runs: RUNS, table: table.map((r) => ({ ...r, median: median(r.rates), medianCpuMs: median(r.cpuMs) })) };
   fs.writeFileSync(path.join(benchDir, 'last.json'), JSON.stringify(last, null, 2) + '\n');
   console.log(`\nwrote ${path.relative(repoRoot, path.join(benchDir, 'last.json'))}`);
 }

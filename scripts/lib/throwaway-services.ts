@@ -94,16 +94,22 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals, graceMs: n
   clearTimeout(timer);
 }
 
-/** A server still running when the test process exits (crash, forgotten stop) is killed with it. */
-const running = new Set<ChildProcess>();
+/**
+ * A server still running when this process exits (crash, forgotten stop, Ctrl-C turned into
+ * process.exit) is killed with it and its folder removed.
+ */
+const running = new Map<ChildProcess, string>();
 let exitHook = false;
-function track(child: ChildProcess): void {
-  running.add(child);
+function track(child: ChildProcess, dir: string): void {
+  running.set(child, dir);
   child.once('exit', () => running.delete(child));
   if (!exitHook) {
     exitHook = true;
     process.once('exit', () => {
-      for (const c of running) c.kill('SIGKILL');
+      for (const [c, d] of running) {
+        c.kill('SIGKILL');
+        fs.rmSync(d, { recursive: true, force: true });
+      }
     });
   }
 }
@@ -135,7 +141,7 @@ export async function startRedis(options: { startTimeoutMs?: number } = {}): Pro
     const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'yes', '--logfile', ''], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    track(child);
+    track(child, dir);
     const output = captureOutput(child);
     try {
       await waitFor(`redis-server on port ${port}`, options.startTimeoutMs ?? 15_000, child, output, () => redisPing(port));
@@ -212,7 +218,7 @@ export async function startPostgres(options: { startTimeoutMs?: number } = {}): 
       ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
       { ...ids, env, stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    track(child);
+    track(child, dir);
     const output = captureOutput(child);
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
     try {

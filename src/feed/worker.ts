@@ -10,7 +10,7 @@
 //   stores nothing new and reports nothing.
 // - Before scanning, a version that already has a result is skipped (a job enqueued again after
 //   Redis forgot the first one costs one look-up, not a scan).
-import { Worker, type Job } from 'bullmq';
+import { WaitingError, Worker, type Job } from 'bullmq';
 import { scanVersion, errorWatchResult, type ScanVersionOptions } from './scan-version.js';
 import { DEFAULT_QUEUE_NAME, describeRedisError, checkRedisUrl, redisConnection, waitReady, type ScanJobData, QueueUnavailableError } from './bullmq-queue.js';
 import { jobKey, type ResultStore, type VersionJob, type WatchResult } from './types.js';
@@ -80,7 +80,7 @@ export async function startScanWorker(o: ScanWorkerOptions): Promise<RunningWork
     }
   };
 
-  const processJob = async (job: Job<ScanJobData>): Promise<JobOutcome> => {
+  const processJob = async (job: Job<ScanJobData>, token?: string): Promise<JobOutcome> => {
     const v = job.data;
     if (await o.store.hasResult(v.name, v.version, v.integrity ?? null)) {
       stats.skipped++;
@@ -98,8 +98,11 @@ export async function startScanWorker(o: ScanWorkerOptions): Promise<RunningWork
     stats.scanned++;
     const attempts = job.opts.attempts ?? 1;
     // An error while shutting down is probably the shutdown itself (its download folder removed):
-    // not a verdict. Leave the job to be redone rather than store `error` for good.
-    if (result.verdict === 'error' && closing) throw new RetryableScanError(`${jobKey(v)}: interrupted by the worker stopping`);
+    // not a verdict. Put the job back for another worker without using up one of its attempts.
+    if (result.verdict === 'error' && closing) {
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     if (result.verdict === 'error' && job.attemptsMade + 1 < attempts) {
       stats.retried++;
       throw new RetryableScanError(result.error ?? `${jobKey(v)} could not be analyzed`);
