@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { isProcessAlive } from './process-alive.js';
 
 export class ScratchCache {
   private generation = 0;
@@ -29,12 +30,7 @@ export class ScratchCache {
     for (const e of entries) {
       const m = /^tollgate-watch-(\d+)-/.exec(e);
       if (!m || Number(m[1]) === process.pid) continue;
-      try {
-        process.kill(Number(m[1]), 0);
-        continue; // alive (or not ours to judge)
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') continue;
-      }
+      if (isProcessAlive(Number(m[1]))) continue; // alive (or not ours to judge)
       try {
         fs.rmSync(path.join(os.tmpdir(), e), { recursive: true, force: true });
       } catch {

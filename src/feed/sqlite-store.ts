@@ -16,6 +16,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { Verdict } from '../types.js';
 import type { JobQueue, ResultQuery, ResultStore, VersionJob, WatchResult } from './types.js';
 import type { FollowerSnapshot, FollowerStore, GaveUp, PollCommit } from './follower.js';
+import { isProcessAlive } from './process-alive.js';
 
 type Database = BetterSqlite3.Database;
 
@@ -90,14 +91,7 @@ const SCHEMA_VERSION = '1';
 /** Seen changes older than this are forgotten (the re-read window is far shorter). */
 const SEEN_RETENTION_MS = 3 * 24 * 3600_000;
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
+const isAlive = isProcessAlive;
 
 export interface OpenStoreOptions {
   /** Read-only use (`tollgate results`): no owner lock, no recovery, no schema changes. */
