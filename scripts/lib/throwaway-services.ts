@@ -129,37 +129,61 @@ function redisPing(port: number): Promise<boolean> {
   });
 }
 
-/** A Redis server on 127.0.0.1 with no RDB/AOF persistence, its working dir a fresh temp folder. */
-export async function startRedis(options: { startTimeoutMs?: number } = {}): Promise<Service> {
-  const bin = findRedis();
-  if (!bin) throw new Error(redisMissing());
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-redis-'));
+interface Launch {
+  what: string;
+  child: ChildProcess;
+  url: string;
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+  stop: { signal: NodeJS.Signals; ms: number };
+}
+
+/**
+ * Start a server on a free port and wait until it answers; on failure (typically the port taken
+ * between probing and binding) try again on another port, three times. `dir` is removed on stop.
+ */
+async function startOnFreePort(dir: string, launch: (port: number) => Launch): Promise<Service> {
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
-    // Every setting on the command line: no config file is read, nothing is written outside `dir`.
-    const child = spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'yes', '--logfile', ''], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    track(child, dir);
-    const output = captureOutput(child);
+    const l = launch(port);
+    track(l.child, dir);
+    const output = captureOutput(l.child);
     try {
-      await waitFor(`redis-server on port ${port}`, options.startTimeoutMs ?? 15_000, child, output, () => redisPing(port));
+      await waitFor(l.what, l.timeoutMs, l.child, output, l.ready);
       return {
-        url: `redis://127.0.0.1:${port}`,
+        url: l.url,
         port,
         stop: async () => {
-          await stopChild(child, 'SIGTERM', 5000);
+          await stopChild(l.child, l.stop.signal, l.stop.ms);
           fs.rmSync(dir, { recursive: true, force: true });
         },
       };
     } catch (err) {
       lastError = err;
-      await stopChild(child, 'SIGKILL', 1000);
+      await stopChild(l.child, 'SIGKILL', 1000);
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });
   throw lastError;
+}
+
+/** A Redis server on 127.0.0.1 with no RDB/AOF persistence, its working dir a fresh temp folder. */
+export async function startRedis(options: { startTimeoutMs?: number } = {}): Promise<Service> {
+  const bin = findRedis();
+  if (!bin) throw new Error(redisMissing());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tollgate-redis-'));
+  return startOnFreePort(dir, (port) => ({
+    what: `redis-server on port ${port}`,
+    // Every setting on the command line: no config file is read, nothing is written outside `dir`.
+    child: spawn(bin, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--protected-mode', 'yes', '--logfile', ''], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    url: `redis://127.0.0.1:${port}`,
+    ready: () => redisPing(port),
+    timeoutMs: options.startTimeoutMs ?? 15_000,
+    stop: { signal: 'SIGTERM', ms: 5000 },
+  }));
 }
 
 /** uid/gid of the `postgres` OS user (created by Debian's package), from /etc/passwd. */
@@ -210,19 +234,17 @@ export async function startPostgres(options: { startTimeoutMs?: number } = {}): 
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  let lastError: unknown;
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
-    const child = spawn(
-      path.join(bin, 'postgres'),
-      ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
-      { ...ids, env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    track(child, dir);
-    const output = captureOutput(child);
+  return startOnFreePort(dir, (port) => {
     const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    try {
-      await waitFor(`postgres on port ${port}`, options.startTimeoutMs ?? 30_000, child, output, async () => {
+    return {
+      what: `postgres on port ${port}`,
+      child: spawn(
+        path.join(bin, 'postgres'),
+        ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${dir}`, '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+        { ...ids, env, stdio: ['ignore', 'pipe', 'pipe'] },
+      ),
+      url,
+      ready: async () => {
         const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
         try {
           await client.connect();
@@ -231,21 +253,10 @@ export async function startPostgres(options: { startTimeoutMs?: number } = {}): 
         } finally {
           await client.end().catch(() => undefined);
         }
-      });
-      return {
-        url,
-        port,
-        stop: async () => {
-          // SIGINT = "fast" shutdown: disconnect clients, stop now.
-          await stopChild(child, 'SIGINT', 10_000);
-          fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
-    } catch (err) {
-      lastError = err;
-      await stopChild(child, 'SIGKILL', 1000);
-    }
-  }
-  fs.rmSync(dir, { recursive: true, force: true });
-  throw lastError;
+      },
+      timeoutMs: options.startTimeoutMs ?? 30_000,
+      // SIGINT = "fast" shutdown: disconnect clients, stop now.
+      stop: { signal: 'SIGINT', ms: 10_000 },
+    };
+  });
 }
