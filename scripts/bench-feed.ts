@@ -158,8 +158,10 @@ async function buildVersions(corpus: { name: string; file: string }[], n: number
           fs.writeFileSync(file, data);
           made++;
         }
+        const pjFile = (await readTar(data)).find((f) => /^[^/]+\/package\.json$/.test(f.path));
+        const packageJson = pjFile ? (JSON.parse(pjFile.data.toString('utf8')) as Record<string, unknown>) : undefined;
         // Published "just now", in plan order (so 1.0.0 is older than 1.0.1): all new to the watcher.
-        return { name: p.name, version: p.version, tarball: data, time: new Date(now - (plan.length - i) * 10).toISOString() };
+        return { name: p.name, version: p.version, tarball: data, packageJson, time: new Date(now - (plan.length - i) * 10).toISOString() };
       }),
     ),
   );

@@ -16,6 +16,12 @@ export interface ReplayVersion {
   tarball: Buffer;
   /** Publish time (ISO) in the packument's `time`. */
   time: string;
+  /**
+   * The tarball's package.json, which the registry serves as the version's manifest (scripts,
+   * dependencies, bin...). Without it every version with an install script would look like a
+   * manifest-confusion attack (a script the registry manifest hides).
+   */
+  packageJson?: Record<string, unknown>;
 }
 
 export interface ReplayFeed {
@@ -52,6 +58,7 @@ export async function startReplayFeed(versions: readonly ReplayVersion[]): Promi
     doc.versions.set(v.version, {
       time: v.time,
       manifest: {
+        ...v.packageJson,
         name: v.name,
         version: v.version,
         _id: `${v.name}@${v.version}`,
