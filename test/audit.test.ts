@@ -54,12 +54,6 @@ let downloads: string;
 let canaryDir: string;
 const saved = { canary: process.env.TOLLGATE_CANARY_DIR, cache: process.env.TOLLGATE_CACHE_DIR };
 
-async function integrityOf(name: string, version: string): Promise<string> {
-  const res = await fetch(`${registry.url}/${name.replace('/', '%2f')}`);
-  const doc = (await res.json()) as { versions: Record<string, { dist: { integrity: string } }> };
-  return doc.versions[version]!.dist.integrity;
-}
-
 /** The project: a package-lock v3 pointing at the loopback registry, a workspace folder, a git dep, a bundled dep. */
 async function writeProject(dir: string): Promise<void> {
   fs.mkdirSync(path.join(dir, 'packages', 'local-ws'), { recursive: true });
@@ -68,7 +62,7 @@ async function writeProject(dir: string): Promise<void> {
   const reg = async (name: string, version: string, extra: Record<string, unknown> = {}) => ({
     version,
     resolved: registry.tarballUrl(name, version),
-    integrity: await integrityOf(name, version),
+    integrity: registry.integrityOf(name, version),
     ...extra,
   });
   const lock = {
@@ -84,7 +78,7 @@ async function writeProject(dir: string): Promise<void> {
       // The lockfile promises other bytes than the registry serves: must surface as tampering.
       'node_modules/tampered': { version: '1.0.0', resolved: registry.tarballUrl('tampered', '1.0.0'), integrity: `sha512-${createHash('sha512').update('something else').digest('base64')}` },
       // No resolved (npm's omit-lockfile-registry-resolved): the URL is built from the registry config.
-      'node_modules/@scope/no-resolved': { version: '3.0.0', integrity: await integrityOf('@scope/no-resolved', '3.0.0') },
+      'node_modules/@scope/no-resolved': { version: '3.0.0', integrity: registry.integrityOf('@scope/no-resolved', '3.0.0') },
       'node_modules/canary-pkg': await reg('canary-pkg', '1.0.0', { hasInstallScript: true }),
       'node_modules/canary-pkg/node_modules/bundled-thing': { version: '1.0.0', inBundle: true },
       'node_modules/from-git': { version: '1.0.0', resolved: 'git+ssh://git@github.com/example/from-git.git#0123456789abcdef0123456789abcdef01234567' },
@@ -244,7 +238,7 @@ describe('tollgate audit <project> through a loopback registry', () => {
     expect((await auditJson(['--fail-on', 'never'])).code).toBe(2);
     const clean = path.join(tmp, 'clean');
     fs.mkdirSync(clean);
-    const lock = { name: 'c', lockfileVersion: 3, packages: { '': { name: 'c', dependencies: { 'dev-helper': '0.2.0', 'from-git': '*' } }, 'node_modules/dev-helper': { version: '0.2.0', resolved: registry.tarballUrl('dev-helper', '0.2.0'), integrity: await integrityOf('dev-helper', '0.2.0') }, 'node_modules/from-git': { version: '1.0.0', resolved: 'github:example/from-git#abc' } } };
+    const lock = { name: 'c', lockfileVersion: 3, packages: { '': { name: 'c', dependencies: { 'dev-helper': '0.2.0', 'from-git': '*' } }, 'node_modules/dev-helper': { version: '0.2.0', resolved: registry.tarballUrl('dev-helper', '0.2.0'), integrity: registry.integrityOf('dev-helper', '0.2.0') }, 'node_modules/from-git': { version: '1.0.0', resolved: 'github:example/from-git#abc' } } };
     fs.writeFileSync(path.join(clean, 'package-lock.json'), JSON.stringify(lock));
     const r = await auditJson([], clean);
     expect(r.code, r.stderr).toBe(0); // the git dependency is reported, not an exit-2 failure

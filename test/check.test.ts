@@ -40,17 +40,11 @@ const savedGha = process.env.GITHUB_ACTIONS;
 
 const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
-async function integrityOf(name: string, version: string): Promise<string> {
-  const res = await fetch(`${registry.url}/${name}`);
-  const doc = (await res.json()) as { versions: Record<string, { dist: { integrity: string } }> };
-  return doc.versions[version]!.dist.integrity;
-}
-
 /** Write package.json + package-lock.json (v3) for these registry dependencies. */
 async function writeLock(deps: Record<string, string>): Promise<void> {
   const packages: Record<string, unknown> = { '': { name: 'app', version: '1.0.0', dependencies: deps } };
   for (const [name, version] of Object.entries(deps)) {
-    packages[`node_modules/${name}`] = { version, resolved: registry.tarballUrl(name, version), integrity: await integrityOf(name, version) };
+    packages[`node_modules/${name}`] = { version, resolved: registry.tarballUrl(name, version), integrity: registry.integrityOf(name, version) };
   }
   fs.writeFileSync(path.join(repo, 'package.json'), pj('app', '1.0.0', { dependencies: deps }));
   fs.writeFileSync(path.join(repo, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2) + '\n');

@@ -80,11 +80,7 @@ describe.skipIf(SKIP)(`HTML report in Chromium${SKIP ? ` (skipped: ${CHROMIUM} n
     registry = await startRegistry(PKGS);
     const project = path.join(tmp, 'project');
     fs.mkdirSync(project);
-    const integrity = async (name: string, version: string) => {
-      const doc = (await (await fetch(`${registry.url}/${name}`)).json()) as { versions: Record<string, { dist: { integrity: string } }> };
-      return doc.versions[version]!.dist.integrity;
-    };
-    const entry = async (name: string, version: string, extra: Record<string, unknown> = {}) => ({ version, resolved: registry.tarballUrl(name, version), integrity: await integrity(name, version), ...extra });
+    const entry = async (name: string, version: string, extra: Record<string, unknown> = {}) => ({ version, resolved: registry.tarballUrl(name, version), integrity: registry.integrityOf(name, version), ...extra });
     const lock = {
       name: 'app',
       version: '1.0.0',

@@ -44,6 +44,8 @@ export interface TestRegistry {
   /** The Accept header of each request, parallel to `requests`. */
   accepts: (string | undefined)[];
   tarballUrl(name: string, version: string): string;
+  /** The `dist.integrity` the packument gives name@version (what a lockfile records for it). */
+  integrityOf(name: string, version: string): string;
 }
 
 /** Build a gzipped npm-style tarball (every entry under `package/`) entirely in memory. */
@@ -165,6 +167,11 @@ export async function startRegistry(pkgs: FixturePackage[]): Promise<TestRegistr
     statuses,
     accepts,
     tarballUrl,
+    integrityOf: (name, version) => {
+      const dist = byName.get(name)?.get(version)?.manifest.dist as { integrity?: string } | undefined;
+      if (!dist?.integrity) throw new Error(`the test registry has no ${name}@${version}`);
+      return dist.integrity;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections(); // keep-alive sockets from the fetch agent would hold close() open
