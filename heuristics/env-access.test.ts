@@ -134,4 +134,10 @@ describe('env-access stays quiet', () => {
     expectAtMostLow(r.of(RULE));
     expect(r.verdict).toBe('clean');
   });
+
+  test('a prefix filter is recognized however long the file before it (info, not enumeration)', () => {
+    const header = '/* ' + 'documentation of the options. '.repeat(300) + '*/\n';
+    const r = scanFiles({ 'index.js': header + "exports.opts = Object.keys(process.env).filter((key) => { return /^debug_/i.test(key); });" });
+    expect(r.of(RULE).map((f) => f.severity)).toEqual(['info']);
+  });
 });

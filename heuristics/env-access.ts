@@ -1,6 +1,6 @@
 import type { Node } from '@babel/types';
 import { defineRule, reportMatches, type FileContext } from '../src/engine/rule.js';
-import { parentOf } from '../src/engine/walk.js';
+import { descendants, parentOf } from '../src/engine/walk.js';
 import { NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../src/engine/indicators.js';
 import { aiKeyProvider } from '../src/engine/ai-indicators.js';
 
@@ -42,9 +42,12 @@ function prefixFiltered(call: Node): boolean {
   if (filterCall?.type !== 'CallExpression') return false;
   const fn = filterCall.arguments[0];
   if (!fn || (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression')) return false;
-  const body = fn.body;
-  const text = JSON.stringify(body, (k, v) => (k === 'loc' || k === 'start' || k === 'end' || k === 'tgParent' ? undefined : v)).slice(0, 4000);
-  return /"pattern":"\^/.test(text) || /startsWith/.test(text);
+  for (const n of descendants(fn.body, 2000)) {
+    if (n.type === 'RegExpLiteral' && n.pattern.startsWith('^')) return true;
+    if (n.type === 'Identifier' && n.name === 'startsWith') return true;
+    if (n.type === 'StringLiteral' && n.value === 'startsWith') return true;
+  }
+  return false;
 }
 
 export default defineRule({

@@ -76,6 +76,7 @@ Environment:
   TOLLGATE_CACHE_DIR      results and packument cache (default ~/.cache/tollgate)
   TOLLGATE_HEAP_MB        V8 heap limit the CLI runs with (default 1024 for scan, 384 for audit)
   TOLLGATE_WORKER_HEAP_MB heap limit of each audit analysis thread (default 384)
+  TOLLGATE_PARSER=babel   parse everything with Babel instead of the fast acorn tier (to rule it out)
 
 Nothing in a scanned package is executed: no lifecycle scripts, no require/import, no eval.
 Examples:

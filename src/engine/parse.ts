@@ -1,5 +1,6 @@
 import { parse, type ParserPlugin, type ParseResult } from '@babel/parser';
 import type { File } from '@babel/types';
+import { fastParse } from './fast-parse.js';
 
 export const JS_EXTENSIONS = ['.js', '.cjs', '.mjs', '.jsx', '.ts', '.mts', '.cts', '.tsx'] as const;
 
@@ -29,10 +30,31 @@ export interface ParseOutcome {
   ast?: ParseResult<File>;
   error?: { message: string; line?: number; column?: number };
   recovered: number;
+  /** Which parser read the file: the fast one, or Babel for what it cannot read. */
+  parser?: 'acorn' | 'babel';
 }
 
-/** Parse one file; never throws. errorRecovery keeps going past many syntax errors. */
+/** TypeScript, JSX and Flow need Babel; plain JavaScript goes to the fast tier first. */
+function needsBabel(path: string, text: string): boolean {
+  const lower = path.toLowerCase();
+  return /\.(?:[cm]?ts|tsx|jsx)$/.test(lower) || /@flow\b/.test(text.slice(0, 4096));
+}
+
+/**
+ * Parse one file; never throws. Plain JavaScript is read by acorn with location-free nodes
+ * (fast-parse.ts), two to three times cheaper in heap than Babel's. Anything acorn rejects (JSX in a
+ * .js file, syntax errors, proposals) is read again by Babel, whose errorRecovery keeps going past
+ * many syntax errors: the fallback costs time on odd files, never coverage.
+ */
 export function parseFile(path: string, text: string): ParseOutcome {
+  if (!needsBabel(path, text) && process.env.TOLLGATE_PARSER !== 'babel') {
+    const fast = fastParse(text);
+    if ('ast' in fast) return { ast: fast.ast as unknown as ParseResult<File>, recovered: 0, parser: 'acorn' };
+  }
+  return parseWithBabel(path, text);
+}
+
+function parseWithBabel(path: string, text: string): ParseOutcome {
   const plugins = pluginsFor(path, text);
   try {
     const ast = parse(text, {
@@ -48,7 +70,7 @@ export function parseFile(path: string, text: string): ParseOutcome {
       attachComment: false,
       plugins,
     });
-    return { ast, recovered: ast.errors?.length ?? 0 };
+    return { ast, recovered: ast.errors?.length ?? 0, parser: 'babel' };
   } catch (err) {
     const e = err as Error & { loc?: { line: number; column: number } };
     // A stack overflow on absurdly deep nesting lands here too: that is a finding, not a crash.

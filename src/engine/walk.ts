@@ -1,4 +1,5 @@
 import { VISITOR_KEYS, type Node } from '@babel/types';
+import { toBabelShape } from './estree-to-babel.js';
 import { BindingTable, bindPattern, type BindingKind } from './bindings.js';
 
 type WithParent = Node & { tgParent?: Node };
@@ -132,27 +133,35 @@ export function walkFile(ast: Node, wanted: ReadonlySet<string>, maxNodes: numbe
       truncated = true;
       break;
     }
-    recordDeclarations(node, (node as WithParent).tgParent, bindings);
     if (wanted.has(node.type)) interesting.push(node);
     const keys = VISITOR_KEYS[node.type];
-    if (!keys) continue;
-    // Push children in reverse so they pop in source order.
-    for (let k = keys.length - 1; k >= 0; k--) {
-      const child = (node as unknown as Record<string, unknown>)[keys[k]!];
-      if (!child) continue;
-      if (Array.isArray(child)) {
-        for (let i = child.length - 1; i >= 0; i--) {
-          const c = child[i] as WithParent | null;
-          if (c && typeof c.type === 'string') {
-            c.tgParent = node;
-            stack.push(c);
+    if (keys) {
+      // Push children in reverse so they pop in source order. Each child takes Babel's shape first
+      // (acorn's ESTree nodes), so the declarations below and every later reader see one kind of tree.
+      const fields = node as unknown as Record<string, unknown>;
+      for (let k = keys.length - 1; k >= 0; k--) {
+        const key = keys[k]!;
+        const child = fields[key];
+        if (!child) continue;
+        if (Array.isArray(child)) {
+          for (let i = child.length - 1; i >= 0; i--) {
+            let c = child[i] as WithParent | null;
+            if (c && typeof c.type === 'string') {
+              const shaped = toBabelShape(c as never) as unknown as WithParent;
+              if (shaped !== c) child[i] = c = shaped;
+              c.tgParent = node;
+              stack.push(c);
+            }
           }
+        } else if (typeof (child as Node).type === 'string') {
+          const c = toBabelShape(child as never) as unknown as WithParent;
+          if (c !== child) fields[key] = c;
+          c.tgParent = node;
+          stack.push(c);
         }
-      } else if (typeof (child as Node).type === 'string') {
-        (child as WithParent).tgParent = node;
-        stack.push(child as Node);
       }
     }
+    recordDeclarations(node, (node as WithParent).tgParent, bindings);
   }
   return { bindings, interesting, nodeCount, truncated };
 }

@@ -1,0 +1,111 @@
+import { Parser, type Options } from 'acorn';
+
+/**
+ * The fast tier of parsing: acorn over plain JavaScript, with nodes that carry no location
+ * objects. Babel gives every node a SourceLocation and each token two Positions; on bundled code
+ * that is most of the heap a syntax tree needs (a 2.6 MB bundle: 156 MB with Babel, about half with
+ * these nodes) and most of the collector's work. Line and column are rarely needed (a finding's
+ * place), so `loc` is computed from the offset on demand, with Babel's conventions: lines from 1,
+ * columns from 0 in UTF-16 units, and \r\n, \r, \n, U+2028 and U+2029 all ending a line.
+ *
+ * The tree is ESTree; walk.ts turns it into Babel's shapes as it visits (estree-to-babel.ts), so
+ * rules see one kind of tree whichever parser read the file.
+ */
+
+/** A file's text and, once a location is asked for, where its lines start. */
+export class SourceText {
+  private lineStarts?: Int32Array;
+  constructor(readonly text: string) {}
+
+  position(offset: number): { line: number; column: number; index: number } {
+    const starts = (this.lineStarts ??= lineStartsOf(this.text));
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - starts[lo]!, index: offset };
+  }
+}
+
+function lineStartsOf(text: string): Int32Array {
+  const starts = [0];
+  const re = /\r\n?|[\n\u2028\u2029]/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) starts.push(m.index + m[0].length);
+  return Int32Array.from(starts);
+}
+
+/**
+ * Every field a walked node gets is declared here, so V8 keeps them in the object itself instead
+ * of growing a separate property store for each of millions of nodes.
+ */
+export class FastNode {
+  type = '';
+  start: number;
+  end = 0;
+  tgParent: unknown = undefined;
+  readonly tgSource: SourceText;
+  constructor(start: number, source: SourceText) {
+    this.start = start;
+    this.tgSource = source;
+  }
+  get loc(): { start: { line: number; column: number; index: number }; end: { line: number; column: number; index: number } } {
+    return { start: this.tgSource.position(this.start), end: this.tgSource.position(this.end) };
+  }
+  // A copied node (acorn's copyNode) assigns `loc` like any other own property.
+  set loc(_value: unknown) {}
+}
+
+interface ParserInternals {
+  start: number;
+  tgSource: SourceText;
+  parse(): unknown;
+}
+
+// acorn's documented extension point: a plugin subclasses Parser. Only node creation changes.
+const FastParser = Parser.extend(
+  (Base) =>
+    class extends (Base as unknown as new (options: Options, input: string) => ParserInternals) {
+      startNode() {
+        return new FastNode(this.start, this.tgSource);
+      }
+      startNodeAt(pos: number) {
+        return new FastNode(pos, this.tgSource);
+      }
+      copyNode(node: FastNode) {
+        const copy = new FastNode(node.start, this.tgSource) as unknown as Record<string, unknown>;
+        for (const key in node) if (key !== 'loc') copy[key] = (node as unknown as Record<string, unknown>)[key];
+        return copy;
+      }
+    } as unknown as typeof Parser,
+);
+
+const OPTIONS: Options = {
+  ecmaVersion: 'latest',
+  // Script goal, with import/export, top-level await and return allowed anywhere: it reads both
+  // CommonJS and ES modules in one pass, as Babel's "unambiguous" does, and keeps sloppy-mode code
+  // (with, octal escapes) parseable.
+  sourceType: 'script',
+  allowReturnOutsideFunction: true,
+  allowImportExportEverywhere: true,
+  allowAwaitOutsideFunction: true,
+  allowHashBang: true,
+  allowReserved: true,
+  locations: false,
+  ranges: false,
+};
+
+/** A Babel-shaped `File` around acorn's Program, or the syntax error that sends the file to Babel. */
+export function fastParse(text: string): { ast: { type: 'File'; program: FastNode; start: number; end: number } } | { error: Error } {
+  const source = new SourceText(text);
+  try {
+    const parser = new (FastParser as unknown as new (o: Options, t: string) => ParserInternals)(OPTIONS, text);
+    parser.tgSource = source;
+    const program = parser.parse() as FastNode;
+    return { ast: { type: 'File', program, start: 0, end: text.length } };
+  } catch (err) {
+    return { error: err as Error };
+  }
+}
