@@ -60,7 +60,10 @@ let distDir = path.join(repoRoot, 'dist');
 /** Run the CLI in a child process; wall time and the child's own peak RSS. */
 async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; rssMB: number; code: number; stdout: string }> {
   const main = path.join(distDir, 'src', 'cli', 'main.js');
-  const wrapper = `import(${JSON.stringify(main)}).then((m) => m.main(${JSON.stringify(argv)})).then((c) => { process.stderr.write('\\nMAXRSS ' + process.resourceUsage().maxRSS + '\\n'); process.exitCode = c; });`;
+  // Peak RSS is the kernel's VmHWM of the child's own address space (worker threads included).
+  // Not getrusage's maxRSS: Linux carries that across fork and exec, so a child spawned from this
+  // bench process (which holds a few hundred MB of tarballs) would report the parent's size.
+  const wrapper = `import fs from 'node:fs'; import(${JSON.stringify(main)}).then((m) => m.main(${JSON.stringify(argv)})).then((c) => { const hwm = /VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8')); process.stderr.write('\\nMAXRSS ' + (hwm ? hwm[1] : process.resourceUsage().maxRSS) + '\\n'); process.exitCode = c; });`;
   const t0 = performance.now();
   // The heap limit bin.js gives `audit` (it re-executes itself with it; this runs main.js directly).
   const child = spawn(process.execPath, ['--max-old-space-size=384', '--input-type=module', '-e', wrapper], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

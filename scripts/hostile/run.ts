@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CASES } from './cases.js';
 import { analyzeTarball } from '../../src/scan.js';
+import { peakRssMB } from '../lib/peak-rss.js';
 
 export interface Row {
   name: string;
@@ -31,9 +32,9 @@ async function runOne(name: string): Promise<Row> {
     const parseErrors = r.findings.filter((f) => f.rule === 'parse-error').length;
     const flagged = r.verdict !== 'clean' || r.findings.some((f) => f.severity !== 'info' || f.rule === 'too-large');
     const ok = c.expect === 'flagged' ? flagged : parseErrors === 0 && r.verdict !== 'error' && ({} as Record<string, unknown>).polluted === undefined;
-    return { name, expect: c.expect, outcome: `${r.verdict} (${r.score}); ${rules.join(', ') || 'no findings'}`, verdict: r.verdict, ok, ms, peakRssMB: process.resourceUsage().maxRSS / 1024 };
+    return { name, expect: c.expect, outcome: `${r.verdict} (${r.score}); ${rules.join(', ') || 'no findings'}`, verdict: r.verdict, ok, ms, peakRssMB: peakRssMB() };
   } catch (err) {
-    return { name, expect: c.expect, outcome: 'CRASH', ok: false, ms: performance.now() - t0, peakRssMB: process.resourceUsage().maxRSS / 1024, error: (err as Error).stack };
+    return { name, expect: c.expect, outcome: 'CRASH', ok: false, ms: performance.now() - t0, peakRssMB: peakRssMB(), error: (err as Error).stack };
   }
 }
 
