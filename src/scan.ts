@@ -50,20 +50,46 @@ export async function analyzeUnscored(tarball: TarballInput, options: Pick<ScanO
 
 /** Score an analysis together with any findings added after it (registry evidence) and report it. */
 export function scoreAnalyzed(a: AnalyzedTarball, extra: readonly Finding[] = []): ReportedPackage {
+  const part: AnalysisPart = { name: a.unpacked.manifest?.name, version: a.unpacked.manifest?.version, findings: [...a.analysis.findings, ...extra], codeBytes: a.analysis.stats.codeBytes, analyzeMs: a.analyzeMs };
+  return scoreParts(a.tarball, [part]);
+}
+
+/** What one analysis (or one shard of it) hands back for scoring: small enough to post between threads. */
+export interface AnalysisPart {
+  name?: string;
+  version?: string;
+  findings: Finding[];
+  codeBytes: number;
+  analyzeMs: number;
+}
+
+/** Analyze one shard (EngineOptions.shard) of a package already unpacked, unscored. */
+export function analyzePart(unpacked: UnpackedPackage, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): AnalysisPart {
   const started = performance.now();
-  const all = [...a.analysis.findings, ...extra];
-  const scored = scoreFindings(all);
-  const findings = all.sort(byImportance);
+  const analysis = analyzePackage(unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
+  return { name: unpacked.manifest?.name, version: unpacked.manifest?.version, findings: analysis.findings, codeBytes: analysis.stats.codeBytes, analyzeMs: performance.now() - started };
+}
+
+/**
+ * The findings of every shard of one package, scored together as one analysis. The shards ran at
+ * once, so the package's analysis time is the longest shard's.
+ */
+export function scoreParts(tarball: Omit<TarballInput, 'data'>, parts: readonly AnalysisPart[]): ReportedPackage {
+  const started = performance.now();
+  // One order whatever the shards' order, so the reasons a score gives are the same too.
+  const findings = parts.flatMap((p) => p.findings).sort(byImportance);
+  const scored = scoreFindings(findings);
+  const first = parts[0];
   return {
-    name: a.unpacked.manifest?.name ?? a.tarball.name ?? a.tarball.spec,
-    version: a.unpacked.manifest?.version ?? a.tarball.version ?? '',
-    source: a.tarball.source ?? 'file',
-    integrity: a.tarball.integrity,
+    name: first?.name ?? tarball.name ?? tarball.spec,
+    version: first?.version ?? tarball.version ?? '',
+    source: tarball.source ?? 'file',
+    integrity: tarball.integrity,
     score: scored.score,
     verdict: scored.verdict,
     reasons: scored.reasons,
     findings,
-    timing: { fetchMs: 0, analyzeMs: Math.round(a.analyzeMs + performance.now() - started), bytes: a.analysis.stats.codeBytes },
+    timing: { fetchMs: 0, analyzeMs: Math.round(Math.max(0, ...parts.map((p) => p.analyzeMs)) + performance.now() - started), bytes: parts.reduce((n, p) => n + p.codeBytes, 0) },
   };
 }
 
@@ -111,8 +137,15 @@ export async function collectRegistrySignals(fetched: FetchedTarball, analyzed: 
 }
 
 const SEV_RANK = { critical: 4, high: 3, medium: 2, low: 1, info: 0 } as const;
-function byImportance(a: { severity: keyof typeof SEV_RANK; file?: string; line?: number }, b: typeof a): number {
-  return SEV_RANK[b.severity] - SEV_RANK[a.severity] || (a.file ?? '').localeCompare(b.file ?? '') || (a.line ?? 0) - (b.line ?? 0);
+function byImportance(a: { severity: keyof typeof SEV_RANK; file?: string; line?: number; column?: number; rule: string; message: string }, b: typeof a): number {
+  return (
+    SEV_RANK[b.severity] - SEV_RANK[a.severity] ||
+    (a.file ?? '').localeCompare(b.file ?? '') ||
+    (a.line ?? 0) - (b.line ?? 0) ||
+    (a.column ?? 0) - (b.column ?? 0) ||
+    a.rule.localeCompare(b.rule) ||
+    a.message.localeCompare(b.message)
+  );
 }
 
 /** A target that could not be fetched or read: never reported as clean. */

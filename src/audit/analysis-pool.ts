@@ -7,7 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EngineOptions } from '../engine/analyze.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../engine/analyze.js';
+import { scoreParts, type AnalysisPart } from '../scan.js';
+import { unpackTarball } from '../unpack/tarball.js';
+import { toShared, type SharedPackage } from './shared-package.js';
 import type { ReportedPackage } from '../types.js';
 
 export interface PoolTarball {
@@ -19,17 +22,20 @@ export interface PoolTarball {
   source?: string;
 }
 
-export interface AnalysisRequest {
-  id: number;
-  tarball: Omit<PoolTarball, 'data'> & { data: ArrayBuffer | Uint8Array };
-  engine?: EngineOptions;
-}
+export type AnalysisRequest =
+  | { id: number; tarball: Omit<PoolTarball, 'data'> & { data: ArrayBuffer | Uint8Array }; engine?: EngineOptions }
+  | { id: number; shared: SharedPackage; spec: string; engine: EngineOptions };
 
-export type AnalysisResponse = { id: number; result: ReportedPackage; error?: undefined } | { id: number; error: string; result?: undefined };
+export type AnalysisResponse =
+  | { id: number; result: ReportedPackage; part?: undefined; error?: undefined }
+  | { id: number; part: AnalysisPart; result?: undefined; error?: undefined }
+  | { id: number; error: string; result?: undefined; part?: undefined };
+
+type Outcome = { result: ReportedPackage } | { part: AnalysisPart };
 
 interface Slot {
   worker: Worker;
-  busy?: { id: number; resolve: (r: ReportedPackage) => void; reject: (e: Error) => void; spec: string };
+  busy?: { id: number; resolve: (r: Outcome) => void; reject: (e: Error) => void; spec: string };
 }
 
 export interface PoolOptions {
@@ -37,6 +43,9 @@ export interface PoolOptions {
   /** Old-space limit of each worker, in MB. */
   heapMb?: number;
 }
+
+/** Tarballs from this size (compressed) are analyzed in shards across the workers. */
+export const SHARD_AT_BYTES = 4 * 1024 * 1024;
 
 /** Old-space limit per worker: next@16 (80 MB of bundled JavaScript) needs about 350 MB. */
 export const DEFAULT_WORKER_HEAP_MB = 384;
@@ -77,7 +86,7 @@ export class AnalysisPool {
       if (!job || job.id !== msg.id) return;
       slot.busy = undefined;
       if (msg.error !== undefined) job.reject(new Error(msg.error));
-      else job.resolve(msg.result);
+      else job.resolve(msg.part ? { part: msg.part } : { result: msg.result! });
       this.release();
     });
     const die = (why: string) => {
@@ -101,8 +110,37 @@ export class AnalysisPool {
     this.waiting.shift()?.();
   }
 
-  /** Unpack, analyze and score in a worker. The tarball's bytes are moved, not copied, when possible. */
-  async analyze(tarball: PoolTarball, engine?: EngineOptions): Promise<ReportedPackage> {
+  /**
+   * Unpack, analyze and score in a worker. The tarball's bytes are moved, not copied, when possible.
+   * A package of at least `shardAtBytes` (compressed) is analyzed by every worker at once, each
+   * taking a share of its files (EngineOptions.shard), and the shards are scored together: one
+   * package with 80 MB of bundles otherwise holds one core while the other idles at the end.
+   */
+  async analyze(tarball: PoolTarball, engine?: EngineOptions, shardAtBytes = SHARD_AT_BYTES): Promise<ReportedPackage> {
+    const { data, ...identity } = tarball;
+    if (this.size < 2 || data.length < shardAtBytes) {
+      // Transfer the backing memory when the Buffer owns all of it; pooled small Buffers are copied.
+      const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+      const bytes = whole ? (data.buffer as ArrayBuffer) : new Uint8Array(data);
+      const out = await this.run((id) => ({ id, tarball: { ...identity, data: bytes }, engine }), tarball.spec, [whole ? (bytes as ArrayBuffer) : (bytes as Uint8Array).buffer as ArrayBuffer]);
+      if ('result' in out) return out.result;
+      throw new Error('analysis worker answered a whole package with a shard');
+    }
+    // Unpacked once, here, into shared memory that every shard reads; the tarball is let go.
+    const shared = toShared(await unpackTarball(data));
+    const count = this.size;
+    const parts = await Promise.all(
+      Array.from({ length: count }, async (_, index) => {
+        const shardEngine = { ...(engine ?? DEFAULT_ENGINE_OPTIONS), shard: { index, count } };
+        const out = await this.run((id) => ({ id, shared, spec: tarball.spec, engine: shardEngine }), tarball.spec, []);
+        if ('part' in out) return out.part;
+        throw new Error('analysis worker answered a shard with a whole package');
+      }),
+    );
+    return scoreParts(identity, parts);
+  }
+
+  private async run(request: (id: number) => AnalysisRequest, spec: string, transfer: ArrayBuffer[]): Promise<Outcome> {
     if (this.closed) throw new Error('analysis pool is closed');
     let slot = this.slots.find((s) => !s.busy);
     while (!slot) {
@@ -110,16 +148,11 @@ export class AnalysisPool {
       slot = this.slots.find((s) => !s.busy);
     }
     const id = this.nextId++;
-    const d = tarball.data;
-    // Transfer the backing memory when the Buffer owns all of it; pooled small Buffers are copied.
-    const whole = d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && d.buffer instanceof ArrayBuffer;
-    const data = whole ? (d.buffer as ArrayBuffer) : new Uint8Array(d);
-    const req: AnalysisRequest = { id, tarball: { ...tarball, data }, engine };
     const target = slot;
-    return new Promise<ReportedPackage>((resolve, reject) => {
-      target.busy = { id, resolve, reject, spec: tarball.spec };
+    return new Promise<Outcome>((resolve, reject) => {
+      target.busy = { id, resolve, reject, spec };
       target.worker.ref();
-      target.worker.postMessage(req, whole ? [data as ArrayBuffer] : [(data as Uint8Array).buffer as ArrayBuffer]);
+      target.worker.postMessage(request(id), transfer);
     }).finally(() => {
       if (!target.busy) target.worker.unref();
     });

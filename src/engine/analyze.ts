@@ -24,6 +24,13 @@ export interface EngineOptions {
   maxRetainedBytes?: number;
   /** Rules switched off by id. */
   disabledRules?: ReadonlySet<string>;
+  /**
+   * One of `count` parallel analyses of the same package (see shardPlan). Shard 0 does everything
+   * but the other shards' share of the files past the retention budget; the others parse the
+   * retained files for cross-file context and analyze only their share. Findings and stats of all
+   * shards add up to those of one whole analysis.
+   */
+  shard?: { index: number; count: number };
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -73,7 +80,9 @@ interface ParsedFile extends FlowFile {
 type Handler<T> = { rule: Rule; fn: (x: T, ctx: FileContext) => void };
 
 export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], options: EngineOptions = DEFAULT_ENGINE_OPTIONS): Analysis {
-  const findings: Finding[] = [...pkg.findings];
+  const shard = options.shard && options.shard.count > 1 ? options.shard : undefined;
+  const primary = !shard || shard.index === 0;
+  const findings: Finding[] = primary ? [...pkg.findings] : [];
   const manifest = pkg.manifest;
   const scripts = lifecycleScripts(manifest);
   const maxDecodeDepth = options.maxDecodeDepth ?? 3;
@@ -133,7 +142,7 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     return { rule, visitors: rule.create(ctx) };
   });
   for (const { rule, visitors } of instances) {
-    if (!visitors.package) continue;
+    if (!visitors.package || !primary) continue;
     try {
       visitors.package({ ...pkgCtxBase, graph, report: makeReport(rule, undefined, undefined, noReach) });
     } catch (err) {
@@ -285,7 +294,15 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     runLexical(false, unreadable);
   };
   const retainBudget = options.maxRetainedBytes ?? DEFAULT_ENGINE_OPTIONS.maxRetainedBytes!;
-  let retained = 0;
+  // A shard must know up front which files every shard retains and which are its own; a whole
+  // analysis decides the same thing file by file (no second pass of the lexical tier).
+  const plan = shard
+    ? shardPlan(allCode, retainBudget, shard.count, (file) => {
+        const text = textOf(file);
+        return text !== undefined && text.length <= options.maxParseBytes && (virtual.has(file) || worthParsing(text));
+      })
+    : undefined;
+  let retainedBytes = 0;
   const extra = new Map<string, string[]>();
   const dynamicEdges = (pf: ParsedFile) => {
     // Module edges only the AST can see: `require('./' + name)` folded.
@@ -308,9 +325,17 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     const ms = (timeOf.get(pf.path) ?? 0) + performance.now() - started;
     if (!stats.slowestFile || ms > stats.slowestFile.ms) stats.slowestFile = { file: pf.path, ms };
   };
-  for (const { file, reach } of allCode) {
+  for (const { file, reach, size } of allCode) {
+    // Another shard analyzes this file; a retained one is still parsed here, as context for flows.
+    const contextOnly = !!plan && !!shard && (plan.owner.get(file) ?? 0) !== shard.index;
+    if (contextOnly && !plan.retained.has(file)) continue;
     const text = textOf(file);
     if (text === undefined) continue;
+    if (contextOnly) {
+      const pf = parseAndWalk(file, text, reach, 0);
+      if (!('error' in pf)) parsedFiles.set(file, pf);
+      continue;
+    }
     stats.codeFiles++;
     stats.codeBytes += text.length;
     const started = performance.now();
@@ -326,6 +351,10 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     }
     stats.parsedFiles++;
     stats.parsedBytes += text.length;
+    // Retention is decided before parsing, by size, exactly as shardPlan decides it.
+    let retainedHere: boolean;
+    if (plan) retainedHere = plan.retained.has(file);
+    else if ((retainedHere = retainedBytes + size <= retainBudget)) retainedBytes += size;
     const pf = parseAndWalk(file, text, reach, 0);
     timeOf.set(file, performance.now() - started);
     if ('error' in pf) {
@@ -348,8 +377,7 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
       lexicalOnly(file, text, true);
       continue;
     }
-    if (retained + text.length <= retainBudget) {
-      retained += text.length;
+    if (retainedHere) {
       parsedFiles.set(file, pf);
       continue;
     }
@@ -362,6 +390,9 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     flows.forget(file);
     for (const [name, decoded] of parsedFiles) if (decoded.depth > 0 && decoded.origin?.file === file) parsedFiles.delete(name);
   }
+
+  // Shards past the first analyzed only their share: the retained files are the first shard's.
+  if (!primary) return { findings, scripts, graph, stats };
 
   // Phase A2: reach again with the AST-only edges of the retained files.
   for (const pf of parsedFiles.values()) dynamicEdges(pf);
@@ -376,6 +407,43 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     runFile(pf);
   }
   return { findings, scripts, graph, stats };
+}
+
+export interface ShardPlan {
+  /** Files whose syntax trees are kept for the whole package (cross-file flows). */
+  retained: Set<string>;
+  /** Shard that analyzes each file past the retention budget (absent: shard 0). */
+  owner: Map<string, number>;
+}
+
+/**
+ * Which parsed files are retained, and which shard analyzes each of the others. Retention follows
+ * the analysis order (install-time code first, smaller first) until the budget is spent, by size
+ * alone, so every shard computes the same plan without parsing. The rest are dealt out largest
+ * first to the least loaded shard.
+ */
+export function shardPlan(order: readonly { file: string; size: number }[], budget: number, count: number, parsed: (file: string) => boolean): ShardPlan {
+  const retained = new Set<string>();
+  const streamed: { file: string; size: number }[] = [];
+  let used = 0;
+  for (const f of order) {
+    if (!parsed(f.file)) continue;
+    if (used + f.size <= budget) {
+      used += f.size;
+      retained.add(f.file);
+    } else streamed.push(f);
+  }
+  const owner = new Map<string, number>();
+  if (count > 1) {
+    const load = new Array<number>(count).fill(0);
+    for (const f of [...streamed].sort((a, b) => b.size - a.size || (a.file < b.file ? -1 : 1))) {
+      let best = 0;
+      for (let i = 1; i < count; i++) if (load[i]! < load[best]!) best = i;
+      load[best]! += f.size;
+      owner.set(f.file, best);
+    }
+  }
+  return { retained, owner };
 }
 
 function engineError(rule: string, file: string | undefined, err: unknown, node?: Node): Finding {
