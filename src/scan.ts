@@ -40,10 +40,18 @@ export interface AnalyzedTarball {
   analyzeMs: number;
 }
 
+/** Tarball bytes handed over for good: the analysis empties `data` once the package is unpacked. */
+export interface ReleaseOption {
+  release?: boolean;
+}
+
+const RELEASED = Buffer.alloc(0);
+
 /** Unpack and analyze tarball bytes already in hand (no scoring yet). */
-export async function analyzeUnscored(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): Promise<AnalyzedTarball> {
+export async function analyzeUnscored(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules'> & ReleaseOption = {}): Promise<AnalyzedTarball> {
   const started = performance.now();
   const unpacked = await unpackTarball(tarball.data);
+  if (options.release) tarball.data = RELEASED;
   const analysis = analyzePackage(unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
   return { tarball, unpacked, analysis, analyzeMs: performance.now() - started };
 }
@@ -94,7 +102,7 @@ export function scoreParts(tarball: Omit<TarballInput, 'data'>, parts: readonly 
 }
 
 /** Analyze tarball bytes already in hand: unpack -> analyze -> score. Pure apart from timing. */
-export async function analyzeTarball(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): Promise<ReportedPackage> {
+export async function analyzeTarball(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules'> & ReleaseOption = {}): Promise<ReportedPackage> {
   return scoreAnalyzed(await analyzeUnscored(tarball, options));
 }
 

@@ -117,8 +117,9 @@ export class AnalysisPool {
    * package with 80 MB of bundles otherwise holds one core while the other idles at the end.
    */
   async analyze(tarball: PoolTarball, engine?: EngineOptions, shardAtBytes = SHARD_AT_BYTES): Promise<ReportedPackage> {
-    const { data, ...identity } = tarball;
-    if (this.size < 2 || data.length < shardAtBytes) {
+    const identity = { name: tarball.name, version: tarball.version, integrity: tarball.integrity, spec: tarball.spec, source: tarball.source };
+    if (this.size < 2 || tarball.data.length < shardAtBytes) {
+      const data = tarball.data;
       // Transfer the backing memory when the Buffer owns all of it; pooled small Buffers are copied.
       const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
       const bytes = whole ? (data.buffer as ArrayBuffer) : new Uint8Array(data);
@@ -127,7 +128,8 @@ export class AnalysisPool {
       throw new Error('analysis worker answered a whole package with a shard');
     }
     // Unpacked once, here, into shared memory that every shard reads; the tarball is let go.
-    const shared = toShared(await unpackTarball(data));
+    const shared = toShared(await unpackTarball(tarball.data));
+    tarball.data = Buffer.alloc(0);
     const count = this.size;
     const parts = await Promise.all(
       Array.from({ length: count }, async (_, index) => {

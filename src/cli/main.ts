@@ -59,8 +59,11 @@ Options for audit (and --json, --fail-on, --verbose, --cache, --registry, --conc
                           npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock; default: this folder
   --prod                  skip dev-only packages
   --workers <n>           analyze in n worker threads (default 0: on the main thread, one package at a
-                          time, the least memory). Each worker has its own heap (TOLLGATE_WORKER_HEAP_MB,
-                          default 384); a package that exhausts it is an error and the audit goes on
+                          time, the least memory). With 2 or more, a package of 4 MB or more (compressed)
+                          is unpacked once into shared memory and its files split across all workers.
+                          About 20% faster on 2 cores, at about twice the memory. Each worker has its own
+                          heap (TOLLGATE_WORKER_HEAP_MB, default 384); a package that exhausts it is an
+                          error and the audit goes on
   --html <file>           also write a self-contained HTML report: verdict chart, ranked packages, findings
   --list                  list the lockfile's packages without fetching (--json: normalized entries)
   --no-cache              neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)

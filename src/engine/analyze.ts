@@ -37,7 +37,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxParseBytes: 5 * 1024 * 1024,
   maxNodes: 3_000_000,
   maxDecodeDepth: 3,
-  maxRetainedBytes: 4 * 1024 * 1024,
+  maxRetainedBytes: 2 * 1024 * 1024,
 };
 
 export interface AnalysisStats {
