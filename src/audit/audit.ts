@@ -112,7 +112,8 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
   // Downloads overlap; unpack + analysis run one package at a time. Analysis is single-threaded
   // anyway, and letting eight unpacked packages wait in memory at once is what made RSS spike.
   const analyzeLimit = pLimit(1);
-  const fetchOpts = { npmConfig: opts.npmConfig, cache: opts.downloadCache, where: opts.root, timeoutMs: opts.timeoutMs };
+  // Name and version come from the unpacked manifest (and are checked against the lockfile).
+  const fetchOpts = { npmConfig: opts.npmConfig, cache: opts.downloadCache, where: opts.root, timeoutMs: opts.timeoutMs, skipIdentity: true };
   const gate = new ByteGate(DOWNLOAD_AHEAD_BYTES);
   const pool = opts.rules || !opts.workers ? undefined : AnalysisPool.create({ size: opts.workers });
 

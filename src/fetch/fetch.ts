@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 // Spec -> tarball bytes, through pacote so registries, auth, caching and integrity behave the way
 // npm's do. The one thing we must never inherit from npm is running code: pacote runs a package's
 // `prepare` script when packing a folder or a git checkout unless told `ignoreScripts: true`.
@@ -29,6 +30,12 @@ export interface FetchOptions {
   maxTarballBytes?: number;
   /** Expected SRI (e.g. from a lockfile); a mismatch is an EINTEGRITY error. */
   integrity?: string;
+  /**
+   * For tarball files and URLs, leave name and version unread: the caller takes them from the
+   * unpacked manifest anyway (the audit does), and finding package.json means decompressing the
+   * tarball up to it, which npm puts wherever it sorts (half of next's 150 MB in).
+   */
+  skipIdentity?: boolean;
 }
 
 export interface FetchedTarball {
@@ -115,6 +122,16 @@ async function collect(stream: AsyncIterable<Buffer>, max: number, spec: string)
 async function peekManifest(data: Buffer): Promise<{ name?: string; version?: string }> {
   const found = await new Promise<string | undefined>((resolve) => {
     let json: string | undefined;
+    let done = false;
+    let gunzip: zlib.Gunzip | undefined;
+    // npm packs package.json first, so reading stops there: decompressing all of next's 44 MB
+    // tarball only to find its first entry cost an audit seconds of main-thread time.
+    const finish = () => {
+      if (done) return;
+      done = true;
+      gunzip?.destroy();
+      resolve(json);
+    };
     const parser = new Parser({
       strict: false,
       filter: (p: string) => /^[^/]+\/package\.json$/.test(p.replace(/\\/g, '/')),
@@ -127,12 +144,25 @@ async function peekManifest(data: Buffer): Promise<{ name?: string; version?: st
         });
         entry.on('end', () => {
           if (json === undefined && n <= 1024 * 1024) json = Buffer.concat(parts).toString('utf8');
+          if (json !== undefined) finish();
         });
       },
     });
-    parser.on('end', () => resolve(json));
-    parser.on('error', () => resolve(json));
-    parser.end(data);
+    parser.on('end', finish);
+    parser.on('error', finish);
+    if (!(data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b)) {
+      parser.end(data);
+      return;
+    }
+    gunzip = zlib.createGunzip({ chunkSize: 64 * 1024 });
+    gunzip.on('data', (chunk: Buffer) => {
+      if (!done) parser.write(chunk);
+    });
+    gunzip.on('end', () => {
+      if (!done) parser.end();
+    });
+    gunzip.on('error', finish);
+    gunzip.end(data);
   });
   if (!found) return {};
   try {
@@ -384,8 +414,9 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
       if ((await fs.promises.stat(parsed.fetchSpec as string)).size > max) throw tooBig(spec, max);
     }
     const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec), base);
-    const { name, version } = await peekManifest(data);
-    return { spec, name, version, source, integrity: sri(data), resolved: parsed.fetchSpec ?? undefined, data };
+    const { name, version } = opts.skipIdentity ? {} : await peekManifest(data);
+    // pacote has verified the bytes against the integrity we gave it: that is their SRI already.
+    return { spec, name, version, source, integrity: opts.integrity ?? sri(data), resolved: parsed.fetchSpec ?? undefined, data };
   } catch (err) {
     throw toFetchError(err, spec, parsed, base);
   }
