@@ -1,10 +1,13 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
+import { defineRule, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { matchAgentConfigPath, AI_CLI_BYPASS, type AgentConfigPath } from '../src/engine/ai-indicators.js';
 import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import { SHELL_DOWNLOAD } from '../src/engine/indicators.js';
 import type { Reach, Severity } from '../src/types.js';
+
+/** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Agent config paths and the commands that write them, wherever a helper builds them. */
+const BODY_HINTS: BodyHints = { literals: /mcp|MCP|\.claude|\.cursor|windsurf|\.gemini|\.codex|\.continue|cline|\.kiro|amazonq|CLAUDE|AGENTS|GEMINI|copilot|bypassPermissions|\/dev\/tcp|\bnc\s|\bcurl\b|\bwget\b/ };
 
 /** `claude mcp add …`, `codex mcp add …`, `code --add-mcp …`: registering an MCP server through the agent's CLI. */
 const MCP_ADD = /\b(?:claude|codex|gemini|cursor-agent|qwen|amp|kiro-cli|q)(?:\.exe|\.cmd)?\s+mcp\s+add(?:-json)?\b|\bcode(?:-insiders)?(?:\.cmd)?\s+--add-mcp\b/i;
@@ -92,6 +95,7 @@ export default defineRule({
   create() {
     const seen = new Set<string>();
     return {
+      bodyHints: BODY_HINTS,
       package(ctx) {
         for (const s of [...ctx.scripts.install, ...ctx.scripts.uninstall]) {
           for (const w of shellWrites(s.command)) {

@@ -1,10 +1,13 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
+import { defineRule, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { AI_CLI, AI_CLI_BYPASS, AI_CLI_UNIQUE_BYPASS, SECRET_HUNT_PROMPT } from '../src/engine/ai-indicators.js';
 import { commandCandidates, programOf, runsOnLoad, taggedCommand } from '../src/engine/effects.js';
 import { splitShell } from '../src/engine/scripts.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
+
+/** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): AI CLI names and their bypass flags, wherever a helper builds the command. */
+const BODY_HINTS: BodyHints = { literals: /\b(?:claude|gemini|codex|cursor-agent|copilot|aider|opencode|goose|qwen|crush|kiro-cli)\b|--dangerously|--yolo|--full-auto|--trust-all|--allow-all|approval-mode|permission-mode|--sandbox|--accept-all/ };
 
 interface Abuse {
   program: string;
@@ -77,6 +80,7 @@ export default defineRule({
   create() {
     const seen = new Set<string>();
     return {
+      bodyHints: BODY_HINTS,
       package(ctx) {
         for (const s of [...ctx.scripts.install, ...ctx.scripts.uninstall]) {
           reportScript(ctx, 'package.json', s.command, `"${s.script}": ${JSON.stringify(s.command).slice(0, 200)}`);

@@ -1,7 +1,10 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext } from '../src/engine/rule.js';
+import { defineRule, type FileContext, type BodyHints } from '../src/engine/rule.js';
 import { parentOf } from '../src/engine/walk.js';
 import { AI_KEY_SHAPES, aiKeyEnvPattern, aiKeyProvider, providerName } from '../src/engine/ai-indicators.js';
+
+/** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Key variable names and key shapes (lists and regexes of them may sit in any helper). */
+const BODY_HINTS: BodyHints = { literals: /API_KEY|_TOKEN|ANTHROPIC|OPENAI|GEMINI|GOOGLE_|MISTRAL|COHERE|GROQ|DEEPSEEK|XAI_|OPENROUTER|BEDROCK|HF_|sk-ant|sk-proj|sk-or|AIza|gsk_|hf_/ };
 
 /**
  * The read only tests whether the key is set (`if (!process.env.OPENAI_API_KEY)`, `typeof …`,
@@ -104,6 +107,7 @@ export default defineRule({
       });
     };
     return {
+      bodyHints: BODY_HINTS,
       call(call, ctx) {
         if (call.callee !== 'RegExp') return;
         const arg = call.node.arguments[0];

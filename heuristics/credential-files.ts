@@ -1,7 +1,10 @@
 import type { Node } from '@babel/types';
-import { defineRule, reportMatches } from '../src/engine/rule.js';
+import { defineRule, reportMatches, type BodyHints } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { matchCredentialPath } from '../src/engine/indicators.js';
+
+/** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Credential and wallet paths, which a helper may return to the read elsewhere. */
+const BODY_HINTS: BodyHints = { literals: /gcloud|application_default|\.azure|[wW]allet|[eE]lectrum|[eE]xodus|[aA]tomic|[eE]thereum|keystore|[bB]itcoin|[lL]itecoin|[dD]ogecoin|zcash|Monero|[sS]olana|Coinomi|Guarda|jaxx|Extension Settings|IndexedDB|\.claude|\.codex|\.gemini|copilot|\.cursor|\.continue|vscdb|nkbihfbeogaeaoehlefnkodbefgpgknn|bfnaelmomeimhlpmgjnjophhpkkoljpa|hnfanknocfeofbddgcijnmhnfnkdnaad|egjidjbpglichdcondbcbdnbeeppgdph/ };
 
 /** fs calls whose first argument is a path that gets read (or probed before a read). */
 const FS_READS = new Set([
@@ -47,6 +50,7 @@ export default defineRule({
     const seenLiterals = new WeakSet<Node>();
     const reported = new Set<string>();
     return {
+      bodyHints: BODY_HINTS,
       lexical(ctx) {
         if (!ctx.unreadable) return;
         reportMatches(ctx, /["'`][^"'`\n]{2,200}["'`]/, 5, (m) => {

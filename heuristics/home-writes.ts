@@ -1,5 +1,8 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule, type BodyHints } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
+
+/** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Home-relative paths a helper may return to the write elsewhere. */
+const BODY_HINTS: BodyHints = { literals: /~[\/\\]|\$HOME|USERPROFILE|APPDATA/, code: /homedir/ };
 
 const FS_WRITES = /^(?:fs|fs\.promises|fs-extra|graceful-fs)\.(?:writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream|copyFile|copyFileSync|outputFile|outputFileSync|symlink|symlinkSync|rename|renameSync)$/;
 
@@ -19,6 +22,7 @@ export default defineRule({
   },
   create() {
     return {
+      bodyHints: BODY_HINTS,
       call(call, ctx) {
         if (!call.callee || !FS_WRITES.test(call.callee)) return;
         const arg = call.node.arguments[call.callee.includes('copyFile') || call.callee.includes('rename') || call.callee.includes('symlink') ? 1 : 0];

@@ -201,6 +201,8 @@ export default defineRule({
     if (!isMcp) return {};
 
     return {
+      // Tool descriptions live in any registration helper: an MCP package's bodies are all parsed.
+      bodyHints: 'all',
       package(ctx) {
         // The server's own tool names: "call get-docs before…" about its own tools is not shadowing.
         for (const path of code) {

@@ -1,9 +1,12 @@
 import { installCommandLines } from '../src/engine/scripts.js';
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
+import { defineRule, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import type { Reach, Severity } from '../src/types.js';
+
+/** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Startup, profile, package-manager and git-hook locations and commands. */
+const BODY_HINTS: BodyHints = { literals: /bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|\.profile|kshrc|cshrc|config\/fish|PowerShell|LaunchAgents|LaunchDaemons|systemd|systemctl|autostart|\/etc\/cron|crontab|spool\/cron|Startup|CurrentVersion|schtasks|ScheduledTask|launchctl|yarnrc|bunfig|pnpm\/rc|git\/hooks|\.husky|hooksPath|strict-ssl|npmRegistryServer|config set/ };
 
 type Kind = 'startup' | 'profile' | 'package-manager' | 'git-hooks';
 
@@ -103,6 +106,7 @@ export default defineRule({
       ctx.report({ node, message: describe(label, how, ctx.reach, onLoad, hijack), severity, signals: severity === 'low' || severity === 'info' ? [] : ['persistence'] });
     };
     return {
+      bodyHints: BODY_HINTS,
       package(ctx) {
         for (const c of installCommandLines(ctx.scripts, ctx.textOf)) scriptCheck(ctx, c.file, c.command, c.evidence);
       },

@@ -1,8 +1,11 @@
 import type { Node, ObjectExpression } from '@babel/types';
-import { defineRule, reportMatches, type FileContext } from '../src/engine/rule.js';
+import { defineRule, reportMatches, type FileContext, type BodyHints } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { SHELL_DOWNLOAD, SHELL_FETCH, SHELL_RECON } from '../src/engine/indicators.js';
 import { parentOf } from '../src/engine/walk.js';
+
+/** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Binaries, download and recon commands a helper may hand to exec. */
+const BODY_HINTS: BodyHints = { literals: /\.(?:exe|bat|cmd|ps1|vbs|scr|dll|dylib|elf|msi|jar|apk|dmg)\b|\/dev\/tcp|\bnc\s+-|whoami|uname|\/etc\/passwd|printenv|\bsh\s+-c|\bbash\s|chmod\s/ };
 
 const EXEC = /^(?:child_process\.(?:exec|execSync|execFile|execFileSync|spawn|spawnSync|fork)|execa(?:\.\w+)?|cross-spawn(?:\.sync)?|shelljs\.exec|Bun\.spawn|Bun\.spawnSync|Deno\.Command)$/;
 const BINARY_EXT = /\.(?:exe|bat|cmd|ps1|vbs|scr|dll|so|dylib|bin|elf|msi|jar|apk|dmg)\b/i;
@@ -48,6 +51,7 @@ export default defineRule({
   create() {
     const noted = new Set<string>();
     return {
+      bodyHints: BODY_HINTS,
       lexical(ctx) {
         if (!ctx.unreadable) return;
         reportMatches(ctx, SHELL_DOWNLOAD, 3, (m) => ({

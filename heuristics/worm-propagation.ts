@@ -1,11 +1,14 @@
 import { installCommandLines } from '../src/engine/scripts.js';
 import type { Node } from '@babel/types';
-import { defineRule, type CallInfo, type FileContext, type PackageContext } from '../src/engine/rule.js';
+import { defineRule, type CallInfo, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
 import { isCodeFile } from '../src/engine/parse.js';
 import { NETWORK_CALLS, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
 import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
+
+/** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Publish, push and workflow commands, npm tokens and registry endpoints. */
+const BODY_HINTS: BodyHints = { literals: /publish|git\s+(?:-C\s+\S+\s+)?push|\bgh\s+(?:repo|api)|workflows|secrets|NPM_TOKEN|NODE_AUTH_TOKEN|_authToken|npm\s+token|maintainer:|\/-\/|api\.github\.com|preinstall|postinstall|package\/package\.json|semver\.inc|npm\s+(?:pack|version|whoami|access)/, code: /createForAuthenticatedUser|createInOrg|createOrUpdate|createFork|createUsingTemplate/ };
 
 const PUBLISH_CMD = /\b(?:npm|pnpm|yarn|bun)(?:\.cmd)?\s+(?:[-\w=]+\s+)*publish\b/;
 const GIT_PUSH = /\bgit\s+(?:-C\s+\S+\s+)?push\b/;
@@ -104,6 +107,7 @@ export default defineRule({
     };
 
     return {
+      bodyHints: BODY_HINTS,
       package(ctx) {
         for (const c of installCommandLines(ctx.scripts, ctx.textOf)) scriptCheck(ctx, c.file, c.command, c.evidence);
       },

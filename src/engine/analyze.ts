@@ -4,6 +4,7 @@ import { parseFile, isCodeFile } from './parse.js';
 import { walkFile } from './walk.js';
 import { Evaluator } from './evaluate.js';
 import { worthParsing } from './lexical.js';
+import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from './lazy-bodies.js';
 import { lifecycleScripts, type LifecycleScripts } from './scripts.js';
 import { buildGraph, resolveInPackage, type ModuleGraph } from './graph.js';
 import { FlowService, type FlowFile } from './flows.js';
@@ -31,6 +32,11 @@ export interface EngineOptions {
    * shards add up to those of one whole analysis.
    */
   shard?: { index: number; count: number };
+  /**
+   * Files from this size up get lazy function bodies (lazy-bodies.ts): bodies that name no
+   * capability and no rule's hint are tokenized, not built. Infinity parses every body.
+   */
+  lazyMinBytes?: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -38,7 +44,19 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxNodes: 3_000_000,
   maxDecodeDepth: 3,
   maxRetainedBytes: 2 * 1024 * 1024,
+  lazyMinBytes: LAZY_MIN_BYTES,
 };
+
+/**
+ * TOLLGATE_LAZY=all makes every function body of every file eligible for skipping (the test suite
+ * runs the rule tests that way to show no rule depends on a body the plan skips); =off disables it.
+ */
+function lazyMode(options: EngineOptions): { minBytes: number; minBody?: number } {
+  const env = process.env.TOLLGATE_LAZY;
+  if (env === 'all') return { minBytes: 0, minBody: 0 };
+  if (env === 'off') return { minBytes: Infinity };
+  return { minBytes: options.lazyMinBytes ?? LAZY_MIN_BYTES };
+}
 
 export interface AnalysisStats {
   files: number;
@@ -51,6 +69,9 @@ export interface AnalysisStats {
   decodedPayloads: number;
   /** Files analyzed past the retention budget (no cross-file flows into them from later files). */
   streamedFiles: number;
+  /** Function bodies tokenized but not built into syntax trees (lazy-bodies.ts), and their bytes. */
+  lazyBodies?: number;
+  lazyBytes?: number;
   slowestFile?: { file: string; ms: number };
 }
 
@@ -150,6 +171,28 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     }
   }
 
+  // What the rules need to see inside function bodies: their hints, or every body.
+  const lazy = lazyMode(options);
+  const literalHints: string[] = [];
+  const codeHints: string[] = [];
+  let tagged = false;
+  for (const { visitors } of instances) {
+    const h = visitors.bodyHints;
+    if (h === 'all') lazy.minBytes = Infinity;
+    else if (h) {
+      if (h.literals) literalHints.push(`(?:${h.literals.source})`);
+      if (h.code) codeHints.push(`(?:${h.code.source})`);
+    }
+    // Node types rare enough to keep every body holding one: tagged templates (zx's $`cmd`) and import().
+    if (visitors.nodes?.TaggedTemplateExpression) tagged = true;
+    if (visitors.nodes?.ImportExpression) codeHints.push('\\bimport\\s*\\(');
+  }
+  const hints: LazyHints = {
+    literals: literalHints.length ? new RegExp(literalHints.join('|')) : undefined,
+    code: codeHints.length ? new RegExp(codeHints.join('|'), 'g') : undefined,
+    tagged,
+  };
+
   // Merge every rule's node handlers into one table for one walk per file.
   const wanted = new Set<string>(CALL_TYPES);
   const byType = new Map<string, Handler<Node>[]>();
@@ -219,8 +262,13 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     return { ctxOf, runLexical };
   };
 
-  const parseAndWalk = (file: string, text: string, reach: Reach, depth: number, origin?: ParsedFile['origin']): ParsedFile | { error: string; overflow: boolean; line?: number; column?: number } => {
-    const parsed = parseFile(file.includes('#') && !/\.(?:c|m)?[jt]sx?$/.test(file) ? 'inline.js' : file, text);
+  const parseAndWalk = (file: string, text: string, reach: Reach, depth: number, origin?: ParsedFile['origin'], counted = true): ParsedFile | { error: string; overflow: boolean; line?: number; column?: number } => {
+    const plan = depth === 0 && text.length >= lazy.minBytes ? () => lazyPlan(text, hints, lazy.minBytes, lazy.minBody) : undefined;
+    const parsed = parseFile(file.includes('#') && !/\.(?:c|m)?[jt]sx?$/.test(file) ? 'inline.js' : file, text, plan);
+    if (parsed.skipped && counted) {
+      stats.lazyBodies = (stats.lazyBodies ?? 0) + parsed.skipped;
+      stats.lazyBytes = (stats.lazyBytes ?? 0) + (parsed.skippedBytes ?? 0);
+    }
     if (!parsed.ast) {
       const message = parsed.error?.message ?? 'unknown error';
       return { error: message, overflow: /call stack|too much recursion/i.test(message), line: parsed.error?.line, column: parsed.error?.column };
@@ -332,7 +380,7 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
     const text = textOf(file);
     if (text === undefined) continue;
     if (contextOnly) {
-      const pf = parseAndWalk(file, text, reach, 0);
+      const pf = parseAndWalk(file, text, reach, 0, undefined, false);
       if (!('error' in pf)) parsedFiles.set(file, pf);
       continue;
     }

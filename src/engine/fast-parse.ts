@@ -1,4 +1,5 @@
-import { Parser, type Options } from 'acorn';
+import { Parser, tokTypes as tt, type Options } from 'acorn';
+import type { LazyPlan } from './lazy-bodies.js';
 
 /**
  * The fast tier of parsing: acorn over plain JavaScript, with nodes that carry no location
@@ -60,9 +61,20 @@ export class FastNode {
 
 interface ParserInternals {
   start: number;
+  type: unknown;
   tgSource: SourceText;
+  tgLazy: LazyPlan | undefined;
+  tgSkipped: number;
+  tgSkippedBytes: number;
   parse(): unknown;
+  next(): void;
+  exitScope(): void;
+  finishNode(node: FastNode, type: string): FastNode;
+  parseFunctionBody(node: FastNode, isArrowFunction: boolean, isMethod: boolean, forInit: boolean): void;
 }
+
+/** The parser's tokenizer and the brace scan disagreed on where a skipped body ends. */
+class LazyMismatch extends Error {}
 
 // acorn's documented extension point: a plugin subclasses Parser. Only node creation changes.
 const FastParser = Parser.extend(
@@ -73,6 +85,35 @@ const FastParser = Parser.extend(
       }
       startNodeAt(pos: number) {
         return new FastNode(pos, this.tgSource);
+      }
+      /**
+       * A body the lazy plan marks as skippable is tokenized, not parsed: the block is left empty
+       * and flagged. The tokenizer must close it at the very `}` the plan expected, or the whole
+       * file is parsed again without skipping (see fastParse).
+       */
+      override parseFunctionBody(node: FastNode, isArrowFunction: boolean, isMethod: boolean, forInit: boolean) {
+        const end = this.tgLazy && this.type === tt.braceL ? this.tgLazy.skippableEnd(this.start) : -1;
+        if (end < 0) return super.parseFunctionBody(node, isArrowFunction, isMethod, forInit);
+        const block = this.startNode() as FastNode & { body: unknown[]; tgLazy?: boolean };
+        block.body = [];
+        let depth = 0;
+        for (;;) {
+          const t = this.type;
+          if (t === tt.braceL || t === tt.dollarBraceL) depth++;
+          else if (t === tt.braceR) {
+            if (--depth === 0) break;
+          } else if (t === tt.eof) throw new LazyMismatch('unterminated skipped body');
+          this.next();
+        }
+        if (this.start !== end) throw new LazyMismatch(`skipped body ends at ${this.start}, expected ${end}`);
+        this.next();
+        this.finishNode(block, 'BlockStatement');
+        block.tgLazy = true;
+        (node as unknown as { body: unknown; expression: boolean }).body = block;
+        (node as unknown as { expression: boolean }).expression = false;
+        this.tgSkipped++;
+        this.tgSkippedBytes += block.end - block.start;
+        this.exitScope();
       }
       copyNode(node: FastNode) {
         const copy = new FastNode(node.start, this.tgSource) as unknown as Record<string, unknown>;
@@ -97,14 +138,38 @@ const OPTIONS: Options = {
   ranges: false,
 };
 
-/** A Babel-shaped `File` around acorn's Program, or the syntax error that sends the file to Babel. */
-export function fastParse(text: string): { ast: { type: 'File'; program: FastNode; start: number; end: number } } | { error: Error } {
+export interface FastParseResult {
+  ast: { type: 'File'; program: FastNode; start: number; end: number };
+  /** Function bodies skipped by the lazy plan, and their bytes. */
+  skipped: number;
+  skippedBytes: number;
+}
+
+/**
+ * A Babel-shaped `File` around acorn's Program, or the syntax error that sends the file to Babel.
+ * With a lazy plan, skippable function bodies are left empty (flagged `tgLazy`); if skipping fails
+ * in any way the file is parsed again in full, so a plan never costs a file its syntax tree.
+ */
+export function fastParse(text: string, lazy?: LazyPlan): FastParseResult | { error: Error } {
   const source = new SourceText(text);
-  try {
+  const run = (plan: LazyPlan | undefined): FastParseResult => {
     const parser = new (FastParser as unknown as new (o: Options, t: string) => ParserInternals)(OPTIONS, text);
     parser.tgSource = source;
-    const program = parser.parse() as FastNode;
-    return { ast: { type: 'File', program, start: 0, end: text.length } };
+    parser.tgLazy = plan;
+    parser.tgSkipped = 0;
+    parser.tgSkippedBytes = 0;
+    const program = parser.parse() as unknown as FastNode;
+    return { ast: { type: 'File', program, start: 0, end: text.length }, skipped: parser.tgSkipped, skippedBytes: parser.tgSkippedBytes };
+  };
+  if (lazy) {
+    try {
+      return run(lazy);
+    } catch {
+      // A mismatch, or a syntax error the full parse will report (or Babel will recover from).
+    }
+  }
+  try {
+    return run(undefined);
   } catch (err) {
     return { error: err as Error };
   }

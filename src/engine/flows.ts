@@ -82,6 +82,10 @@ function lineOf(node: Node): number {
   return node.loc?.start.line ?? 0;
 }
 
+function isLazyBody(fn: Node): boolean {
+  return isFunction(fn) && (fn.body as { tgLazy?: boolean }).tgLazy === true;
+}
+
 function isFunction(n: Node | undefined): n is Extract<Node, { type: 'FunctionDeclaration' | 'FunctionExpression' | 'ArrowFunctionExpression' }> {
   return !!n && (n.type === 'FunctionDeclaration' || n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression');
 }
@@ -430,6 +434,9 @@ export class FlowService {
     if (fnName) {
       for (const call of file.walked.bindings.callsByName.get(fnName) ?? []) {
         if (call.type !== 'CallExpression' && call.type !== 'NewExpression') continue;
+        // Calls by the same name in another scope call something else: minified bundles reuse
+        // one-letter names in every function.
+        if (!this.callsFunction(call.callee, fnName, fn, file)) continue;
         const arg = call.arguments[index];
         if (!arg || arg.type === 'ArgumentPlaceholder') continue;
         const t = this.taint(arg.type === 'SpreadElement' ? arg.argument : arg, file);
@@ -449,6 +456,13 @@ export class FlowService {
     return out;
   }
 
+  /** Whether `callee`, a use of `name`, resolves to `fn` (or to nothing we know: then it may). */
+  private callsFunction(callee: Node, name: string, fn: Node, file: FlowFile): boolean {
+    if (callee.type !== 'Identifier') return true;
+    const bindings = file.walked.bindings.visible(name, callee);
+    return bindings.length === 0 || bindings.some((b) => b.init === fn || (b.init && unwrap(b.init) === fn));
+  }
+
   private functionName(fn: Node): string | undefined {
     if (fn.type === 'FunctionDeclaration' && fn.id) return fn.id.name;
     const parent = parentOf(fn);
@@ -459,6 +473,13 @@ export class FlowService {
 
   /** The function a callee refers to, in this file or through require/import. */
   private calledFunction(calleeRaw: Node, file: FlowFile): { fn: Node; file: FlowFile; name: string } | undefined {
+    const found = this.findCalledFunction(calleeRaw, file);
+    // A body the parser skipped (lazy-bodies.ts) returns nothing we can see: treat the call as an
+    // unknown transform of its inputs instead of a function that returns nothing.
+    return found && isLazyBody(found.fn) ? undefined : found;
+  }
+
+  private findCalledFunction(calleeRaw: Node, file: FlowFile): { fn: Node; file: FlowFile; name: string } | undefined {
     const callee = unwrap(calleeRaw);
     if (isFunction(callee)) return { fn: callee, file, name: 'anonymous function' };
     if (callee.type === 'Identifier') {

@@ -44,6 +44,19 @@ const TRIGGERS = new RegExp(
   ].join('|'),
 );
 
+/** The triggers' pattern, for the lazy-body tier (lazy-bodies.ts). */
+export const TRIGGER_SOURCE = TRIGGERS.source;
+/**
+ * The triggers that hand out a capability a name can be bound to: a module, `require` itself, the
+ * process or global object, the environment as a whole (lazy-bodies.ts follows those names).
+ */
+export const BINDING_SOURCE = [
+  `['"\`](?:node:)?(?:${MODULES.join('|')})['"\`]`,
+  // `require` handed on, or called with a name built at run time (`require(['child', 'process'].join('_'))`).
+  '\\brequire\\s*[;,)}]', '=\\s*require\\s*(?![\\s(])', '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\bimport\\s*\\(\\s*[^\'"\\s)]',
+  'createRequire', 'mainModule', 'process\\s*[;,)}]', 'process\\s*\\.\\s*env\\s*[;,)}\\]]', '(?:globalThis|global|window|self)\\s*[;,)]',
+].join('|');
+
 export function worthParsing(text: string): boolean {
   return TRIGGERS.test(text);
 }

@@ -1,6 +1,7 @@
 import { parse, type ParserPlugin, type ParseResult } from '@babel/parser';
 import type { File } from '@babel/types';
 import { fastParse } from './fast-parse.js';
+import type { LazyPlan } from './lazy-bodies.js';
 
 export const JS_EXTENSIONS = ['.js', '.cjs', '.mjs', '.jsx', '.ts', '.mts', '.cts', '.tsx'] as const;
 
@@ -32,6 +33,9 @@ export interface ParseOutcome {
   recovered: number;
   /** Which parser read the file: the fast one, or Babel for what it cannot read. */
   parser?: 'acorn' | 'babel';
+  /** Function bodies the lazy plan let the parser skip, and their bytes. */
+  skipped?: number;
+  skippedBytes?: number;
 }
 
 /** TypeScript, JSX and Flow need Babel; plain JavaScript goes to the fast tier first. */
@@ -46,10 +50,10 @@ function needsBabel(path: string, text: string): boolean {
  * .js file, syntax errors, proposals) is read again by Babel, whose errorRecovery keeps going past
  * many syntax errors: the fallback costs time on odd files, never coverage.
  */
-export function parseFile(path: string, text: string): ParseOutcome {
+export function parseFile(path: string, text: string, lazy?: () => LazyPlan | undefined): ParseOutcome {
   if (!needsBabel(path, text) && process.env.TOLLGATE_PARSER !== 'babel') {
-    const fast = fastParse(text);
-    if ('ast' in fast) return { ast: fast.ast as unknown as ParseResult<File>, recovered: 0, parser: 'acorn' };
+    const fast = fastParse(text, lazy?.());
+    if ('ast' in fast) return { ast: fast.ast as unknown as ParseResult<File>, recovered: 0, parser: 'acorn', skipped: fast.skipped, skippedBytes: fast.skippedBytes };
   }
   return parseWithBabel(path, text);
 }

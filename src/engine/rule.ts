@@ -66,6 +66,14 @@ export interface PackageContext {
 
 type NodeHandler = (node: Node, ctx: FileContext) => void;
 
+/** Patterns that keep a function body parsed (RuleVisitors.bodyHints). */
+export interface BodyHints {
+  /** Tried on the text of each string, template chunk and regex literal in the body. */
+  literals?: RegExp;
+  /** Tried on the body's code (names such as `homedir`, `fromCharCode`). */
+  code?: RegExp;
+}
+
 export interface RuleVisitors {
   /** Once per package, before files: manifest and file-list checks. */
   package?(ctx: PackageContext): void;
@@ -75,6 +83,13 @@ export interface RuleVisitors {
   call?(call: CallInfo, ctx: FileContext): void;
   /** Handlers by Babel node type, merged with every other rule's into one walk. */
   nodes?: Partial<Record<Node['type'], NodeHandler>>;
+  /**
+   * What, inside a function body, means this rule needs that body's syntax tree. In large files the
+   * engine skips bodies that name no capability (lazy-bodies.ts); a rule whose visitors look at
+   * literals (paths, URLs, key names) that a helper function may hold says so here, with the cheap
+   * pre-test its visitors already apply. 'all': this package needs every body.
+   */
+  bodyHints?: BodyHints | 'all';
 }
 
 export interface Rule {
