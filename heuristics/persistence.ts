@@ -6,7 +6,7 @@ import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shel
 import type { Reach, Severity } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Startup, profile, package-manager and git-hook locations and commands. */
-const BODY_HINTS: BodyHints = { literals: /bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|\.profile|kshrc|cshrc|config\/fish|PowerShell|LaunchAgents|LaunchDaemons|systemd|systemctl|autostart|\/etc\/cron|crontab|spool\/cron|Startup|CurrentVersion|schtasks|ScheduledTask|launchctl|yarnrc|bunfig|pnpm\/rc|git\/hooks|\.husky|hooksPath|strict-ssl|npmRegistryServer|config set/ };
+const BODY_HINTS: BodyHints = { literals: /bashrc|bash_profile|bash_login|zshrc|zprofile|zshenv|zlogin|['"`\/]\.profile|kshrc|cshrc|config\/fish|PowerShell|LaunchAgents|LaunchDaemons|systemd|systemctl|autostart|\/etc\/cron|crontab|spool\/cron|Programs[\/\\]Startup|CurrentVersion|schtasks|ScheduledTask|launchctl|yarnrc|bunfig|pnpm\/rc|git\/hooks|\.husky|hooksPath|strict-ssl|npmRegistryServer|config set/ };
 
 type Kind = 'startup' | 'profile' | 'package-manager' | 'git-hooks';
 
@@ -46,7 +46,7 @@ const COMMANDS: { re: RegExp; label: string; kind: Kind }[] = [
 const HIJACK_CONTENT = /(?:^|\n|\s)(?:registry|@[\w-]+:registry)\s*=\s*https?:\/\/(?!registry\.npmjs\.org|registry\.yarnpkg\.com)|strict-ssl\s*=\s*false|npmRegistryServer:\s*["']?https?:\/\/(?!registry\.npmjs\.org|registry\.yarnpkg\.com)|enableStrictSsl:\s*false|NODE_TLS_REJECT_UNAUTHORIZED\s*=\s*["']?0|\bstrict-ssl\s+false\b|registry\s+https?:\/\/(?!registry\.npmjs\.org|registry\.yarnpkg\.com)/i;
 
 function matchTarget(p: string): Target | undefined {
-  if (!/bashrc|profile|zsh|zlogin|kshrc|cshrc|fish|powershell|Library|systemd|autostart|cron|Startup|npmrc|yarn|bunfig|pnpm|hooks|husky|\/etc\/environment/i.test(p)) return undefined;
+  if (!/bashrc|profile|zsh|zlogin|kshrc|cshrc|fish|powershell|Library|systemd|autostart|cron|Programs[\/\\]Startup|npmrc|yarn|bunfig|pnpm|hooks|husky|\/etc\/environment/i.test(p)) return undefined;
   return TARGETS.find((t) => t.re.test(p));
 }
 

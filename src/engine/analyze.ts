@@ -183,9 +183,9 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
       if (h.literals) literalHints.push(`(?:${h.literals.source})`);
       if (h.code) codeHints.push(`(?:${h.code.source})`);
     }
-    // Node types rare enough to keep every body holding one: tagged templates (zx's $`cmd`) and import().
+    // Tagged templates (zx's $`cmd`) are rare enough to keep every body holding one. (A computed
+    // import() is a tier-0 trigger already.)
     if (visitors.nodes?.TaggedTemplateExpression) tagged = true;
-    if (visitors.nodes?.ImportExpression) codeHints.push('\\bimport\\s*\\(');
   }
   const hints: LazyHints = {
     literals: literalHints.length ? new RegExp(literalHints.join('|')) : undefined,

@@ -143,6 +143,8 @@ export interface FastParseResult {
   /** Function bodies skipped by the lazy plan, and their bytes. */
   skipped: number;
   skippedBytes: number;
+  /** Why the lazy parse was abandoned for a full one (a brace-scan mismatch, a syntax error). */
+  lazyFailed?: string;
 }
 
 /**
@@ -161,15 +163,17 @@ export function fastParse(text: string, lazy?: LazyPlan): FastParseResult | { er
     const program = parser.parse() as unknown as FastNode;
     return { ast: { type: 'File', program, start: 0, end: text.length }, skipped: parser.tgSkipped, skippedBytes: parser.tgSkippedBytes };
   };
+  let lazyFailed: string | undefined;
   if (lazy) {
     try {
       return run(lazy);
-    } catch {
+    } catch (err) {
       // A mismatch, or a syntax error the full parse will report (or Babel will recover from).
+      lazyFailed = (err as Error).message;
     }
   }
   try {
-    return run(undefined);
+    return { ...run(undefined), lazyFailed };
   } catch (err) {
     return { error: err as Error };
   }

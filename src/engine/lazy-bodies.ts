@@ -25,10 +25,12 @@ import { mayHaveStringArray } from './string-array.js';
 export interface LazyPlan {
   /** Offset of the `}` ending the body that starts with the `{` at `open`, when it may be skipped; else -1. */
   skippableEnd(open: number): number;
+  /** Why the body at `open` is kept (diagnostics), or undefined when it may be skipped. */
+  explain(open: number): string | undefined;
 }
 
 /** Files below this size are parsed whole: the saving is small, the certainty worth more. */
-export const LAZY_MIN_BYTES = Number(process.env.TG_LAZY_MIN ?? 64 * 1024);
+export const LAZY_MIN_BYTES = 64 * 1024;
 /** Bodies below this size are parsed: a skip costs a lookup, a tiny body costs less. */
 const MIN_BODY = 256;
 
@@ -75,17 +77,24 @@ export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = 
   if (hints?.tagged) for (const at of pairs.tagged) marks.push(at, at + 1);
   const index = markIndex(marks);
   const triggers = new FirstMatch(TRIGGERS_ONE, text);
+  const why = (open: number): { close: number; keep?: string } => {
+    const close = closeOf(pairs, open);
+    if (close < 0) return { close, keep: 'no matching brace' };
+    if (close - open < minBody) return { close, keep: 'small' };
+    if (index.overlaps(open, close + 1)) return { close, keep: 'alias or hint' };
+    // A callback handed to a capability (`Object.keys(process.env).filter(k => {…})`,
+    // `cp.exec(cmd, (err, out) => {…})`) is part of that statement's meaning: keep it.
+    const lead = Math.max(open - LEAD, text.lastIndexOf(';', open) + 1, 0);
+    if (index.overlaps(lead, open) || TRIGGERS_ONE.test(text.slice(lead, open))) return { close, keep: 'statement names a capability' };
+    if (triggers.within(open, close)) return { close, keep: 'trigger' };
+    return { close };
+  };
   return {
     skippableEnd(open) {
-      const close = closeOf(pairs, open);
-      if (close < 0 || close - open < minBody) return -1;
-      if (index.overlaps(open, close + 1)) return -1;
-      // A callback handed to a capability (`Object.keys(process.env).filter(k => {…})`,
-      // `cp.exec(cmd, (err, out) => {…})`) is part of that statement's meaning: keep it.
-      const lead = Math.max(open - LEAD, text.lastIndexOf(';', open) + 1, 0);
-      if (index.overlaps(lead, open) || TRIGGERS_ONE.test(text.slice(lead, open))) return -1;
-      return triggers.within(open, close) ? -1 : close;
+      const r = why(open);
+      return r.keep ? -1 : r.close;
     },
+    explain: (open) => why(open).keep,
   };
 }
 
@@ -126,9 +135,9 @@ class FirstMatch {
  * that binds it again under another name (`const p = fs.promises`, `const { exec } = cp`) adds that
  * name, a few rounds deep. False when a file binds too many names to be worth it.
  */
-function aliasMarks(text: string, pairs: BracePairs, marks: number[]): boolean {
+function aliasMarks(text: string, pairs: BracePairs, marks: number[], names?: Map<string, number[]>): boolean {
   // Names bound to a capability, each with the ranges of text where that binding is visible.
-  const bound = new Map<string, number[]>();
+  const bound = names ?? new Map<string, number[]>();
   const bind = (name: string, at: number): boolean => {
     if (KEYWORDS.has(name)) return false;
     const [s, e] = scopeOf(pairs, text, at);
@@ -160,6 +169,13 @@ function aliasMarks(text: string, pairs: BracePairs, marks: number[]): boolean {
 
 /** How far before a body a capability still makes the body part of its statement. */
 const LEAD = 160;
+
+/** Names bound to a capability in a file, with the ranges where each binding is visible (diagnostics, tests). */
+export function capabilityAliases(text: string): Map<string, number[]> {
+  const names = new Map<string, number[]>();
+  aliasMarks(text, matchBraces(text), [], names);
+  return names;
+}
 
 /** Past this many capability aliases in one file, lazy bodies are not worth the bookkeeping. */
 const MAX_NAMES = 200;

