@@ -134,6 +134,43 @@ describe('lazy parse', () => {
     expect(JSON.stringify(lazy.ast, ['type', 'start', 'end', 'body', 'program'])).toBe(JSON.stringify(full.ast, ['type', 'start', 'end', 'body', 'program']));
   });
 
+  test('a body the scan calls exact ends where the tokenizer ends it, on tricky code and real bundles', () => {
+    const tricky = [
+      'function a(x) { const q = x.return / 2; const s = "/}"; return s }',
+      'function b(x) { if (x) /[}]/.test(x); return 1 }',
+      'function c(x) { const y = 1./2, z = 1e+5 / 2, h = 0xe+1 / 2; return `${ {k: "}"}.k }}` }',
+      'function d(x) { x++ / 2; return x-- / 3 }',
+      'function e(x) { const s = "a\\\r\nb}"; return s }',
+      'function f(x) { return x <!-- y }\n}',
+      'function g(x) { return /a\\/}/ }',
+      'function h(x) { var \\u0061 = 1; return \\u0061 / 2 }',
+      'function i(x) { let of = 1; const y = of / 2; const s = "/}"; return {} }',
+      'function j(x) { return `a${`b${"}"}`}` }',
+      "function k(x) { return x / 2 } /* } */ // }\nfunction l(x) { return '\\'}' }",
+    ];
+    const files = ['acorn/dist/acorn.js', '@babel/parser/lib/index.js', 'typescript/lib/_tsc.js', 'yaml/dist/compose/composer.js', 'semver/classes/range.js', 'ajv/dist/compile/index.js', 'fast-check/lib/fast-check.js'];
+    const texts = [...tricky, ...files.map((f) => readFileSync(new URL(`../node_modules/${f}`, import.meta.url), 'utf8'))];
+    let exact = 0;
+    for (const text of texts) {
+      const plan = lazyPlan(text, NO_HINTS, 0, 0)!;
+      // Skip only the bodies the scan calls exact, and have the tokenizer check each one.
+      const checked = {
+        skippableEnd: (open: number) => {
+          const close = plan.skippableEnd(open);
+          if (close < 0 || !plan.exact(open, close)) return -1;
+          exact++;
+          return close;
+        },
+        exact: () => false,
+        explain: () => undefined,
+      };
+      const r = fastParse(text, checked);
+      if ('error' in r) continue; // the tricky snippets that are not valid JavaScript
+      expect(r.lazyFailed, text.slice(0, 80)).toBeUndefined();
+    }
+    expect(exact).toBeGreaterThan(1000);
+  });
+
   test('on real bundles the brace scan agrees with acorn on every body', () => {
     const files = ['acorn/dist/acorn.js', '@babel/parser/lib/index.js', 'semver/classes/range.js', 'yaml/dist/compose/composer.js', 'tar/dist/commonjs/unpack.js', 'pacote/lib/fetcher.js'];
     let skipped = 0;

@@ -22,6 +22,13 @@ export interface BracePairs {
   literalCount: number;
   /** Offsets of backticks that open a tagged template (`` $`cmd` ``, `` sh`…` ``). */
   tagged: number[];
+  /**
+   * Offsets, ascending, where this scan guessed: a `/` after `)`, `}`, `++`/`--` or a keyword that may
+   * be a name; `<!--` and `-->` (comments to acorn in scripts); escapes outside literals; strings and
+   * regexes cut short by a line end. A body with none of these ends where the scan says, exactly
+   * as the tokenizer would end it; one with any of them is checked by the tokenizer.
+   */
+  doubts: number[];
 }
 
 const MIN_LITERAL = 4;
@@ -48,6 +55,9 @@ export function matchBraces(text: string): BracePairs {
   let literals = new Int32Array(2048);
   let literalCount = 0;
   const tagged: number[] = [];
+  const doubts: number[] = [];
+  // Why the last `exprAllowed` was a guess, if it was.
+  let guessed = false;
   const literal = (start: number, end: number) => {
     if (end - start < MIN_LITERAL) return;
     if (2 * literalCount + 2 > literals.length) literals = grow(literals);
@@ -79,6 +89,7 @@ export function matchBraces(text: string): BracePairs {
       } else j++;
     }
     literal(from - 1, n);
+    doubts.push(from - 1);
     return n;
   };
 
@@ -91,8 +102,14 @@ export function matchBraces(text: string): BracePairs {
     if (c === C.DQuote || c === C.SQuote) {
       const start = i;
       i = skipString(text, i + 1, c);
+      if (i < 0) {
+        // Cut short by a line end: acorn reports it, this scan moves on.
+        i = -i;
+        doubts.push(start);
+      }
       literal(start, i);
       exprAllowed = false;
+      guessed = false;
       continue;
     }
     if (c === C.Slash) {
@@ -106,9 +123,12 @@ export function matchBraces(text: string): BracePairs {
         i = e < 0 ? n : e + 2;
         continue;
       }
+      if (guessed) doubts.push(i);
+      guessed = false;
       if (exprAllowed) {
         const start = i;
         i = skipRegex(text, i + 1);
+        if (!regexClosed(text, start, i)) doubts.push(start);
         literal(start, i);
         exprAllowed = false;
       } else {
@@ -122,6 +142,7 @@ export function matchBraces(text: string): BracePairs {
       if (!exprAllowed) tagged.push(i);
       i = scanTemplate(i + 1);
       exprAllowed = false;
+      guessed = false;
       continue;
     }
     if (c === C.LBrace) {
@@ -134,6 +155,7 @@ export function matchBraces(text: string): BracePairs {
       stack.push(count++);
       i++;
       exprAllowed = true;
+      guessed = false;
       continue;
     }
     if (c === C.RBrace) {
@@ -143,32 +165,70 @@ export function matchBraces(text: string): BracePairs {
         // The end of a `${…}`: back inside the template.
         i = scanTemplate(i);
         exprAllowed = false;
+        guessed = false;
       } else {
         if (top !== undefined) closes[top] = i - 1;
         // After a block a regex may start; after an object literal it may not. Blocks are the
-        // common case in the code whose bodies matter; a wrong guess is caught by the parser.
+        // common case; a `/` here is a guess, which the parser's tokenizer checks.
         exprAllowed = true;
+        guessed = true;
       }
+      continue;
+    }
+    if (c >= 48 && c <= 57) {
+      // A number, with its dot and exponent sign: `1./2` and `1e+5 / 2` divide.
+      const radix = c === 48 && /[xXbBoO]/.test(text[i + 1] ?? '');
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (isIdentChar(d) || (d === C.Dot && !radix)) i++;
+        else if ((d === C.Plus || d === C.Minus) && !radix && (text.charCodeAt(i - 1) | 32) === 101) i++;
+        else break;
+      }
+      exprAllowed = false;
+      guessed = false;
       continue;
     }
     if (isIdentChar(c)) {
       const start = i;
       while (i < n && isIdentChar(text.charCodeAt(i))) i++;
-      // Numbers and names are operands, except the keywords that expect an expression after them.
-      exprAllowed = i - start <= 10 && REGEX_AFTER_WORD.has(text.slice(start, i));
+      // Names are operands, except the keywords that expect an expression after them. A keyword
+      // that may be a name (`x.return`, `yield` outside generators, `of`) leaves a guess.
+      const word = i - start <= 10 ? text.slice(start, i) : '';
+      exprAllowed = REGEX_AFTER_WORD.has(word);
+      guessed = exprAllowed && (text.charCodeAt(start - 1) === C.Dot || word === 'yield' || word === 'await' || word === 'of');
       continue;
     }
-    // Punctuation: an operand may follow anything but a closing bracket or a postfix operator.
-    if (c === C.RParen || c === C.RBracket) exprAllowed = false;
-    else if ((c === C.Plus || c === C.Minus) && text.charCodeAt(i + 1) === c) {
-      // `a++ / b` divides; `++/re/.lastIndex` does not occur in real code.
+    if (c === C.Backslash) {
+      // An escape in a name (`\u0061wait`): the scan cannot tell what it spells.
+      doubts.push(i);
       i += 2;
       exprAllowed = false;
+      guessed = false;
       continue;
-    } else exprAllowed = true;
+    }
+    if ((c === C.Lt && text.startsWith('<!--', i)) || (c === C.Minus && text.startsWith('-->', i))) doubts.push(i);
+    // Punctuation: an operand may follow anything but a closing bracket or a postfix operator.
+    if (c === C.RParen) {
+      // `(a) / b` divides, `if (a) /re/.test(s)` does not.
+      exprAllowed = false;
+      guessed = true;
+    } else if (c === C.RBracket) {
+      exprAllowed = false;
+      guessed = false;
+    } else if ((c === C.Plus || c === C.Minus) && text.charCodeAt(i + 1) === c) {
+      // `a++ / b` divides; `x = ++/re/.lastIndex` is nonsense but legal.
+      i += 2;
+      exprAllowed = false;
+      guessed = true;
+      continue;
+    } else {
+      exprAllowed = true;
+      guessed = false;
+    }
     i++;
   }
-  return { opens, closes, count, literals, literalCount, tagged };
+  return { opens, closes, count, literals, literalCount, tagged, doubts };
 }
 
 function grow(a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
@@ -188,18 +248,25 @@ function skipLine(text: string, from: number): number {
   return n;
 }
 
+/** Just past the closing quote; negated where the string is cut short by a line end or the text's end. */
 function skipString(text: string, from: number, quote: number): number {
   const n = text.length;
   let j = from;
   while (j < n) {
     const c = text.charCodeAt(j);
-    if (c === C.Backslash) j += 2;
+    if (c === C.Backslash) j += text.charCodeAt(j + 1) === C.CR && text.charCodeAt(j + 2) === C.LF ? 3 : 2;
     else if (c === quote) return j + 1;
-    // An unterminated string ends at the line: the parser reports it, this scan moves on.
-    else if (c === C.LF || c === C.CR) return j;
+    else if (c === C.LF || c === C.CR) return -j;
     else j++;
   }
-  return n;
+  return -n;
+}
+
+/** Whether the regex scanned over [start, end) ended at its closing `/` (and flags), not at a line end. */
+function regexClosed(text: string, start: number, end: number): boolean {
+  let j = end - 1;
+  while (j > start && isIdentChar(text.charCodeAt(j))) j--;
+  return j > start && text.charCodeAt(j) === C.Slash;
 }
 
 function skipRegex(text: string, from: number): number {
@@ -219,6 +286,19 @@ function skipRegex(text: string, from: number): number {
   }
   while (j < n && isIdentChar(text.charCodeAt(j))) j++;
   return j;
+}
+
+/** Whether the scan guessed anywhere in [start, end]. */
+export function hasDoubt(pairs: BracePairs, start: number, end: number): boolean {
+  const d = pairs.doubts;
+  let lo = 0;
+  let hi = d.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (d[mid]! < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < d.length && d[lo]! <= end;
 }
 
 /** The matching `}` of the `{` at `offset`, or -1 (no `{` there, or unmatched). */

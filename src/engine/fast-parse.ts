@@ -61,6 +61,7 @@ export class FastNode {
 
 interface ParserInternals {
   start: number;
+  pos: number;
   type: unknown;
   tgSource: SourceText;
   tgLazy: LazyPlan | undefined;
@@ -87,25 +88,33 @@ const FastParser = Parser.extend(
         return new FastNode(pos, this.tgSource);
       }
       /**
-       * A body the lazy plan marks as skippable is tokenized, not parsed: the block is left empty
-       * and flagged. The tokenizer must close it at the very `}` the plan expected, or the whole
-       * file is parsed again without skipping (see fastParse).
+       * A body the lazy plan marks as skippable is not parsed: the block is left empty and flagged.
+       * Where the brace scan had to guess (a `/` after `)`, say), the tokenizer reads the body and
+       * must close it at the very `}` the plan expected, or the whole file is parsed again without
+       * skipping (see fastParse); elsewhere the parser jumps straight to that `}`.
        */
       override parseFunctionBody(node: FastNode, isArrowFunction: boolean, isMethod: boolean, forInit: boolean) {
         const end = this.tgLazy && this.type === tt.braceL ? this.tgLazy.skippableEnd(this.start) : -1;
         if (end < 0) return super.parseFunctionBody(node, isArrowFunction, isMethod, forInit);
         const block = this.startNode() as FastNode & { body: unknown[]; tgLazy?: boolean };
         block.body = [];
-        let depth = 0;
-        for (;;) {
-          const t = this.type;
-          if (t === tt.braceL || t === tt.dollarBraceL) depth++;
-          else if (t === tt.braceR) {
-            if (--depth === 0) break;
-          } else if (t === tt.eof) throw new LazyMismatch('unterminated skipped body');
+        if (this.tgLazy!.exact(this.start, end)) {
+          // Nothing in the body the scan had to guess at: read on from its closing brace. The
+          // context stack is as the `{` left it, which is what reading the `}` expects.
+          this.pos = end;
           this.next();
+        } else {
+          let depth = 0;
+          for (;;) {
+            const t = this.type;
+            if (t === tt.braceL || t === tt.dollarBraceL) depth++;
+            else if (t === tt.braceR) {
+              if (--depth === 0) break;
+            } else if (t === tt.eof) throw new LazyMismatch('unterminated skipped body');
+            this.next();
+          }
         }
-        if (this.start !== end) throw new LazyMismatch(`skipped body ends at ${this.start}, expected ${end}`);
+        if (this.start !== end || this.type !== tt.braceR) throw new LazyMismatch(`skipped body ends at ${this.start}, expected ${end}`);
         this.next();
         this.finishNode(block, 'BlockStatement');
         block.tgLazy = true;

@@ -1,5 +1,5 @@
 import { BINDING_SOURCE, TRIGGER_SOURCE } from './lexical.js';
-import { matchBraces, closeOf, type BracePairs } from './brace-scan.js';
+import { matchBraces, closeOf, hasDoubt, type BracePairs } from './brace-scan.js';
 import { mayHaveStringArray } from './string-array.js';
 
 /**
@@ -27,6 +27,11 @@ export interface LazyPlan {
   skippableEnd(open: number): number;
   /** Why the body at `open` is kept (diagnostics), or undefined when it may be skipped. */
   explain(open: number): string | undefined;
+  /**
+   * The brace scan made no guess between `open` and `close`: the body ends there exactly as the
+   * parser's tokenizer would end it, so the parser may jump to `close` without tokenizing.
+   */
+  exact(open: number, close: number): boolean;
 }
 
 /** Files below this size are parsed whole: the saving is small, the certainty worth more. */
@@ -95,6 +100,7 @@ export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = 
       return r.keep ? -1 : r.close;
     },
     explain: (open) => why(open).keep,
+    exact: (open, close) => !hasDoubt(pairs, open, close),
   };
 }
 
