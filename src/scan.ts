@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { ReportedPackage } from './types.js';
 import { fetchTarball, FetchError, type FetchOptions, type FetchedTarball } from './fetch/fetch.js';
 import { unpackTarball } from './unpack/tarball.js';
-import { analyzePackage, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine/analyze.js';
+import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine/analyze.js';
 import { scoreFindings } from './score/score.js';
 import type { Rule } from './engine/rule.js';
 import { RULES } from '../heuristics/index.js';
@@ -52,7 +52,7 @@ export async function analyzeUnscored(tarball: TarballInput, options: Pick<ScanO
   const started = performance.now();
   const unpacked = await unpackTarball(tarball.data);
   if (options.release) tarball.data = RELEASED;
-  const analysis = analyzePackage(unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
+  const analysis = await analyzePackageAsync(unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
   return { tarball, unpacked, analysis, analyzeMs: performance.now() - started };
 }
 

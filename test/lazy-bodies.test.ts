@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { matchBraces, closeOf } from '../src/engine/brace-scan.js';
 import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../src/engine/lazy-bodies.js';
 import { fastParse } from '../src/engine/fast-parse.js';
-import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
+import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
 import { RULES } from '../heuristics/index.js';
 import { packageFromFiles } from './helpers/analyze.js';
 
@@ -225,5 +225,19 @@ describe('lazy bodies in the engine', () => {
     expect(on.findings.some((f) => f.startsWith('exfiltration-flow'))).toBe(true);
     // wallets() names no capability: only crypto-theft's hint keeps its body parsed.
     expect(on.findings.some((f) => f.startsWith('crypto-theft high'))).toBe(true);
+  });
+
+  test('the async analysis equals the synchronous one and hands the thread back between files', async () => {
+    const files: Record<string, string> = { 'package.json': JSON.stringify({ name: 'fixture', version: '1.0.0', main: 'index.js' }) };
+    for (let i = 0; i < 40; i++) files[`lib/f${i}.js`] = `const fs = require('fs');\n${filler(`f${i}`, 20_000)}module.exports = () => fs.readFileSync(__filename);\n`;
+    const pkg = packageFromFiles(files);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const async = await analyzePackageAsync(pkg, RULES, DEFAULT_ENGINE_OPTIONS, 0);
+    clearInterval(timer);
+    const sync = analyzePackage(pkg, RULES, DEFAULT_ENGINE_OPTIONS);
+    expect(ticks).toBeGreaterThan(5);
+    expect(JSON.stringify(async.findings)).toBe(JSON.stringify(sync.findings));
+    expect({ ...async.stats, slowestFile: undefined }).toEqual({ ...sync.stats, slowestFile: undefined });
   });
 });

@@ -72,7 +72,7 @@ export interface AuditReport {
 }
 
 /** Bytes of downloaded tarballs allowed to wait for analysis before further downloads pause. */
-export const DOWNLOAD_AHEAD_BYTES = 32 * 1024 * 1024;
+export const DOWNLOAD_AHEAD_BYTES = 16 * 1024 * 1024;
 
 export const GIT_NOT_FETCHED = 'git dependency not fetched';
 
@@ -110,7 +110,8 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
   const progress: ProgressState = { done: 0, total: work.length, bytes: 0, cached: 0 };
   const limit = pLimit(Math.max(1, opts.concurrency ?? 8));
   // Downloads overlap; unpack + analysis run one package at a time. Analysis is single-threaded
-  // anyway, and letting eight unpacked packages wait in memory at once is what made RSS spike.
+  // anyway, and letting eight unpacked packages wait in memory at once is what made RSS spike. The
+  // analysis hands the thread back between files (analyzePackageAsync), so downloads go on meanwhile.
   const analyzeLimit = pLimit(1);
   // Name and version come from the unpacked manifest (and are checked against the lockfile).
   const fetchOpts = { npmConfig: opts.npmConfig, cache: opts.downloadCache, where: opts.root, timeoutMs: opts.timeoutMs, skipIdentity: true };
