@@ -35,9 +35,9 @@ export interface LazyPlan {
 }
 
 /** Files below this size are parsed whole: the saving is small, the certainty worth more. */
-export const LAZY_MIN_BYTES = 64 * 1024;
+export const LAZY_MIN_BYTES = 16 * 1024;
 /** Bodies below this size are parsed: a skip costs a lookup, a tiny body costs less. */
-const MIN_BODY = 256;
+const MIN_BODY = 64;
 
 const KEYWORDS = new Set([
   'var', 'let', 'const', 'import', 'export', 'from', 'as', 'default', 'await', 'new', 'return', 'typeof', 'void', 'this', 'function', 'async', 'yield',
