@@ -136,18 +136,25 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     const size = fetched.data.length;
     progress.bytes += size;
     gate.hold(size);
+    // The budget is for tarballs waiting their turn: once this one's analysis starts (one at a
+    // time), it no longer waits, and downloads may go on while it is analyzed.
+    let waiting = true;
+    const started = () => {
+      if (waiting) gate.release(size);
+      waiting = false;
+    };
     // From here the tarball is owned by `tarball`, which the analysis empties once it is unpacked:
     // holding next's 44 MB through its whole analysis was a tenth of the audit's peak memory.
     const tarball = { data: fetched.data, name: fetched.name, version: fetched.version, integrity: fetched.integrity, spec: fetched.spec, source: fetched.source };
     fetched = undefined;
     try {
-      return await analyzeFetched(u, key, tarball, t0);
+      return await analyzeFetched(u, key, tarball, t0, started);
     } finally {
-      gate.release(size);
+      started();
     }
   };
 
-  const analyzeFetched = async (u: Unit, key: string | undefined, tarball: Omit<FetchedTarball, 'packument' | 'manifest'> & { source: string }, t0: number): Promise<{ result: ReportedPackage; cached: boolean }> => {
+  const analyzeFetched = async (u: Unit, key: string | undefined, tarball: Omit<FetchedTarball, 'packument' | 'manifest'> & { source: string }, t0: number, started: () => void = () => {}): Promise<{ result: ReportedPackage; cached: boolean }> => {
     // Folders and local tarballs have no integrity until read: look them up by what was read.
     const postKey = `sri:${tarball.integrity}`;
     if (!key && tarball.integrity) {
@@ -158,7 +165,12 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     const source = tarball.source;
     let result: ReportedPackage;
     try {
-      result = pool ? await pool.analyze(tarball, opts.engine) : await analyzeLimit(() => analyzeTarball(tarball, { engine: opts.engine, rules: opts.rules, release: true }));
+      result = pool
+        ? await pool.analyze(tarball, opts.engine)
+        : await analyzeLimit(() => {
+            started();
+            return analyzeTarball(tarball, { engine: opts.engine, rules: opts.rules, release: true });
+          });
     } catch (err) {
       return { result: { ...errorResult(`${u.name}@${u.version}`, new Error(`analysis failed (${(err as Error).message}); please report this with the package name`)), name: u.name, version: u.version }, cached: false };
     }

@@ -1,7 +1,8 @@
 // Back-pressure between downloads and analysis. Downloads are fast and analysis is not: while one
 // large package is analyzed, the other download slots fill with tarballs that wait in memory (on
 // the benchmark lockfile, next's 30 s of analysis let four 35 MB @next/swc binaries pile up).
-// A new download starts only while the bytes downloaded-but-not-yet-analyzed are under a budget.
+// A new download starts only while the bytes of tarballs waiting for their analysis to start are
+// under a budget (the one being analyzed is bounded by analyzing one package at a time).
 export class ByteGate {
   private held = 0;
   private waiters: Array<() => void> = [];
