@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { matchBraces, closeOf } from '../src/engine/brace-scan.js';
-import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../src/engine/lazy-bodies.js';
+import { capabilityAliases, lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../src/engine/lazy-bodies.js';
 import { fastParse } from '../src/engine/fast-parse.js';
 import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
 import { RULES } from '../heuristics/index.js';
@@ -77,6 +77,13 @@ describe('lazy plan', () => {
     expect(plan.skippableEnd(bodyOf(text, 'a'))).toBe(-1);
     // `os` is bound inside scoped(); unrelated() sees another `os` and stays skippable.
     expect(plan.skippableEnd(bodyOf(text, 'unrelated'))).toBeGreaterThan(0);
+    expect(plan.explain(bodyOf(text, 'usesAlias'))).toBe('alias or hint');
+    expect(plan.explain(bodyOf(text, 'unrelated'))).toBeUndefined();
+    const aliases = capabilityAliases(text);
+    expect([...aliases.keys()].sort()).toEqual(['cp', 'os', 'run']);
+    // cp and run are visible in the whole file, os only in scoped()'s body.
+    expect(aliases.get('cp')).toEqual([0, text.length]);
+    expect(aliases.get('os')![0]).toBe(bodyOf(text, 'scoped'));
   });
 
   test("rules' hints keep a body: a literal hint in a string, a code hint in a name, a tagged template", () => {

@@ -4,10 +4,11 @@ import { mayHaveStringArray } from './string-array.js';
 
 /**
  * Tier 1.5: lazy function bodies. Tier 0 (lexical.ts) decides per file; on a bundle nearly every
- * file names some capability somewhere, yet two thirds of its bytes sit in functions that name
- * none: the parser of a template engine, a date library, a polyfill. Those bodies are skipped by
- * the parser (tokenized, never built into nodes), so neither the parse, the collector nor the walk
- * pays for them.
+ * file names some capability somewhere, yet most of its bytes sit in functions that name none: the
+ * parser of a template engine, a date library, a polyfill. The parser leaves those bodies out (it
+ * jumps over them, or tokenizes them where the brace scan had to guess), so neither the parse, the
+ * collector nor the walk pays for them: of the benchmark lockfile's 111 MB of parsed JavaScript,
+ * 46.5 MB is built.
  *
  * A body is kept when its text holds anything that could matter to a rule:
  * - a capability trigger of tier 0 (a module name, `eval`, `process.env`, `fetch`, a credential
@@ -15,7 +16,8 @@ import { mayHaveStringArray } from './string-array.js';
  * - a name bound to a capability elsewhere in the file (`const cp = require('child_process')`
  *   makes every body that says `cp` interesting; aliases of aliases too);
  * - a rule's own hint (RuleVisitors.bodyHints): the texts its literal visitors look at, such as
- *   wallet paths or AI key names, which a helper function may return to a call elsewhere.
+ *   wallet paths or AI key names, which a helper function may return to a call elsewhere;
+ * and a body that is a callback handed to a capability in its own statement is kept too.
  * Whole files are parsed eagerly when they look obfuscated (string arrays, `_0x` names): their
  * decoders need every function.
  *
