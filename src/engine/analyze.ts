@@ -34,7 +34,7 @@ export interface EngineOptions {
   shard?: { index: number; count: number };
   /**
    * Files from this size up get lazy function bodies (lazy-bodies.ts): bodies that name no
-   * capability and no rule's hint are tokenized, not built. Infinity parses every body.
+   * capability and no rule's hint are left out of the syntax tree. Infinity parses every body.
    */
   lazyMinBytes?: number;
 }
@@ -69,7 +69,7 @@ export interface AnalysisStats {
   decodedPayloads: number;
   /** Files analyzed past the retention budget (no cross-file flows into them from later files). */
   streamedFiles: number;
-  /** Function bodies tokenized but not built into syntax trees (lazy-bodies.ts), and their bytes. */
+  /** Function bodies left out of the syntax trees (lazy-bodies.ts), and their bytes. */
   lazyBodies?: number;
   lazyBytes?: number;
   slowestFile?: { file: string; ms: number };
