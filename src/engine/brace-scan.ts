@@ -288,30 +288,29 @@ function skipRegex(text: string, from: number): number {
   return j;
 }
 
+/** Index of the last of the first `count` ascending values that is below `value`, or -1. */
+export function lastBelow(sorted: ArrayLike<number>, count: number, value: number): number {
+  let lo = 0;
+  let hi = count - 1;
+  let found = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) {
+      found = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
 /** Whether the scan guessed anywhere in [start, end]. */
 export function hasDoubt(pairs: BracePairs, start: number, end: number): boolean {
-  const d = pairs.doubts;
-  let lo = 0;
-  let hi = d.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (d[mid]! < start) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo < d.length && d[lo]! <= end;
+  const next = lastBelow(pairs.doubts, pairs.doubts.length, start) + 1;
+  return next < pairs.doubts.length && pairs.doubts[next]! <= end;
 }
 
 /** The matching `}` of the `{` at `offset`, or -1 (no `{` there, or unmatched). */
 export function closeOf(pairs: BracePairs, offset: number): number {
-  const { opens, closes } = pairs;
-  let lo = 0;
-  let hi = pairs.count - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const v = opens[mid]!;
-    if (v === offset) return closes[mid]!;
-    if (v < offset) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+  const k = lastBelow(pairs.opens, pairs.count, offset + 1);
+  return k >= 0 && pairs.opens[k] === offset ? pairs.closes[k]! : -1;
 }

@@ -1,5 +1,5 @@
 import { BINDING_SOURCE, TRIGGER_SOURCE } from './lexical.js';
-import { matchBraces, closeOf, hasDoubt, type BracePairs } from './brace-scan.js';
+import { matchBraces, closeOf, hasDoubt, lastBelow, type BracePairs } from './brace-scan.js';
 import { mayHaveStringArray } from './string-array.js';
 
 /**
@@ -201,16 +201,7 @@ function inRanges(ranges: number[], at: number): boolean {
 function scopeOf(pairs: BracePairs, text: string, at: number): [number, number] {
   const { opens, closes } = pairs;
   // Last `{` before `at`, then outwards through the enclosing ones.
-  let lo = 0;
-  let hi = pairs.count - 1;
-  let k = -1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (opens[mid]! < at) {
-      k = mid;
-      lo = mid + 1;
-    } else hi = mid - 1;
-  }
+  let k = lastBelow(opens, pairs.count, at);
   for (let depth = 0; k >= 0 && depth < 10_000; k--, depth++) {
     const close = closes[k]!;
     if (close !== -1 && close < at) continue;
@@ -289,16 +280,7 @@ function markIndex(flat: number[]): { overlaps(start: number, end: number): bool
   return {
     overlaps(start, end) {
       // Last mark starting before `end`; any mark up to it ending after `start` overlaps.
-      let lo = 0;
-      let hi = count - 1;
-      let last = -1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >> 1;
-        if (starts[mid]! < end) {
-          last = mid;
-          lo = mid + 1;
-        } else hi = mid - 1;
-      }
+      const last = lastBelow(starts, count, end);
       return last >= 0 && maxEnd[last]! > start;
     },
   };
