@@ -49,11 +49,29 @@ const RELEASED = Buffer.alloc(0);
 
 /** Unpack and analyze tarball bytes already in hand (no scoring yet). */
 export async function analyzeUnscored(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules'> & ReleaseOption = {}): Promise<AnalyzedTarball> {
+  return analyzeUnpacked(await unpackForAnalysis(tarball, options), options);
+}
+
+/** A tarball unpacked in memory, waiting for its analysis. */
+export interface UnpackedTarball {
+  tarball: TarballInput;
+  unpacked: UnpackedPackage;
+  unpackMs: number;
+}
+
+/** The first half of analyzeUnscored: gunzip and untar (the gunzip runs off this thread). */
+export async function unpackForAnalysis(tarball: TarballInput, options: ReleaseOption = {}): Promise<UnpackedTarball> {
   const started = performance.now();
   const unpacked = await unpackTarball(tarball.data);
   if (options.release) tarball.data = RELEASED;
-  const analysis = await analyzePackageAsync(unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
-  return { tarball, unpacked, analysis, analyzeMs: performance.now() - started };
+  return { tarball, unpacked, unpackMs: performance.now() - started };
+}
+
+/** The second half of analyzeUnscored: every rule over a package already unpacked. */
+export async function analyzeUnpacked(u: UnpackedTarball, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): Promise<AnalyzedTarball> {
+  const started = performance.now();
+  const analysis = await analyzePackageAsync(u.unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
+  return { tarball: u.tarball, unpacked: u.unpacked, analysis, analyzeMs: u.unpackMs + performance.now() - started };
 }
 
 /** Score an analysis together with any findings added after it (registry evidence) and report it. */

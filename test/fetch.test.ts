@@ -4,7 +4,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import pacote from 'pacote';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FetchError, fetchTarball, type FetchOptions } from '../src/fetch/fetch.js';
+import { FetchError, fetchTarball, prefetchTarball, type FetchOptions } from '../src/fetch/fetch.js';
 import { loadNpmConfig, toFetchOptions } from '../src/fetch/npm-config.js';
 import { packTarball, startRegistry, type TestRegistry } from './helpers/registry.js';
 
@@ -196,6 +196,46 @@ describe('fetchTarball: local and refused specs', () => {
   it('rejects an invalid spec', async () => {
     const err = await expectFetchError(fetchTarball('@@bad name', opts));
     expect(err.code).toBe('EINVALIDSPEC');
+  });
+});
+
+describe('prefetchTarball (the audit downloads everything into the cache first)', () => {
+  it('fills the download cache so the later fetch by integrity makes no request, and reads the same bytes', async () => {
+    const cache = path.join(tmp, 'prefetch-cache');
+    const url = registry.tarballUrl('left-pad', '1.2.0');
+    const integrity = registry.integrityOf('left-pad', '1.2.0');
+    const size = await prefetchTarball(url, { ...opts, cache, integrity });
+    const before = registry.requests.length;
+    const sized = await fetchTarball(url, { ...opts, cache, integrity, skipIdentity: true, expectedBytes: size });
+    const unsized = await fetchTarball(url, { ...opts, cache, integrity, skipIdentity: true });
+    expect(registry.requests.length).toBe(before);
+    expect(sized.data.length).toBe(size);
+    expect(sized.data.equals(unsized.data)).toBe(true);
+    expect(tarPaths(sized.data)).toContain('package/index.js');
+  });
+
+  it('reads the whole tarball even when the expected size is wrong', async () => {
+    const url = registry.tarballUrl('left-pad', '2.0.0');
+    const whole = await fetchTarball(url, { ...opts, skipIdentity: true });
+    for (const expectedBytes of [1, whole.data.length - 1, whole.data.length + 100]) {
+      const r = await fetchTarball(url, { ...opts, skipIdentity: true, expectedBytes });
+      expect(r.data.equals(whole.data)).toBe(true);
+    }
+  });
+
+  it('rejects a tampered tarball with EINTEGRITY and caches nothing under its integrity', async () => {
+    const cache = path.join(tmp, 'prefetch-tampered');
+    const url = registry.tarballUrl('tampered', '1.0.0');
+    const integrity = registry.integrityOf('tampered', '1.0.0');
+    const err = await expectFetchError(prefetchTarball(url, { ...opts, cache, integrity }));
+    expect(err.code).toBe('EINTEGRITY');
+    const again = await expectFetchError(fetchTarball(url, { ...opts, cache, integrity, skipIdentity: true }));
+    expect(again.code).toBe('EINTEGRITY');
+  });
+
+  it('prefetches tarball URLs only', async () => {
+    const err = await expectFetchError(prefetchTarball('left-pad@1.0.0', opts));
+    expect(err.code).toBe('ENOTREMOTE');
   });
 });
 

@@ -36,6 +36,12 @@ export interface FetchOptions {
    * tarball up to it, which npm puts wherever it sorts (half of next's 150 MB in).
    */
   skipIdentity?: boolean;
+  /**
+   * The tarball's size when known (a prefetch measured it): its bytes are then read into one
+   * buffer of that size instead of a list of chunks joined at the end, which for a 44 MB tarball
+   * briefly held it twice.
+   */
+  expectedBytes?: number;
 }
 
 export interface FetchedTarball {
@@ -103,14 +109,26 @@ function tooBig(spec: string, max: number): FetchError {
 }
 
 /** Drain a tarball stream into memory, giving up as soon as it passes `max` bytes. */
-async function collect(stream: AsyncIterable<Buffer>, max: number, spec: string): Promise<Buffer> {
+async function collect(stream: AsyncIterable<Buffer>, max: number, spec: string, expected?: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
+  // Filled in place while the bytes match the expected size; anything else falls back to chunks.
+  let into = expected !== undefined && expected > 0 && expected <= max ? Buffer.allocUnsafe(expected) : undefined;
   for await (const chunk of stream) {
+    if (into && size + chunk.length <= into.length) {
+      chunk.copy(into, size);
+      size += chunk.length;
+      continue;
+    }
+    if (into) {
+      chunks.push(into.subarray(0, size));
+      into = undefined;
+    }
     size += chunk.length;
     if (size > max) throw tooBig(spec, max);
     chunks.push(chunk);
   }
+  if (into) return size === into.length ? into : into.subarray(0, size);
   return Buffer.concat(chunks, size);
 }
 
@@ -346,6 +364,34 @@ export async function resolveManifest(spec: string, opts: FetchOptions = {}): Pr
 }
 
 /**
+ * Download a tarball URL into the download cache (`opts.cache`) without holding its bytes: an
+ * audit downloads every tarball at once this way, as fast as the network allows, then reads each
+ * back from the cache (pacote looks a tarball up there by its integrity first) when its analysis
+ * is due. Holding downloaded bytes until their turn instead forces a choice between memory and
+ * starting a large download late: next's 44 MB tarball alone takes seconds to arrive.
+ * Errors are thrown as by fetchTarball; the caller may ignore them and let the real fetch report.
+ */
+export async function prefetchTarball(spec: string, opts: FetchOptions = {}): Promise<number> {
+  const where = path.resolve(opts.where ?? process.cwd());
+  const parsed = parseSpec(spec, where);
+  if (sourceOf(parsed) !== 'remote') throw new FetchError(`ENOTREMOTE: "${spec}" is not a tarball URL; only those are prefetched`, spec, 'ENOTREMOTE');
+  const max = opts.maxTarballBytes ?? DEFAULT_MAX_TARBALL_BYTES;
+  const base = pacoteOptions(opts, where);
+  try {
+    return await pacote.tarball.stream(spec, async (stream: AsyncIterable<Buffer>) => {
+      let size = 0;
+      for await (const chunk of stream) {
+        size += chunk.length;
+        if (size > max) throw tooBig(spec, max);
+      }
+      return size;
+    }, base);
+  } catch (err) {
+    throw toFetchError(err, spec, parsed, base);
+  }
+}
+
+/**
  * Fetch the tarball a spec names, without running anything from it. Registry specs are resolved
  * to one version first, so the result says which version was scanned and its integrity is checked
  * against the registry's `dist.integrity` (and against `opts.integrity` if given).
@@ -413,7 +459,7 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
       // Cheap early refusal; collect() still enforces the limit while reading.
       if ((await fs.promises.stat(parsed.fetchSpec as string)).size > max) throw tooBig(spec, max);
     }
-    const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec), base);
+    const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec, opts.expectedBytes), base);
     const { name, version } = opts.skipIdentity ? {} : await peekManifest(data);
     // pacote has verified the bytes against the integrity we gave it: that is their SRI already.
     return { spec, name, version, source, integrity: opts.integrity ?? sri(data), resolved: parsed.fetchSpec ?? undefined, data };

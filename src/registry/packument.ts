@@ -189,7 +189,7 @@ function describe(err: unknown): { code: string; message: string } {
 /** Fetch (or revalidate) the full packument of `name`. Throws PackumentError when there is none to use. */
 export async function fetchPackument(name: string, opts: PackumentOptions = {}): Promise<PackumentResult> {
   const config = opts.npmConfig ?? {};
-  const fetchOpts = toFetchOptions(config);
+  const fetchOpts = { ...toFetchOptions(config) };
   // Our own ETag cache replaces make-fetch-happen's: no cacache path, no cache modes.
   const offline = fetchOpts.offline === true;
   for (const k of ['cache', 'offline', 'preferOffline', 'preferOnline']) delete fetchOpts[k];
