@@ -1,5 +1,6 @@
 // Property-based tests over the tar reader and the manifest parser: whatever the bytes, unpacking
 // returns a result (files and findings) in bounded time and never throws an untyped exception.
+import { randomBytes } from 'node:crypto';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -69,5 +70,39 @@ describe('fuzz: manifest parser', () => {
       }),
       { numRuns: RUNS * 3 },
     );
+  });
+});
+
+describe('small tarballs are decompressed at once, large or odd ones streamed', () => {
+  test('both paths read the same files, whatever the chunking', async () => {
+    const files = {
+      'package.json': JSON.stringify({ name: 'two-paths', version: '1.0.0' }),
+      'index.js': "module.exports = require('./lib/a.js');\n",
+      'lib/a.js': 'module.exports = 1;\n'.repeat(500),
+    };
+    const small = await packTarball(files);
+    // Incompressible padding pushes the same files past the one-call size.
+    const large = await packTarball({ ...files, 'pad.bin': randomBytes(3 * 1024 * 1024) });
+    expect(small.length).toBeLessThan(2 * 1024 * 1024);
+    expect(large.length).toBeGreaterThan(2 * 1024 * 1024);
+    const a = await unpackTarball(small);
+    const b = await unpackTarball(large);
+    for (const f of Object.keys(files)) expect(b.files.get(f)?.data?.toString()).toBe(a.files.get(f)?.data?.toString());
+    expect(a.findings).toEqual([]);
+  });
+
+  test('a small tarball that decompresses past the one-call cap is streamed whole, files after the big one included', async () => {
+    const tgz = await packTarball({
+      'package.json': JSON.stringify({ name: 'zeros', version: '1.0.0' }),
+      'zeros.bin': Buffer.alloc(40 * 1024 * 1024),
+      'after.js': 'module.exports = "after";\n',
+    });
+    expect(tgz.length).toBeLessThan(2 * 1024 * 1024);
+    const pkg = await unpackTarball(tgz);
+    expect(pkg.files.get('after.js')?.data?.toString()).toContain('after');
+    expect(pkg.files.get('zeros.bin')?.partial).toBe(true);
+    expect(pkg.stats.unpackedBytes).toBeGreaterThan(40 * 1024 * 1024);
+    // 40 MB from a few tens of KB is past the bomb ratio: still reported on the streaming path.
+    expect(pkg.findings.some((f) => /compression ratio/.test(f.message))).toBe(true);
   });
 });
