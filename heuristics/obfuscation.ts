@@ -11,8 +11,12 @@ const ZERO_WIDTH = /[\u200B-\u200D\u2060\u180E]/;
 const OFFSCREEN = /\S[ \t]{150,}\S/;
 const JSFUCK = /[[\]()!+]{400,}/;
 const JJENCODE = /\$=~\[\];\s*\$=\{___:\+\+\$|ﾟωﾟﾉ\s*=|\(ﾟДﾟ\)/;
-/** Marks that are not plain substrings: invisible/bidi characters, long blank runs, dispatch strings. */
-const PRECHECK = /[\u202A-\u202E\u2066-\u2069\u200B-\u200D\u2060\u180E]|[ \t]{150}|\d\|\d+\|\d+\|\d/;
+/**
+ * Marks that are not plain substrings: invisible/bidi characters, long blank runs, dispatch strings.
+ * Three regexes, each of which V8 scans fast, cost half of one alternation of the three; a blank
+ * run is tried only where it starts, not again at each of its characters.
+ */
+const PRECHECKS = [/[\u202A-\u202E\u2066-\u2069\u200B-\u200D\u2060\u180E]/, /(?<![ \t])[ \t]{150}/, /\d\|\d+\|\d+\|\d/];
 const FLATTENING = /(['"])\d+(?:\|\d+){3,}\1\s*(?:\[\s*['"]split['"]\s*\]|\.split)\s*\(\s*['"]\|['"]\s*\)/;
 
 export default defineRule({
@@ -34,7 +38,7 @@ export default defineRule({
       lexical(ctx) {
         const text = ctx.text;
         // One cheap test for every mark below; most files have none.
-        if (!text.includes('_0x') && !text.includes('+[]') && !text.includes('ﾟ') && !text.includes('$=~[]') && !PRECHECK.test(text)) return;
+        if (!text.includes('_0x') && !text.includes('+[]') && !text.includes('ﾟ') && !text.includes('$=~[]') && !PRECHECKS.some((re) => re.test(text))) return;
         const names = text.match(OBF_NAMES);
         if (names && names.length >= 20) {
           const distinct = new Set(names).size;

@@ -225,6 +225,9 @@ export function findTyposquat(name: string, index: PopularIndex = popularIndex()
     for (let len = name.length - maxD; len <= name.length + maxD; len++) {
       for (const t of index.byLength.get(len) ?? []) {
         if (t === name || t[0] !== name[0]) continue; // a changed first character is rarely a squat (and often another word)
+        // Not popular enough to be imitated (consider() would drop it): skip the distance. In an
+        // audit most packages are popular themselves, so this skips nearly every comparison.
+        if ((index.downloads.get(t) ?? 0) < minTarget) continue;
         const d = editDistance(name, t, maxD);
         if (d > maxD) continue;
         // Two names that only differ in a trailing digit are a family (vue2 / vue3), not a squat.
