@@ -158,6 +158,10 @@ describe('tollgate audit <project> through a loopback registry', () => {
     const made = registry.requests.slice(before);
     expect(made.length).toBeGreaterThanOrEqual(6);
     for (const r of made) expect(r).toMatch(/\.tgz$/);
+    // Each good tarball crosses the network once: downloaded into the cache up front, then read
+    // back from it for the analysis (the tampered one is retried, and fails each time).
+    const good = made.filter((r) => !r.startsWith('/tampered/'));
+    expect(good.length).toBe(new Set(good).size);
     expect(fs.readdirSync(canaryDir)).toEqual([]);
   });
 
