@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { firstTrigger, TRIGGER_SOURCE } from '../src/engine/lexical.js';
 import { matchBraces, closeOf } from '../src/engine/brace-scan.js';
 import { capabilityAliases, lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../src/engine/lazy-bodies.js';
 import { fastParse } from '../src/engine/fast-parse.js';
@@ -248,3 +250,34 @@ describe('lazy bodies in the engine', () => {
     expect({ ...async.stats, slowestFile: undefined }).toEqual({ ...sync.stats, slowestFile: undefined });
   });
 });
+
+describe('trigger groups (the lazy tier scans bodies with them)', () => {
+  const ONE = new RegExp(TRIGGER_SOURCE);
+  // Fragments that start, half-start or complete triggers of every group, and filler between them.
+  const FRAGMENTS = [
+    "require('fs')", 'require(', "'child_process'", '"node:net"', 'process.env.HOME', 'process.env.NODE_ENV', 'process', '=process;', 'eval', 'evaluate',
+    'Function(', 'new Function', 'global[', 'self [', '= window;', 'fetch(', '.fetch = f', 'while (true)', 'for (;;)', 'setTimeout("x")', '\\u0065val(',
+    '_0x1a2b', "'base64'", "['a' + 'b']", "[ 'constructor' ]", '"~/.ssh/id_rsa"', 'webhook', 'discord', 'x <= Infinity', 'curl ', '.exe ', 'a', ' ', '\n', ';', '{', '}', '=', '(', "'", '"', '`', '[', '+',
+  ];
+  test('the earliest match of the groups is where the single regex first matches', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...FRAGMENTS), { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        expect(firstTrigger(text)).toBe(ONE.exec(text)?.index ?? -1);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test('and on real code: every file of this repository', () => {
+    const files = ['src/engine/analyze.ts', 'src/engine/lexical.ts', 'src/fetch/fetch.ts', 'heuristics/network.ts', 'heuristics/exfiltration-flow.ts', 'src/audit/audit.ts'];
+    for (const f of files) {
+      const text = readFileSync(new URL(`../${f}`, import.meta.url), 'utf8');
+      for (let at = 0; at < text.length; at += 997) {
+        const slice = text.slice(at, at + 4000);
+        expect(firstTrigger(slice), `${f} @${at}`).toBe(ONE.exec(slice)?.index ?? -1);
+      }
+    }
+  });
+});
+

@@ -1,4 +1,4 @@
-import { BINDING_SOURCE, TRIGGER_SOURCE } from './lexical.js';
+import { BINDING_SOURCE, TRIGGER_SOURCE, firstTrigger } from './lexical.js';
 import { matchBraces, closeOf, hasDoubt, lastBelow, type BracePairs } from './brace-scan.js';
 import { mayHaveStringArray } from './string-array.js';
 
@@ -83,7 +83,7 @@ export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = 
   }
   if (hints?.tagged) for (const at of pairs.tagged) marks.push(at, at + 1);
   const index = markIndex(marks);
-  const triggers = new FirstMatch(TRIGGERS_ONE, text);
+  const triggers = new FirstMatch(text);
   const why = (open: number): { close: number; keep?: string } => {
     const close = closeOf(pairs, open);
     if (close < 0) return { close, keep: 'no matching brace' };
@@ -110,7 +110,7 @@ const TRIGGERS_ONE = new RegExp(TRIGGER_SOURCE);
 const BINDINGS_G = new RegExp(BINDING_SOURCE, 'g');
 
 /**
- * Whether a regex matches in [open, close], for queries in increasing `open` (the parser's order).
+ * Whether a tier-0 trigger matches in [open, close], for queries in increasing `open` (the parser's order).
  * A scan stops at the first match, and what it learned answers later queries: the text before that
  * match is clean, so a nested body ending before it needs no scan of its own. Every byte is scanned
  * about once, and only inside function bodies; the whole file never is.
@@ -119,17 +119,17 @@ class FirstMatch {
   private from = 0;
   private cleanTo = 0;
   private at = -1;
-  constructor(private readonly re: RegExp, private readonly text: string) {}
+  constructor(private readonly text: string) {}
 
   within(open: number, close: number): boolean {
     if (open >= this.from) {
       if (this.at >= 0 && open <= this.at) return this.at <= close;
       if (this.at < 0 && close < this.cleanTo) return false;
     }
-    const m = this.re.exec(this.text.slice(open, close + 1));
+    const at = firstTrigger(this.text.slice(open, close + 1));
     this.from = open;
-    if (m) {
-      this.at = open + m.index;
+    if (at >= 0) {
+      this.at = open + at;
       return true;
     }
     this.at = -1;
