@@ -59,7 +59,7 @@ export interface UnpackedTarball {
   unpackMs: number;
 }
 
-/** The first half of analyzeUnscored: gunzip and untar (the gunzip runs off this thread). */
+/** The first half of analyzeUnscored: gunzip and untar, in memory. */
 export async function unpackForAnalysis(tarball: TarballInput, options: ReleaseOption = {}): Promise<UnpackedTarball> {
   const started = performance.now();
   const unpacked = await unpackTarball(tarball.data);

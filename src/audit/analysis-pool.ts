@@ -134,17 +134,12 @@ export class AnalysisPool {
     const parts = await Promise.all(
       Array.from({ length: count }, async (_, index) => {
         const shardEngine = { ...(engine ?? DEFAULT_ENGINE_OPTIONS), shard: { index, count } };
-        return this.analyzeShard(shared, tarball.spec, shardEngine);
+        const out = await this.run((id) => ({ id, shared, spec: tarball.spec, engine: shardEngine }), tarball.spec, []);
+        if ('part' in out) return out.part;
+        throw new Error('analysis worker answered a shard with a whole package');
       }),
     );
     return scoreParts(identity, parts);
-  }
-
-  /** One shard (engine.shard) of a package already in shared memory, unscored. */
-  async analyzeShard(shared: SharedPackage, spec: string, engine: EngineOptions): Promise<AnalysisPart> {
-    const out = await this.run((id) => ({ id, shared, spec, engine }), spec, []);
-    if ('part' in out) return out.part;
-    throw new Error('analysis worker answered a shard with a whole package');
   }
 
   private async run(request: (id: number) => AnalysisRequest, spec: string, transfer: ArrayBuffer[]): Promise<Outcome> {

@@ -71,7 +71,7 @@ export interface AuditReport {
   summary: AuditSummary;
 }
 
-/** Bytes of downloaded tarballs allowed to wait for analysis before further downloads pause. */
+/** Bytes of tarballs read back from the download cache and waiting to be unpacked, at most. */
 export const DOWNLOAD_AHEAD_BYTES = 16 * 1024 * 1024;
 
 export const GIT_NOT_FETCHED = 'git dependency not fetched';
@@ -112,9 +112,9 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
   // Downloads overlap; analysis runs one package at a time. Analysis is single-threaded anyway, and
   // letting eight unpacked packages wait in memory at once is what made RSS spike. The analysis
   // hands the thread back between files (analyzePackageAsync), so downloads go on meanwhile.
-  // Unpacking is a stage of its own, one package ahead of the analysis: the gunzip runs on libuv's
-  // thread pool, i.e. the second core, and done in turn with the analysis it left this thread idle
-  // for 7.4 s of a 33.7 s audit of the benchmark lockfile (973 MB decompressed).
+  // Unpacking is a stage of its own, one package ahead of the analysis: the gunzip of a large
+  // tarball runs on libuv's thread pool, and done in turn with the analysis its wall time (7.4 s
+  // for the benchmark lockfile's 973 MB decompressed, mostly waiting) added to the analysis's.
   const unpackLimit = pLimit(1);
   const analyzeLimit = pLimit(1);
   // At most one package unpacked ahead of the one being analyzed: unpacked, a package is about
@@ -164,8 +164,8 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     const size = fetched.data.length;
     progress.bytes += size;
     gate.adjust(size - (expected ?? 0));
-    // The budget is for tarballs waiting their turn: once this one's analysis starts (one at a
-    // time), it no longer waits, and downloads may go on while it is analyzed.
+    // The budget is for tarballs waiting their turn: once this one is being unpacked (one at a
+    // time), it no longer waits, and others may be read while it is unpacked and analyzed.
     let waiting = true;
     const started = () => {
       if (waiting) gate.release(size);
@@ -303,4 +303,3 @@ function toAudited(u: Unit, result: ReportedPackage, cached: boolean): AuditedPa
     cached,
   };
 }
-
