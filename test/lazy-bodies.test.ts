@@ -1,7 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { firstTrigger, TRIGGER_SOURCE } from '../src/engine/lexical.js';
+import { firstTrigger, TRIGGER_SOURCE, worthParsing } from '../src/engine/lexical.js';
+import { NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../src/engine/indicators.js';
+import { aiKeyProvider } from '../src/engine/ai-indicators.js';
+import { ENV_PATHS } from '../src/engine/evaluate.js';
 import { matchBraces, closeOf } from '../src/engine/brace-scan.js';
 import { capabilityAliases, lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../src/engine/lazy-bodies.js';
 import { fastParse } from '../src/engine/fast-parse.js';
@@ -281,3 +284,36 @@ describe('trigger groups (the lazy tier scans bodies with them)', () => {
   });
 });
 
+
+describe('environment variables as triggers', () => {
+  // Name parts: secret words in both cases, AI providers, folders, and the settings bundles test.
+  const PARTS = ['TOKEN', 'token', 'Secret', 'API_KEY', 'apikey', 'AUTH', 'SEED', 'OPENAI', 'ANTHROPIC', 'HF_', 'HOME', 'APPDATA', 'TMP', 'NODE', 'ENV', 'NEXT', 'RUNTIME', 'PUBLIC', 'DEBUG', 'PATH', 'X', '_', '__', '1'];
+  const matters = (name: string) => (SECRET_ENV_NAME.test(name) && !NON_SECRET_ENV_NAME.test(name)) || aiKeyProvider(name) !== undefined || name in ENV_PATHS;
+
+  test('a read of a variable some rule or the evaluator looks at is a trigger, however it is written', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...PARTS), { minLength: 1, maxLength: 4 }), fc.constantFrom('process.env.', 'process.env?.', 'process?.env.', 'process . env . '), (parts, access) => {
+        const name = parts.join('');
+        if (!/^[A-Za-z_$]/.test(name) || !matters(name)) return;
+        expect(worthParsing(`module.exports = () => ${access}${name};`), name).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test("a bundle's own settings are not, but the whole environment, a computed name and a write are", () => {
+    for (const name of ['NODE_ENV', '__NEXT_RUNTIME', 'NEXT_PUBLIC_SITE', 'DEBUG', 'TURBOPACK', 'HOMEDIR']) {
+      expect(worthParsing(`if (process.env.${name} !== 'x') run();`), name).toBe(false);
+    }
+    for (const text of ['send(process.env)', 'const { A } = process.env;', 'process.env[key]', 'process.env?.[key]', "process.env.NODE_OPTIONS = '--require ./x.js'", 'process.env.HOME + "/.x"']) {
+      expect(worthParsing(text), text).toBe(true);
+    }
+  });
+
+  test('and the engine finds a secret read in a file with no other trigger', () => {
+    const files = { 'index.js': `module.exports = function key() { return process.env.DEPLOY_TOKEN; };\n`, 'package.json': JSON.stringify({ name: 'fixture', version: '1.0.0', main: 'index.js' }) };
+    const a = analyzePackage(packageFromFiles(files), RULES, DEFAULT_ENGINE_OPTIONS);
+    expect(a.stats.parsedFiles).toBe(1);
+    expect(a.findings.some((f) => f.rule === 'env-access' && /DEPLOY_TOKEN/.test(f.message))).toBe(true);
+  });
+});

@@ -29,7 +29,8 @@ export function normalizeModule(spec: string): string {
   return s;
 }
 
-const ENV_PATHS: Record<string, string> = {
+/** Environment variables that name a folder, folded into paths (`process.env.HOME + '/.ssh'`). */
+export const ENV_PATHS: Readonly<Record<string, string>> = {
   HOME: '~',
   USERPROFILE: '~',
   HOMEPATH: '~',

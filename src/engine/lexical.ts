@@ -1,12 +1,35 @@
+import { SECRET_ENV_NAME } from './indicators.js';
+import { AI_KEY_HINT } from './ai-indicators.js';
+import { ENV_PATHS } from './evaluate.js';
+
 /**
  * Tier 0: one regex pass over a file decides whether it is worth parsing. A file can only do harm
  * through a capability it names: a module it imports (child_process, fs, net, http, dns, os, vm,
- * an HTTP client), a global it reaches (process beyond NODE_ENV, eval, Function, fetch, sockets),
+ * an HTTP client), a global it reaches (the environment as a whole or a variable a rule reads, eval, Function, fetch, sockets),
  * or a way of reaching those without naming them (computed require/import, computed access on the
  * global object or on process, `constructor.constructor`, escapes inside those). Words that merely
  * appear in text ("http" in a URL, "Buffer", "credentials", "got") are not triggers: they cost a
  * parse of nearly every bundle and find nothing the capability triggers miss.
  */
+/**
+ * The names of environment variables that matter to a rule or to path folding, as a pattern for
+ * what follows `process.env.`: built from the very patterns those use (SECRET_ENV_NAME, AI_KEY_HINT,
+ * ENV_PATHS), so a name they learn is a trigger too. Any variable that is assigned is one as well
+ * (`process.env.NODE_OPTIONS = '--require …'`).
+ */
+const NAMED_ENV = [
+  `[\\w$]*?(?:${caseless(SECRET_ENV_NAME.source.replace(/\(\?:_\|\$\)$/, ''))})(?:_|(?![\\w$]))`,
+  `[\\w$]*?(?:${AI_KEY_HINT.source})`,
+  `(?:${Object.keys(ENV_PATHS).join('|')})(?![\\w$])`,
+  '[\\w$]+\\s*=(?!=)',
+].join('|');
+
+/** A pattern of letters, `|`, `?`, `_` and groups that matches either case (SECRET_ENV_NAME is /i). */
+function caseless(source: string): string {
+  if (/[\\[]/.test(source)) throw new Error(`caseless: unexpected class or escape in ${source}`);
+  return source.replace(/[A-Za-z]/g, (c) => `[${c.toLowerCase()}${c.toUpperCase()}]`);
+}
+
 const MODULES = [
   'child_process', 'fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'promise-fs', 'net', 'tls', 'dgram', 'dns', 'dns/promises', 'http', 'https', 'http2',
   'os', 'vm', 'module', 'worker_threads', 'cluster', 'inspector', 'v8',
@@ -21,8 +44,10 @@ const TRIGGERS = new RegExp(
     // Loading something whose name is computed or escaped.
     '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\brequire\\s*\\(\\s*`', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*\\\\[ux]',
     '\\bimport\\s*\\(\\s*[^\'"\\s)]', 'createRequire', '_compile', 'mainModule', '\\bmodule\\s*\\.\\s*require\\b',
-    // process, except the NODE_ENV checks every bundle has.
-    'process\\s*\\.\\s*env\\s*(?:\\.\\s*(?!NODE_ENV\\b)\\w|\\[|[;,)}\\]])', 'process\\s*\\[', 'process\\s*\\.\\s*(?:binding|dlopen|kill|mainModule|_linkedBinding)', '(?:=|\\(|,|:)\\s*process\\s*[;,)}]',
+    // process: the whole environment, a computed or written variable, or one whose name the rules
+    // and the evaluator read (secrets, AI keys, home folders); not `process.env.NODE_ENV` or
+    // `process.env.__NEXT_RUNTIME`, which bundles test everywhere and nothing looks at.
+    `process\\s*\\??\\.\\s*env\\s*(?:\\??\\.\\s*(?:${NAMED_ENV})|\\??\\.\\s*\\[|\\[|[;,)}\\]])`, 'process\\s*\\[', 'process\\s*\\.\\s*(?:binding|dlopen|kill|mainModule|_linkedBinding)', '(?:=|\\(|,|:)\\s*process\\s*[;,)}]',
     // Globals reached directly or by computed access.
     '\\beval\\b', '\\bFunction\\s*\\(', 'new\\s+Function\\b', 'constructor\\s*\\.\\s*constructor', '\\[\\s*[\'"]constructor[\'"]\\s*\\]', 'runIn\\w*Context',
     '(?:globalThis|global|window|self)\\s*\\[', 'globalThis\\s*\\??\\.\\s*(?:eval|Function|fetch|process|require)', '=\\s*(?:globalThis|global|window|self)\\s*[;,)]',
