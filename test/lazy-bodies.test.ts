@@ -317,3 +317,20 @@ describe('environment variables as triggers', () => {
     expect(a.findings.some((f) => f.rule === 'env-access' && /DEPLOY_TOKEN/.test(f.message))).toBe(true);
   });
 });
+
+describe('module names as triggers', () => {
+  test('a module name that is also a word counts where it is loaded, not where it is data', () => {
+    for (const text of ['const h = require("https");', "var m = __webpack_require__('module');", "import WebSocket from 'ws';", "import 'net'\nstart()", "const got = await import('got');", 'export * from "request";', "createRequire(import.meta.url)('http')", "const cp = 'child_process';", "const h = 'node:https';"]) {
+      expect(worthParsing(text), text).toBe(true);
+    }
+    for (const text of ['el.setAttribute("type", "module") || 0;', "if ('module' === script.type) inline();", "const opts = { protocol: 'https', kind: 'request' };", 'f("http".length)']) {
+      expect(worthParsing(text), text).toBe(false);
+    }
+  });
+
+  test('`= require` means require itself, not a name that starts with it (esbuild: `= require_util()`)', () => {
+    expect(worthParsing('var util = require_util(); var m = requireModule(id);')).toBe(false);
+    expect(worthParsing('const load = require; load(name);')).toBe(true);
+    expect(worthParsing('const cache = require.cache;')).toBe(true);
+  });
+});

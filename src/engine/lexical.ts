@@ -37,10 +37,28 @@ const MODULES = [
   'execa', 'cross-spawn', 'shelljs', 'node-serialize', 'serialize-javascript', 'clipboardy', 'zx', 'zx/globals', 'bun', 'dax-sh',
 ].map((m) => m.replace(/[./]/g, (c) => '\\' + c));
 
+/**
+ * Module names that are everyday words in code as well (`type: "module"`, `protocol === "https"`,
+ * `kind: 'request'`): a trigger only where something loads them (`require("http")`,
+ * `__webpack_require__("module")`, `from 'ws'`, `import('got')`) or with `node:`. A name kept in a
+ * variable and loaded later is a computed require, a trigger of its own; and the lazy tier still
+ * follows every name bound to one (BINDING_SOURCE uses all modules).
+ */
+const WORDLIKE = new Set(['module', 'request', 'http', 'https', 'ws', 'net', 'got', 'bent', 'ky', 'bun', 'cluster', 'inspector', 'needle', 'phin']);
+const DISTINCT = MODULES.filter((m) => !WORDLIKE.has(m));
+const WORDS = [...WORDLIKE].join('|');
+const LOADED_WORD = [
+  // The argument of a call: `require("http")`, `n("module")`, `createRequire(url)('ws')`.
+  `['"\`](?<=[\\w$)\\]]\\s*\\(\\s*['"\`])(?:${WORDS})['"\`](?=\\s*[,)])`,
+  // An ES module's source: `from 'ws'`, `import 'net'`.
+  `['"\`](?<=\\b(?:from|import)\\s*['"\`])(?:${WORDS})['"\`]`,
+];
+
 const TRIGGERS = new RegExp(
   [
-    // Modules, however they are loaded.
-    `['"\`](?:node:)?(?:${MODULES.join('|')})['"\`]`,
+    // Modules, however they are loaded; those whose names are also words, where they are loaded.
+    `['"\`](?:node:(?:${MODULES.join('|')})|(?:${DISTINCT.join('|')}))['"\`]`,
+    ...LOADED_WORD,
     // Loading something whose name is computed or escaped.
     '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\brequire\\s*\\(\\s*`', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*\\\\[ux]',
     '\\bimport\\s*\\(\\s*[^\'"\\s)]', 'createRequire', '_compile', 'mainModule', '\\bmodule\\s*\\.\\s*require\\b',
@@ -51,7 +69,7 @@ const TRIGGERS = new RegExp(
     // Globals reached directly or by computed access.
     '\\beval\\b', '\\bFunction\\s*\\(', 'new\\s+Function\\b', 'constructor\\s*\\.\\s*constructor', '\\[\\s*[\'"]constructor[\'"]\\s*\\]', 'runIn\\w*Context',
     '(?:globalThis|global|window|self)\\s*\\[', 'globalThis\\s*\\??\\.\\s*(?:eval|Function|fetch|process|require)', '=\\s*(?:globalThis|global|window|self)\\s*[;,)]',
-    '\\brequire\\s*[;,)}]', '=\\s*require\\s*(?![\\s(])', '\\[\\s*[\'"][^\'"\\n]*[\'"]\\s*\\+', 'Reflect\\s*\\.\\s*(?:get|apply|construct)\\s*\\(\\s*(?:process|global\\w*|window|self|module|require|this)\\b',
+    '\\brequire\\s*[;,)}]', '=\\s*require\\b\\s*(?![\\s(])', '\\[\\s*[\'"][^\'"\\n]*[\'"]\\s*\\+', 'Reflect\\s*\\.\\s*(?:get|apply|construct)\\s*\\(\\s*(?:process|global\\w*|window|self|module|require|this)\\b',
     '\\bfetch\\s*\\(', 'XMLHttpRequest', 'WebSocket', 'sendBeacon', 'EventSource', '\\bBun\\s*\\.', '\\bDeno\\s*\\.',
     // Encoded or hidden strings that could name any of the above.
     '[\'"](?:base64|hex|base64url)[\'"]', '_0x[0-9a-f]{3}', '\\[\\s*[\'"][^\'"\\n]*\\\\[ux][0-9a-fA-F]', '\\\\u[0-9a-fA-F]{4}[\\w$]*\\s*\\(', '\\\\u\\{',
@@ -135,7 +153,7 @@ function groupByFirstChar(parts: string[], count: number): string[][] {
 export const BINDING_SOURCE = [
   `['"\`](?:node:)?(?:${MODULES.join('|')})['"\`]`,
   // `require` handed on, or called with a name built at run time (`require(['child', 'process'].join('_'))`).
-  '\\brequire\\s*[;,)}]', '=\\s*require\\s*(?![\\s(])', '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\bimport\\s*\\(\\s*[^\'"\\s)]',
+  '\\brequire\\s*[;,)}]', '=\\s*require\\b\\s*(?![\\s(])', '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\bimport\\s*\\(\\s*[^\'"\\s)]',
   'createRequire', 'mainModule', 'process\\s*[;,)}]', 'process\\s*\\.\\s*env\\s*[;,)}\\]]', '(?:globalThis|global|window|self)\\s*[;,)]',
 ].join('|');
 
