@@ -319,13 +319,37 @@ describe('environment variables as triggers', () => {
 });
 
 describe('module names as triggers', () => {
-  test('a module name that is also a word counts anywhere but in a comparison', () => {
-    for (const text of ['const h = require("https");', "var m = __webpack_require__('module');", "import WebSocket from 'ws';", "function modName() { return 'https'; }", 'const opts = { type: "module" };', "const cp = 'child_process';", "const h = 'node:https';"]) {
+  test('a module name that is also a word counts where it is loaded, not where it is data', () => {
+    for (const text of ['const h = require("https");', "var m = __webpack_require__('module');", "import WebSocket from 'ws';", "import 'net'\nstart()", "const got = await import('got');", 'export * from "request";', "createRequire(import.meta.url)('http')", "const cp = 'child_process';", "const h = 'node:https';"]) {
       expect(worthParsing(text), text).toBe(true);
     }
-    for (const text of ["if ('module' === script.type) inline();", 'ok = url.protocol !== "https";', "switch (kind) { case 'request': break; }", 'if (x.type == "ws") y();']) {
+    for (const text of ['el.setAttribute("type", "module") || 0;', "if ('module' === script.type) inline();", "const opts = { protocol: 'https', kind: 'request' };", 'f("http".length)']) {
       expect(worthParsing(text), text).toBe(false);
     }
+  });
+
+  test('the lazy tier follows names bound to such a module only where it is loaded', () => {
+    const text = `el.type = "module";\nconst kind = 'request';\nconst h = require("https");\nconst m = 'node:module';\n`;
+    expect([...capabilityAliases(text).keys()].sort()).toEqual(['h', 'm']);
+  });
+
+  test('a function of no parameters that only returns a value keeps its body: the evaluator folds its calls', () => {
+    const pad = filler('pad', LAZY_MIN_BYTES);
+    const text = `${pad}function modName() {\n  return ${"'h' + 'ttps'".padEnd(80, ' ')};\n}\nconst verb = () => {\n  return 'req' + 'uest' /* ${'x'.repeat(60)} */;\n};\nfunction helper(a) {\n  return a + ${"'x'".padEnd(80, ' ')};\n}\nfunction work() {\n  const v = 1;\n  return v + ${"'x'".padEnd(80, ' ')};\n}\n`;
+    const plan = lazyPlan(text, NO_HINTS)!;
+    expect(plan.explain(bodyOf(text, 'modName'))).toBe('returns a value');
+    expect(plan.explain(text.indexOf('{', text.indexOf('const verb')))).toBe('returns a value');
+    // A parameter, or a statement before the return: the evaluator folds neither, nothing to keep.
+    expect(plan.skippableEnd(bodyOf(text, 'helper'))).toBeGreaterThan(0);
+    expect(plan.skippableEnd(bodyOf(text, 'work'))).toBeGreaterThan(0);
+  });
+
+  test('and a hostile body costs one pass of that check', () => {
+    const text = `${filler('pad', LAZY_MIN_BYTES)}function f() {\n  return${' '.repeat(2_000_000)};;\n}\n`;
+    const started = performance.now();
+    const plan = lazyPlan(text, NO_HINTS)!;
+    expect(plan.skippableEnd(bodyOf(text, 'f'))).toBeGreaterThan(0);
+    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   test('`= require` means require itself, not a name that starts with it (esbuild: `= require_util()`)', () => {

@@ -17,7 +17,8 @@ import { mayHaveStringArray } from './string-array.js';
  *   makes every body that says `cp` interesting; aliases of aliases too);
  * - a rule's own hint (RuleVisitors.bodyHints): the texts its literal visitors look at, such as
  *   wallet paths or AI key names, which a helper function may return to a call elsewhere;
- * and a body that is a callback handed to a capability in its own statement is kept too.
+ * and a body that is a callback handed to a capability in its own statement is kept too, as is the
+ * body of a function of no parameters that only returns a value (the evaluator folds its calls).
  * Whole files are parsed eagerly when they look obfuscated (string arrays, `_0x` names): their
  * decoders need every function.
  *
@@ -94,6 +95,9 @@ export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = 
     const lead = Math.max(open - LEAD, text.lastIndexOf(';', open) + 1, 0);
     if (index.overlaps(lead, open) || TRIGGERS_ONE.test(text.slice(lead, open))) return { close, keep: 'statement names a capability' };
     if (triggers.within(open, close)) return { close, keep: 'trigger' };
+    // `function mod() { return 'https' }`: the evaluator folds calls of such a function to the
+    // value it returns (`require(mod())`), so its body stays whatever it holds.
+    if (ZERO_PARAMS_BEFORE.test(text.slice(Math.max(0, open - 16), open)) && SINGLE_RETURN.test(text.slice(open, close + 1))) return { close, keep: 'returns a value' };
     return { close };
   };
   return {
@@ -107,6 +111,11 @@ export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = 
 }
 
 const TRIGGERS_ONE = new RegExp(TRIGGER_SOURCE);
+/** `()` or `() =>` right before a body: a function of no parameters. */
+const ZERO_PARAMS_BEFORE = /\(\s*\)\s*(?:=>\s*)?$/;
+/** A body that is one `return` of an expression without blocks or statements of its own. */
+// One way to match only: a hostile body of spaces costs one pass, not a backtrack per space.
+const SINGLE_RETURN = /^\{\s*return\b[^;{}]*(?:;\s*)?\}$/;
 const BINDINGS_G = new RegExp(BINDING_SOURCE, 'g');
 
 /**

@@ -38,21 +38,28 @@ const MODULES = [
 ].map((m) => m.replace(/[./]/g, (c) => '\\' + c));
 
 /**
- * Module names that are everyday words in code as well (`"module" === script.type`, `case 'http':`):
- * compared with a value, such a string cannot become the name something loads, so there it is not
- * a trigger. Anywhere else it is, as data too: a helper that returns 'https' to a `require(name())`
- * elsewhere must stay parsed (evasion variant 20), and so must `{ type: "module" }`, which looks
- * the same to a regex. The lazy tier follows names bound to any module name (BINDING_SOURCE).
+ * Module names that are everyday words in code as well (`type: "module"`, `protocol === "https"`,
+ * `kind: 'request'`): a trigger only where something loads them (`require("http")`,
+ * `__webpack_require__("module")`, `from 'ws'`, `import('got')`) or with `node:`. A name kept in a
+ * variable and loaded later is a computed require, a trigger of its own; a helper that returns it
+ * (`function mod() { return 'https' }`) is never skipped by the lazy tier, so the evaluator still
+ * folds `require(mod())`.
  */
 const WORDLIKE = new Set(['module', 'request', 'http', 'https', 'ws', 'net', 'got', 'bent', 'ky', 'bun', 'cluster', 'inspector', 'needle', 'phin']);
 const DISTINCT = MODULES.filter((m) => !WORDLIKE.has(m));
-const WORD_NOT_COMPARED = `['"\`](?<![=!]=\\s*['"\`])(?<!\\bcase\\s*['"\`])(?:${[...WORDLIKE].join('|')})['"\`](?!\\s*[=!]=)`;
+const WORDS = [...WORDLIKE].join('|');
+const LOADED_WORD = [
+  // The argument of a call: `require("http")`, `n("module")`, `createRequire(url)('ws')`.
+  `['"\`](?<=[\\w$)\\]]\\s*\\(\\s*['"\`])(?:${WORDS})['"\`](?=\\s*[,)])`,
+  // An ES module's source: `from 'ws'`, `import 'net'`.
+  `['"\`](?<=\\b(?:from|import)\\s*['"\`])(?:${WORDS})['"\`]`,
+];
 
 const TRIGGERS = new RegExp(
   [
-    // Modules, however they are loaded; those whose names are also words, where not compared.
+    // Modules, however they are loaded; those whose names are also words, where they are loaded.
     `['"\`](?:node:(?:${MODULES.join('|')})|(?:${DISTINCT.join('|')}))['"\`]`,
-    WORD_NOT_COMPARED,
+    ...LOADED_WORD,
     // Loading something whose name is computed or escaped.
     '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\brequire\\s*\\(\\s*`', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*\\\\[ux]',
     '\\bimport\\s*\\(\\s*[^\'"\\s)]', 'createRequire', '_compile', 'mainModule', '\\bmodule\\s*\\.\\s*require\\b',
@@ -145,7 +152,8 @@ function groupByFirstChar(parts: string[], count: number): string[][] {
  * process or global object, the environment as a whole (lazy-bodies.ts follows those names).
  */
 export const BINDING_SOURCE = [
-  `['"\`](?:node:)?(?:${MODULES.join('|')})['"\`]`,
+  `['"\`](?:node:(?:${MODULES.join('|')})|(?:${DISTINCT.join('|')}))['"\`]`,
+  ...LOADED_WORD,
   // `require` handed on, or called with a name built at run time (`require(['child', 'process'].join('_'))`).
   '\\brequire\\s*[;,)}]', '=\\s*require\\b\\s*(?![\\s(])', '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\bimport\\s*\\(\\s*[^\'"\\s)]',
   'createRequire', 'mainModule', 'process\\s*[;,)}]', 'process\\s*\\.\\s*env\\s*[;,)}\\]]', '(?:globalThis|global|window|self)\\s*[;,)]',
