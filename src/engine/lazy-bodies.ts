@@ -1,4 +1,4 @@
-import { BINDING_SOURCE, TRIGGER_SOURCE, firstTrigger } from './lexical.js';
+import { BINDING_SOURCE, bindingCounts, firstTrigger, triggerIndex } from './lexical.js';
 import { matchBraces, closeOf, hasDoubt, lastBelow, type BracePairs } from './brace-scan.js';
 import { mayHaveStringArray } from './string-array.js';
 
@@ -93,7 +93,7 @@ export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = 
     // A callback handed to a capability (`Object.keys(process.env).filter(k => {…})`,
     // `cp.exec(cmd, (err, out) => {…})`) is part of that statement's meaning: keep it.
     const lead = Math.max(open - LEAD, text.lastIndexOf(';', open) + 1, 0);
-    if (index.overlaps(lead, open) || TRIGGERS_ONE.test(text.slice(lead, open))) return { close, keep: 'statement names a capability' };
+    if (index.overlaps(lead, open) || triggerIndex(text.slice(lead, open)) >= 0) return { close, keep: 'statement names a capability' };
     if (triggers.within(open, close)) return { close, keep: 'trigger' };
     // `function mod() { return 'https' }`: the evaluator folds calls of such a function to the
     // value it returns (`require(mod())`), so its body stays whatever it holds.
@@ -110,7 +110,6 @@ export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = 
   };
 }
 
-const TRIGGERS_ONE = new RegExp(TRIGGER_SOURCE);
 /** `()` or `() =>` right before a body: a function of no parameters. */
 const ZERO_PARAMS_BEFORE = /\(\s*\)\s*(?:=>\s*)?$/;
 /** A body that is one `return` of an expression without blocks or statements of its own. */
@@ -166,6 +165,7 @@ function aliasMarks(text: string, pairs: BracePairs, marks: number[], names?: Ma
   };
   BINDINGS_G.lastIndex = 0;
   for (let m = BINDINGS_G.exec(text); m; m = BINDINGS_G.exec(text)) {
+    if (!bindingCounts(text, m.index, m[0])) continue;
     for (const name of boundNames(text, m.index)) bind(name, m.index);
   }
   let fresh = [...bound.keys()];

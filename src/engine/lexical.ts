@@ -46,20 +46,38 @@ const MODULES = [
  * folds `require(mod())`.
  */
 const WORDLIKE = new Set(['module', 'request', 'http', 'https', 'ws', 'net', 'got', 'bent', 'ky', 'bun', 'cluster', 'inspector', 'needle', 'phin']);
-const DISTINCT = MODULES.filter((m) => !WORDLIKE.has(m));
-const WORDS = [...WORDLIKE].join('|');
-const LOADED_WORD = [
-  // The argument of a call: `require("http")`, `n("module")`, `createRequire(url)('ws')`.
-  `['"\`](?<=[\\w$)\\]]\\s*\\(\\s*['"\`])(?:${WORDS})['"\`](?=\\s*[,)])`,
-  // An ES module's source: `from 'ws'`, `import 'net'`.
-  `['"\`](?<=\\b(?:from|import)\\s*['"\`])(?:${WORDS})['"\`]`,
-];
+/** A quoted module name: the alternative whose word-like matches loadedHere() filters. */
+const MODULE_STRING = `['"\`](?:node:)?(?:${MODULES.join('|')})['"\`]`;
+const WORD_STRING = new RegExp(`^['"\`](?:${[...WORDLIKE].join('|')})['"\`]$`);
+const CALL_BEFORE = /(?:[\w$)\]]\s*\(|\b(?:from|import))\s*$/;
+
+/**
+ * Whether a match at `at` counts: any match but a word-like module name (WORDLIKE) that nothing
+ * loads there. Done here rather than with lookbehinds in the regex, which made every quote of a
+ * file a place to look back from (tier 0 took twice as long).
+ */
+function counts(text: string, at: number, match: string): boolean {
+  if (!WORD_STRING.test(match)) return true;
+  const before = text.slice(Math.max(0, at - 24), at);
+  if (!CALL_BEFORE.test(before)) return false;
+  // `from 'ws'` needs nothing after it; a call's argument is followed by `)` or `,`.
+  return /\b(?:from|import)\s*$/.test(before) || /^\s*[,)]/.test(text.slice(at + match.length, at + match.length + 8));
+}
+
+/** The first match of a global regex from `from` that counts, or -1. */
+function firstCounting(re: RegExp, text: string, from = 0): number {
+  re.lastIndex = from;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (counts(text, m.index, m[0])) return m.index;
+    re.lastIndex = m.index + 1;
+  }
+  return -1;
+}
 
 const TRIGGERS = new RegExp(
   [
     // Modules, however they are loaded; those whose names are also words, where they are loaded.
-    `['"\`](?:node:(?:${MODULES.join('|')})|(?:${DISTINCT.join('|')}))['"\`]`,
-    ...LOADED_WORD,
+    MODULE_STRING,
     // Loading something whose name is computed or escaped.
     '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\brequire\\s*\\(\\s*`', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*\\\\[ux]',
     '\\bimport\\s*\\(\\s*[^\'"\\s)]', 'createRequire', '_compile', 'mainModule', '\\bmodule\\s*\\.\\s*require\\b',
@@ -86,6 +104,7 @@ const TRIGGERS = new RegExp(
     // Loops that never end (sabotage), string timers.
     '<=?\\s*Infinity', 'while\\s*\\(\\s*(?:true|1|!0|!!\\[\\])\\s*\\)', 'while\\s*\\(\\s*[A-Z_][A-Z0-9_]*\\s*\\)', 'for\\s*\\(\\s*;\\s*;', '(?:setTimeout|setInterval)\\s*\\(\\s*[\'"`]',
   ].join('|'),
+  'g',
 );
 
 /** The triggers' pattern, for the lazy-body tier (lazy-bodies.ts). */
@@ -105,9 +124,8 @@ export const TRIGGER_GROUPS: readonly RegExp[] = groupByFirstChar(alternatives(T
 export function firstTrigger(text: string): number {
   let first = -1;
   for (const re of TRIGGER_GROUPS) {
-    re.lastIndex = 0;
-    const m = re.exec(text);
-    if (m && (first < 0 || m.index < first)) first = m.index;
+    const at = firstCounting(re, text);
+    if (at >= 0 && (first < 0 || at < first)) first = at;
   }
   return first;
 }
@@ -152,8 +170,7 @@ function groupByFirstChar(parts: string[], count: number): string[][] {
  * process or global object, the environment as a whole (lazy-bodies.ts follows those names).
  */
 export const BINDING_SOURCE = [
-  `['"\`](?:node:(?:${MODULES.join('|')})|(?:${DISTINCT.join('|')}))['"\`]`,
-  ...LOADED_WORD,
+  MODULE_STRING,
   // `require` handed on, or called with a name built at run time (`require(['child', 'process'].join('_'))`).
   '\\brequire\\s*[;,)}]', '=\\s*require\\b\\s*(?![\\s(])', '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\bimport\\s*\\(\\s*[^\'"\\s)]',
   'createRequire', 'mainModule', 'process\\s*[;,)}]', 'process\\s*\\.\\s*env\\s*[;,)}\\]]', '(?:globalThis|global|window|self)\\s*[;,)]',
@@ -163,5 +180,15 @@ export function worthParsing(text: string): boolean {
   // The single regex, not the groups: most files that name a capability do so near the top, where
   // it stops; the groups would each read on to their own first match (measured: 3% more work on
   // typescript's package, whose first trigger sits 85 KB into a 6 MB file).
-  return TRIGGERS.test(text);
+  return triggerIndex(text) >= 0;
+}
+
+/** Offset of the first trigger in `text` by the single regex, or -1. */
+export function triggerIndex(text: string): number {
+  return firstCounting(TRIGGERS, text);
+}
+
+/** Whether a match of BINDING_SOURCE at `at` binds anything (a word-like module name must be loaded there). */
+export function bindingCounts(text: string, at: number, match: string): boolean {
+  return counts(text, at, match);
 }
