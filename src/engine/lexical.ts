@@ -5,12 +5,14 @@ import { ENV_PATHS } from './evaluate.js';
 /**
  * Tier 0: one regex pass over a file decides whether it is worth parsing. A file can only do harm
  * through a capability it names: a module it imports (child_process, fs, net, http, dns, os, vm,
- * an HTTP client), a global it reaches (the environment as a whole or a variable a rule reads, eval, Function, fetch, sockets),
- * or a way of reaching those without naming them (computed require/import, computed access on the
- * global object or on process, `constructor.constructor`, escapes inside those). Words that merely
- * appear in text ("http" in a URL, "Buffer", "credentials", "got") are not triggers: they cost a
- * parse of nearly every bundle and find nothing the capability triggers miss.
+ * an HTTP client), a global it reaches (the whole environment or a variable a rule reads, eval,
+ * Function, fetch, sockets), or a way of reaching those without naming them (computed
+ * require/import, computed access on the global object or on process, `constructor.constructor`,
+ * escapes inside those). Words that merely appear in text ("http" in a URL, "Buffer",
+ * "credentials", "got") are not triggers: they cost a parse of nearly every bundle and find nothing
+ * the capability triggers miss.
  */
+
 /**
  * The names of environment variables that matter to a rule or to path folding, as a pattern for
  * what follows `process.env.`: built from the very patterns those use (SECRET_ENV_NAME, AI_KEY_HINT,
@@ -46,7 +48,7 @@ const MODULES = [
  * folds `require(mod())`.
  */
 const WORDLIKE = new Set(['module', 'request', 'http', 'https', 'ws', 'net', 'got', 'bent', 'ky', 'bun', 'cluster', 'inspector', 'needle', 'phin']);
-/** A quoted module name: the alternative whose word-like matches loadedHere() filters. */
+/** A quoted module name: the alternative whose word-like matches counts() filters. */
 const MODULE_STRING = `['"\`](?:node:)?(?:${MODULES.join('|')})['"\`]`;
 const WORD_STRING = new RegExp(`^['"\`](?:${[...WORDLIKE].join('|')})['"\`]$`);
 const CALL_BEFORE = /(?:[\w$)\]]\s*\(|\b(?:from|import))\s*$/;
