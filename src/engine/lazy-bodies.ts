@@ -1,4 +1,4 @@
-import { BINDING_SOURCE, bindingCounts, firstTrigger, triggerIndex } from './lexical.js';
+import { BINDING_SOURCE, matchCounts, firstTrigger, triggerIndex } from './lexical.js';
 import { matchBraces, closeOf, hasDoubt, lastBelow, type BracePairs } from './brace-scan.js';
 import { mayHaveStringArray } from './string-array.js';
 
@@ -112,8 +112,10 @@ export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = 
 
 /** `()` or `() =>` right before a body: a function of no parameters. */
 const ZERO_PARAMS_BEFORE = /\(\s*\)\s*(?:=>\s*)?$/;
-/** A body that is one `return` of an expression without blocks or statements of its own. */
-// One way to match only: a hostile body of spaces costs one pass, not a backtrack per space.
+/**
+ * A body that is one `return` of an expression without blocks or statements of its own. Written
+ * to match one way only: a hostile body of spaces costs one pass, not a backtrack per space.
+ */
 const SINGLE_RETURN = /^\{\s*return\b[^;{}]*(?:;\s*)?\}$/;
 const BINDINGS_G = new RegExp(BINDING_SOURCE, 'g');
 
@@ -165,7 +167,7 @@ function aliasMarks(text: string, pairs: BracePairs, marks: number[], names?: Ma
   };
   BINDINGS_G.lastIndex = 0;
   for (let m = BINDINGS_G.exec(text); m; m = BINDINGS_G.exec(text)) {
-    if (!bindingCounts(text, m.index, m[0])) continue;
+    if (!matchCounts(text, m.index, m[0])) continue;
     for (const name of boundNames(text, m.index)) bind(name, m.index);
   }
   let fresh = [...bound.keys()];

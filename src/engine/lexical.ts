@@ -48,29 +48,29 @@ const MODULES = [
  * folds `require(mod())`.
  */
 const WORDLIKE = new Set(['module', 'request', 'http', 'https', 'ws', 'net', 'got', 'bent', 'ky', 'bun', 'cluster', 'inspector', 'needle', 'phin']);
-/** A quoted module name: the alternative whose word-like matches counts() filters. */
+/** A quoted module name: the alternative whose word-like matches matchCounts() filters. */
 const MODULE_STRING = `['"\`](?:node:)?(?:${MODULES.join('|')})['"\`]`;
 const WORD_STRING = new RegExp(`^['"\`](?:${[...WORDLIKE].join('|')})['"\`]$`);
 const CALL_BEFORE = /(?:[\w$)\]]\s*\(|\b(?:from|import))\s*$/;
 
 /**
- * Whether a match at `at` counts: any match but a word-like module name (WORDLIKE) that nothing
- * loads there. Done here rather than with lookbehinds in the regex, which made every quote of a
- * file a place to look back from (tier 0 took twice as long).
+ * Whether a match of TRIGGERS or BINDING_SOURCE at `at` counts: any match but a word-like module
+ * name (WORDLIKE) that nothing loads there. Done here rather than with lookbehinds in the regex,
+ * which made every quote of a file a place to look back from (tier 0 took twice as long).
  */
-function counts(text: string, at: number, match: string): boolean {
+export function matchCounts(text: string, at: number, match: string): boolean {
   if (!WORD_STRING.test(match)) return true;
-  const before = text.slice(Math.max(0, at - 24), at);
-  if (!CALL_BEFORE.test(before)) return false;
+  const before = CALL_BEFORE.exec(text.slice(Math.max(0, at - 24), at));
+  if (!before) return false;
   // `from 'ws'` needs nothing after it; a call's argument is followed by `)` or `,`.
-  return /\b(?:from|import)\s*$/.test(before) || /^\s*[,)]/.test(text.slice(at + match.length, at + match.length + 8));
+  return /^\s*[,)]/.test(text.slice(at + match.length, at + match.length + 8)) || /^(?:from|import)/.test(before[0]);
 }
 
 /** The first match of a global regex from `from` that counts, or -1. */
 function firstCounting(re: RegExp, text: string, from = 0): number {
   re.lastIndex = from;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (counts(text, m.index, m[0])) return m.index;
+    if (matchCounts(text, m.index, m[0])) return m.index;
     re.lastIndex = m.index + 1;
   }
   return -1;
@@ -190,7 +190,3 @@ export function triggerIndex(text: string): number {
   return firstCounting(TRIGGERS, text);
 }
 
-/** Whether a match of BINDING_SOURCE at `at` binds anything (a word-like module name must be loaded there). */
-export function bindingCounts(text: string, at: number, match: string): boolean {
-  return counts(text, at, match);
-}
