@@ -31,6 +31,7 @@ export default defineRule({
     references: ['https://nodejs.org/api/addons.html', 'https://www.reversinglabs.com/blog/malicious-npm-packages-with-hidden-binaries'],
     docs: {
       example: 'lib/update.png is an ELF executable; scripts.postinstall runs it',
+      exampleFiles: { 'lib/update.png': '\x7fELF\x02\x01\x01\x00' + '\x00'.repeat(56), 'package.json': '{ "scripts": { "postinstall": "./lib/update.png" } }' },
       suppress: 'Build native code from source at install (node-gyp) or publish per-platform packages; or turn the rule off with `"rules": { "native-binaries": "off" }`.',
     },
   },

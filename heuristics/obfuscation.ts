@@ -29,7 +29,7 @@ export default defineRule({
     category: 'obfuscation',
     references: ['https://obfuscator.io/', 'https://trojansource.codes/', 'https://jsfuck.com/'],
     docs: {
-      example: "var _0x3f2a=['Y2hpbGRfcHJvY2Vzcw=='];(function(a,n){while(--n)a.push(a.shift())})(_0x3f2a,0x1b);",
+      example: "var order = '3|1|0|2'.split('|'), i = 0;\nwhile (!![]) {\n  switch (order[i++]) {\n    case '0': send(); continue;\n    case '1': collect(); continue;\n    case '2': cleanup(); continue;\n    case '3': init(); continue;\n  }\n  break;\n}",
       suppress: 'Turn the rule off for a run with `tollgate scan --disable-rule obfuscation`; its findings then neither show nor count toward the score.',
     },
   },

@@ -118,8 +118,13 @@ export interface RuleMeta {
   severity: Severity;
   category: Category;
   references: string[];
-  /** Rule documentation: a short example of what it catches and how to suppress it. */
-  docs: { example: string; suppress: string };
+  /**
+   * Rule documentation: a short example of what it catches and how to suppress it. The example is
+   * also a test (test/rule-examples.test.ts): run alone on the package it describes, the rule must
+   * report it. `exampleFiles` adds files the example's text only describes (latin1 text, so a
+   * binary header can be written), and may set package.json fields.
+   */
+  docs: { example: string; suppress: string; exampleFiles?: Record<string, string> };
 }
 
 /** One file of the package as the unpacker kept it. */

@@ -114,7 +114,37 @@ describe('SqliteStore', () => {
     } finally {
       await third.close();
     }
-    expect(StoreBusyError).toBeDefined();
+  });
+
+  test('a second watcher is refused with StoreBusyError and the first keeps its lock', async () => {
+    const first = SqliteStore.open(file);
+    try {
+      first.acquire();
+      // Make the owner another live process on this host (our parent, the test runner), as a
+      // watcher started elsewhere would be.
+      const db = (first as unknown as { db: import('better-sqlite3').Database }).db;
+      db.prepare("UPDATE meta SET value = json_set(value, '$.pid', ?) WHERE key = 'owner'").run(process.ppid);
+      const ownerBefore = (db.prepare("SELECT value FROM meta WHERE key = 'owner'").get() as { value: string }).value;
+      const second = SqliteStore.open(file);
+      try {
+        let thrown: unknown;
+        try {
+          second.acquire();
+        } catch (err) {
+          thrown = err;
+        }
+        expect(thrown).toBeInstanceOf(StoreBusyError);
+        expect((thrown as Error).name).toBe('StoreBusyError');
+        expect((thrown as Error).message).toContain(`is in use by another tollgate watch (pid ${process.ppid}`);
+        expect((thrown as Error).message).toContain('stop it first or use another --store');
+      } finally {
+        await second.close();
+      }
+      // The refusal changed nothing: the owner row is the first watcher's, byte for byte.
+      expect((db.prepare("SELECT value FROM meta WHERE key = 'owner'").get() as { value: string }).value).toBe(ownerBefore);
+    } finally {
+      await first.close();
+    }
   });
 
   test('deliveries are marked per sink; undelivered respects verdict filters', async () => {

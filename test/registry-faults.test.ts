@@ -37,21 +37,24 @@ function packument(url: string, data: Buffer, extra: Record<string, unknown> = {
 }
 
 /** A registry whose behaviour for packument and tarball requests is given by the test. */
-async function faultyRegistry(onPackument: Fault, onTarball: Fault = (_q, res, c) => res.end(c.tarball)) {
+async function faultyRegistry(onPackument: Fault, onTarball: Fault = (_q, res, c) => res.end(c.tarball), host = '127.0.0.1') {
   let count = 0;
+  const seen: { url: string; authorization?: string }[] = [];
   const servers: http.Server[] = [];
   const server = http.createServer((req, res) => {
     count++;
+    seen.push({ url: req.url ?? '', authorization: req.headers.authorization });
     const ctx = { url, tarball, count };
     if (req.url?.endsWith('.tgz')) onTarball(req, res, ctx);
     else onPackument(req, res, ctx);
   });
   servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((r) => server.listen(0, host, r));
+  const url = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     url,
     requests: () => count,
+    seen: () => seen,
     close: () => Promise.all(servers.map((s) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); }))),
   };
 }
@@ -187,21 +190,72 @@ describe('registry faults', () => {
     }
   });
 
-  test('a redirect to another loopback host serving the real packument is followed', async () => {
-    const target = await faultyRegistry((_q, res, c) => res.end(packument(c.url, c.tarball)));
-    const other = target.url.replace('127.0.0.1', '127.0.0.2');
-    const front = await faultyRegistry((req, res) => {
-      res.writeHead(301, { location: `${other}${req.url}` });
+  test('a redirect on the same registry is followed to the real packument: clean', async () => {
+    const reg = await faultyRegistry((req, res, c) => {
+      if (req.url?.startsWith('/moved/')) return res.end(packument(c.url, c.tarball));
+      res.writeHead(301, { location: `${c.url}/moved${req.url}` });
       res.end();
     });
     try {
-      // The packument comes from the other host; its tarball URL points at the target.
-      const { value } = await timed(() => scanTarget('faulty', options(front.url)));
-      expect(['clean', 'error']).toContain(value.verdict);
-      if (value.verdict === 'error') expect(value.error).toBeTruthy();
+      const { value } = await timed(() => scanTarget('faulty', options(reg.url)));
+      expect(value.error).toBeUndefined();
+      expect(value.verdict).toBe('clean');
+      expect(value.version).toBe('1.0.0');
+      // Followed, not guessed: the moved packument and then the tarball were requested.
+      const urls = reg.seen().map((r) => r.url);
+      expect(urls).toContain('/moved/faulty');
+      expect(urls.some((u) => u.endsWith('/faulty-1.0.0.tgz'))).toBe(true);
+    } finally {
+      await reg.close();
+    }
+  });
+
+  test('a redirect to another host is followed, the tarball checked against its integrity, and the token stays home', async () => {
+    // 127.0.0.2 is another loopback address: another host as far as credentials are concerned.
+    const other = await faultyRegistry((_q, res, c) => res.end(packument(c.url, c.tarball)), undefined, '127.0.0.2');
+    const front = await faultyRegistry((req, res) => {
+      res.writeHead(301, { location: `${other.url}${req.url}` });
+      res.end();
+    });
+    try {
+      const opts = options(front.url);
+      const token = 'front-only-token';
+      (opts.fetch.npmConfig as Record<string, string>)[`${front.url.replace(/^http:/, '')}/:_authToken`] = token;
+      const { value } = await timed(() => scanTarget('faulty', opts));
+      expect(value.error).toBeUndefined();
+      expect(value.verdict).toBe('clean');
+      // The packument and the tarball both came from the other host...
+      const urls = other.seen().map((r) => r.url);
+      expect(urls).toContain('/faulty');
+      expect(urls.some((u) => u.endsWith('/faulty-1.0.0.tgz'))).toBe(true);
+      // ...which never saw the front registry's credentials, while the front did.
+      expect(front.seen()[0]!.authorization).toBe(`Bearer ${token}`);
+      expect(other.seen().every((r) => r.authorization === undefined)).toBe(true);
     } finally {
       await front.close();
-      await target.close();
+      await other.close();
+    }
+  });
+
+  test('a redirect to another host serving a tarball that fails its integrity is an error, never clean', async () => {
+    const evil = await packTarball({ ...GOOD_FILES, 'index.js': 'module.exports = 2;' });
+    const other = await faultyRegistry((_q, res) => res.end(), (_q, res) => res.end(evil), '127.0.0.2');
+    // The front's packument names the good tarball's integrity; its tarball URL redirects away.
+    const front = await faultyRegistry(
+      (_q, res, c) => res.end(packument(c.url, c.tarball)),
+      (req, res) => {
+        res.writeHead(302, { location: `${other.url}${req.url}` });
+        res.end();
+      },
+    );
+    try {
+      const { value } = await timed(() => scanTarget('faulty', options(front.url)));
+      expect(value.verdict).toBe('error');
+      expect(value.error).toMatch(/integrity|checksum|EINTEGRITY/i);
+      expect(other.seen().some((r) => r.url.endsWith('.tgz'))).toBe(true);
+    } finally {
+      await front.close();
+      await other.close();
     }
   });
 
