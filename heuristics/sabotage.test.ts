@@ -30,6 +30,11 @@ describe('sabotage reports', () => {
     expect(r.of(RULE)).toEqual([finding('high', ['sabotage'])]);
   });
 
+  test('a loop that only reads a const array, or mutates another one, still never ends', () => {
+    const r = scanFiles({ 'index.js': "const hosts = ['a.invalid'];\nconst log = [];\nwhile (hosts.length > 0) { log.push(hosts[0]); }\nmodule.exports = require('fs');" });
+    expect(r.of(RULE)).toEqual([finding('high', ['sabotage'])]);
+  });
+
   test('an exit keyword inside a string does not excuse the loop', () => {
     const r = scanFiles({ 'index.js': "while (true) { console.log('take a break from war'); }" });
     expect(r.of(RULE)).toEqual([finding('high', ['sabotage'])]);
@@ -47,6 +52,9 @@ describe('sabotage stays quiet', () => {
     ['a top-level await loop with break', "let n = 0;\nwhile (true) { const r = await fetchNext(n++); if (!r) break; }\nexport default n;"],
     ['Infinity used as a setting', "const MAX = Infinity;\nexports.retry = { retries: Infinity, max: MAX, fs: require('fs') };"],
     ['while (true) that throws', "while (true) { throw new Error('unsupported platform'); }"],
+    // Folding reads a const array's length as fixed; a loop that drains the array ends.
+    ['a loop draining a const array (shift/pop)', "const sources = ['a.invalid', 'b.invalid'];\nconst order = [];\nwhile (sources.length > 0) if (Math.random() > .5) order.push(sources.shift());\nelse order.push(sources.pop());\nmodule.exports = { order, fs: require('fs') };"],
+    ['a loop whose condition field is reassigned', "const state = { busy: true };\nwhile (state.busy) { state.busy = require('fs').existsSync('/tmp/x'); }"],
   ])('%s', (_label, code) => {
     const r = scanFiles({ 'index.js': code });
     expect(r.stats.parsedFiles).toBe(1);

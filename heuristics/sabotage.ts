@@ -17,6 +17,46 @@ function neverEnds(test: Node | null | undefined, ctx: FileContext): boolean {
   return ctx.evaluator.fold(test) === true || ctx.evaluator.fold(test) === 1;
 }
 
+/** Names the loop condition reads (`list` in `list.length > 0`, `n` in `n < 10`). */
+function namesRead(test: Node): Set<string> {
+  const names = new Set<string>();
+  for (const n of descendants(test, 2_000)) if (n.type === 'Identifier') names.add(n.name);
+  if (test.type === 'Identifier') names.add(test.name);
+  return names;
+}
+
+/** Array and object methods that change their receiver, so a condition over it can change. */
+const MUTATORS = new Set(['shift', 'pop', 'push', 'unshift', 'splice', 'delete', 'clear', 'set', 'add', 'fill', 'sort', 'reverse', 'copyWithin', 'next']);
+
+/**
+ * Whether the body changes something the condition reads: an assignment or update to one of its
+ * names or their fields, or a mutating method called on one (`list.shift()`). Folding sees a
+ * `const` array's length as fixed; a loop that drains the array still ends.
+ */
+function changesCondition(test: Node, body: Node): boolean {
+  const names = namesRead(test);
+  if (!names.size) return false;
+  const rootName = (n: Node): string | undefined => {
+    let x: Node = n;
+    while (x.type === 'MemberExpression' || x.type === 'OptionalMemberExpression') x = x.object;
+    return x.type === 'Identifier' ? x.name : undefined;
+  };
+  for (const n of descendants(body, 20_000)) {
+    if (n.type === 'AssignmentExpression' || n.type === 'UpdateExpression') {
+      const target = n.type === 'AssignmentExpression' ? n.left : n.argument;
+      const name = rootName(target);
+      if (name && names.has(name)) return true;
+    }
+    if ((n.type === 'CallExpression' || n.type === 'OptionalCallExpression') && (n.callee.type === 'MemberExpression' || n.callee.type === 'OptionalMemberExpression')) {
+      const prop = n.callee.property;
+      const method = !n.callee.computed && prop.type === 'Identifier' ? prop.name : prop.type === 'StringLiteral' ? prop.value : undefined;
+      const name = rootName(n.callee.object);
+      if (method && MUTATORS.has(method) && name && names.has(name)) return true;
+    }
+  }
+  return false;
+}
+
 const NESTED_FUNCTION = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression', 'ClassMethod', 'ObjectMethod']);
 
 /** Any way out of the loop body: break, return, throw, await/yield, process.exit (nested functions excluded). */
@@ -48,7 +88,7 @@ export default defineRule({
   },
   create() {
     const check = (node: Node, test: Node | null | undefined, body: Node, ctx: FileContext) => {
-      if (!isTopLevel(node) || !neverEnds(test, ctx) || hasExit(body, ctx)) return;
+      if (!isTopLevel(node) || !neverEnds(test, ctx) || hasExit(body, ctx) || (test && changesCondition(test, body))) return;
       ctx.report({ node, message: 'a loop at module level never ends: importing this package hangs the program', signals: ['sabotage'] });
     };
     return {
