@@ -129,6 +129,19 @@ describe('install-scripts stays quiet', () => {
     },
   );
 
+  test('binding.gyp with the nan include expansion (node -e "require(\'nan\')") is info, inline code that does more is medium', () => {
+    const nan = scanFiles({
+      'package.json': manifest(),
+      'binding.gyp': "{ 'targets': [{ 'target_name': 'addon', 'include_dirs': ['<!(node -e \"require(\\'nan\\')\")'], 'sources': ['src/addon.cc'] }] }",
+    });
+    expect(nan.of(RULE)).toEqual([finding('info', ['native-build'], { file: 'binding.gyp' })]);
+    const more = scanFiles({
+      'package.json': manifest(),
+      'binding.gyp': "{ 'targets': [{ 'target_name': 'addon', 'include_dirs': ['<!(node -e \"require(\\'nan\\'); require(\\'./setup\\')()\")'], 'sources': ['src/addon.cc'] }] }",
+    });
+    expect(more.of(RULE)).toEqual([finding('medium', ['install-script', 'install-inline-code'], { file: 'binding.gyp' })]);
+  });
+
   test('binding.gyp with the usual node -p include expansion and no install script is info', () => {
     const r = scanFiles({
       'package.json': manifest({ gypfile: true }),

@@ -4,6 +4,20 @@ import { SHELL_DOWNLOAD, SHELL_FETCH, SHELL_RECON } from '../src/engine/indicato
 /** Install-time helpers that are common and honest: building or fetching a native addon. */
 const KNOWN_BUILD_TOOLS = /^(?:node-gyp(?:-build)?|prebuild-install|node-pre-gyp|@mapbox\/node-pre-gyp|napi-postinstall|cmake-js|husky|patch-package|opencollective(?:-postinstall)?|is-ci|ngcc|tsc|node-gyp-build-optional-packages)\b/;
 
+/** A node-gyp command expansion: `<!(cmd)` or `<!@(cmd)`, bounded so a hostile file costs one pass. */
+const GYP_EXPANSION = /<!@?\((?:"[^"\n]{0,400}"|[^)"\n]){0,400}\)/g;
+
+/**
+ * `node -e "require('nan')"` and `node -p "require('node-addon-api').include"`: the inline code
+ * only loads a module to print where its headers are, the way every nan and node-addon-api build
+ * finds them. Any other statement makes it code worth reading.
+ */
+const MODULE_LOOKUP = /\bnode\s+-[ep]\s+(["'])\s*(?:console\.log\(\s*)?require(?:\.resolve)?\(\s*\\?(["'])[@\w./-]{1,214}\\?\2\s*\)(?:\.[A-Za-z_$][\w$]{0,40}){0,4}\s*\)?\s*;?\s*\1/;
+
+function isModuleLookup(expansion: string): boolean {
+  return MODULE_LOOKUP.test(expansion);
+}
+
 export default defineRule({
   meta: {
     id: 'install-scripts',
@@ -70,10 +84,13 @@ export default defineRule({
         const hasInstall = ctx.scripts.install.some((s) => s.script === 'install' || s.script === 'preinstall');
         const gyp = ctx.textOf('binding.gyp');
         if (gyp !== undefined) {
-          const expansions = gyp.match(/<!@?\(([^)]{0,400})\)/g) ?? [];
-          const bad = expansions.find((e) => SHELL_DOWNLOAD.test(e) || SHELL_FETCH.test(e) || /\bnode\s+-e\b|\beval\b|base64/.test(e));
+          const expansions = gyp.match(GYP_EXPANSION) ?? [];
+          const bad = expansions.find((e) => SHELL_DOWNLOAD.test(e) || SHELL_FETCH.test(e));
+          const inline = expansions.find((e) => /\beval\b|base64/.test(e) || (/\bnode\s+-[ep]\b/.test(e) && !isModuleLookup(e)));
           if (bad) {
             ctx.report({ file: 'binding.gyp', message: 'binding.gyp command expansion runs a network or shell command when node-gyp builds the package', severity: 'critical', evidence: bad.slice(0, 200), signals: ['install-script', 'install-shell-download'] });
+          } else if (inline) {
+            ctx.report({ file: 'binding.gyp', message: 'binding.gyp command expansion runs inline code (other than a module path lookup) when node-gyp builds the package', severity: 'medium', evidence: inline.slice(0, 200), signals: ['install-script', 'install-inline-code'] });
           } else if (!hasInstall) {
             ctx.report({ file: 'binding.gyp', message: 'binding.gyp present: npm runs `node-gyp rebuild` on install (native build)', severity: 'info', evidence: expansions[0]?.slice(0, 200), signals: ['native-build'] });
           }

@@ -49,6 +49,22 @@ describe('persistence: on load it is high; in functions and bins it stays low or
     expect(r.verdict).toBe('malicious');
   });
 
+  test('reading core.hooksPath from install code (where a hook manager looks before writing) is not a write', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node ./postinstall.js' } }),
+      'postinstall.js': "const { execSync } = require('child_process');\nconst dir = execSync('git config --local core.hooksPath', { encoding: 'utf8' }).trim();\nconst other = execSync('git config --get core.hooksPath').toString();\nmodule.exports = { dir, other };",
+    });
+    expect(r.of(RULE).filter((f) => /hooksPath/.test(f.message))).toEqual([]);
+  });
+
+  test('setting core.hooksPath from install code with an appended value is still a write', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node ./postinstall.js' } }),
+      'postinstall.js': "const { execSync } = require('child_process');\nconst dir = require('path').join(__dirname, 'hooks');\nexecSync('git config --global core.hooksPath ' + dir);",
+    });
+    expect(r.of(RULE)).toContainEqual(finding('high', ['persistence'], { message: expect.stringContaining('core.hooksPath') }));
+  });
+
   test('husky-style core.hooksPath in an exported function is low and clean', () => {
     const r = scanFiles({ 'index.js': "const c = require('child_process');\nmodule.exports = (d = '.husky') => { c.spawnSync('git', ['config', 'core.hooksPath', `${d}/_`]); };" });
     expect(r.of(RULE)).toEqual([finding('low', [], { message: expect.stringContaining('core.hooksPath') })]);

@@ -39,7 +39,9 @@ const COMMANDS: { re: RegExp; label: string; kind: Kind }[] = [
   { re: /\bcrontab\s+(?:-\s*$|-\s*[|;&]|[^\s-][^\s]*$|-l\s*[|;&])|\|\s*crontab\b|\(crontab\s+-l/, label: 'cron job', kind: 'startup' },
   { re: /\b(?:npm|pnpm)\s+(?:config\s+set|set)\s+(?:--(?:global|location[= ]\w+)\s+)?(?:registry|@[\w-]+:registry|strict-ssl|ca|cafile|ignore-scripts|script-shell|\/\/[^\s]*:_authToken)\b/, label: 'npm setting', kind: 'package-manager' },
   { re: /\byarn\s+config\s+set\s+(?:-H\s+)?(?:npmRegistryServer|registry|strict-ssl|enableStrictSsl|npmAlwaysAuth|httpsCaFilePath|unsafeHttpWhitelist)\b/, label: 'yarn setting', kind: 'package-manager' },
-  { re: /\bgit\s+config\s+(?:--(?:global|system|local)\s+)?core\.hooksPath\b/, label: 'git hooks path (core.hooksPath)', kind: 'git-hooks' },
+  // A write: a value follows the key (or is appended to the string). `git config core.hooksPath`
+  // alone, or with --get, reads where hooks live, as hook managers do before writing their own.
+  { re: /\bgit\s+config\s+(?:--(?:global|system|local)\s+)?core\.hooksPath(?=[ \t]+(?:[^\s-]|$))/, label: 'git hooks path (core.hooksPath)', kind: 'git-hooks' },
 ];
 
 /** Settings that redirect installs or switch off TLS checks: worse than any other config change. */
