@@ -135,6 +135,12 @@ describe('install-scripts stays quiet', () => {
       'binding.gyp': "{ 'targets': [{ 'target_name': 'addon', 'include_dirs': ['<!(node -e \"require(\\'nan\\')\")'], 'sources': ['src/addon.cc'] }] }",
     });
     expect(nan.of(RULE)).toEqual([finding('info', ['native-build'], { file: 'binding.gyp' })]);
+    // The same lookup inside a double-quoted gyp string, its quotes escaped.
+    const escaped = scanFiles({
+      'package.json': manifest(),
+      'binding.gyp': '{ "targets": [{ "target_name": "addon", "include_dirs": ["<!(node -e \\"require(\'nan\')\\")"], "sources": ["src/addon.cc"] }] }',
+    });
+    expect(escaped.of(RULE)).toEqual([finding('info', ['native-build'], { file: 'binding.gyp' })]);
     const more = scanFiles({
       'package.json': manifest(),
       'binding.gyp': "{ 'targets': [{ 'target_name': 'addon', 'include_dirs': ['<!(node -e \"require(\\'nan\\'); require(\\'./setup\\')()\")'], 'sources': ['src/addon.cc'] }] }",

@@ -12,7 +12,7 @@ const GYP_EXPANSION = /<!@?\((?:"[^"\n]{0,400}"|[^)"\n]){0,400}\)/g;
  * only loads a module to print where its headers are, the way every nan and node-addon-api build
  * finds them. Any other statement makes it code worth reading.
  */
-const MODULE_LOOKUP = /\bnode\s+-[ep]\s+(["'])\s*(?:console\.log\(\s*)?require(?:\.resolve)?\(\s*\\?(["'])[@\w./-]{1,214}\\?\2\s*\)(?:\.[A-Za-z_$][\w$]{0,40}){0,4}\s*\)?\s*;?\s*\1/;
+const MODULE_LOOKUP = /\bnode\s+-[ep]\s+\\?(["'])\s*(?:console\.log\(\s*)?require(?:\.resolve)?\(\s*\\?(["'])[@\w./-]{1,214}\\?\2\s*\)(?:\.[A-Za-z_$][\w$]{0,40}){0,4}\s*\)?\s*;?\s*\\?\1/;
 
 function isModuleLookup(expansion: string): boolean {
   return MODULE_LOOKUP.test(expansion);
