@@ -21,7 +21,10 @@ const OCTOKIT_WRITE = /^(?:createForAuthenticatedUser|createInOrg|createOrUpdate
 
 /** Evidence, anywhere in the package, that a publish is part of propagation rather than a release. */
 const TOKEN_TEXT = /\b(?:NPM_TOKEN|NODE_AUTH_TOKEN|NPM_AUTH_TOKEN|npm_config__authToken)\b|_authToken|\.npmrc\b|npm\s+token\b/;
-const ENUMERATE_TEXT = /maintainer:|\/-\/v1\/search|\/-\/user\/[^'"`\s]*\/package|\/-\/org\/|\/-\/whoami|npm\s+(?:access\s+(?:ls-packages|list\s+packages)|whoami)\b/;
+// Listing packages, not asking who the token belongs to: `whoami` is how every release tool checks
+// its login before publishing, so it is no sign of spreading.
+// `npm access list packages` is likewise how release tools verify write access to what they publish.
+const ENUMERATE_TEXT = /maintainer:|\/-\/v1\/search|\/-\/user\/[^'"`\s]*\/package|\/-\/org\//;
 const TAMPER_TEXT = /\bscripts\s*(?:\.\s*|\[\s*['"`])(?:pre|post)?install\b|['"](?:pre|post)install['"]\s*:\s*['"`]node\s|\bnpm\s+pack\b|package\/package\.json|semver\.inc\(|\bnpm\s+version\s+(?:patch|minor|major)/;
 
 interface PackageEvidence {
@@ -87,7 +90,12 @@ export default defineRule({
       let severity: Severity;
       let why: string;
       if (ctx.reach === 'install') [severity, why] = ['critical', 'from install-time code'];
-      else if (spread && ctx.reach !== 'unreached') [severity, why] = ['critical', e.enumerate ? "after listing the maintainer's packages" : 'after tampering with package manifests or tarballs'];
+      // A worm lists the maintainer's packages AND changes what it republishes (install script,
+      // version bump, repack). Either alone is what release tools do: bump versions (lerna,
+      // changesets) or search the registry.
+      else if (e.enumerate && e.tamper && ctx.reach !== 'unreached') [severity, why] = ['critical', "after listing the maintainer's packages and changing their manifests or tarballs"];
+      else if (e.enumerate && ctx.reach !== 'unreached') [severity, why] = ['medium', 'after searching the registry for packages (no tampering seen)'];
+      else if (e.tamper && ctx.reach !== 'unreached') [severity, why] = ['low', 'after changing package manifests or versions (what release tools do; no listing of the maintainer\'s packages seen)'];
       else if (spread) [severity, why] = ['medium', 'in code nothing reaches, with package enumeration or tampering'];
       else [severity, why] = [e.token ? 'low' : 'info', e.token ? 'with an npm token (what release tools do)' : '(a release tool?)'];
       ctx.report({ node: call.node, message: `publishes packages with ${how} ${why}${e.token && severity === 'critical' ? ', using an npm token it reads' : ''}`, severity, signals: signalsFor(severity, 'worm') });
