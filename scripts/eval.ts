@@ -25,7 +25,7 @@ import { ResultCache } from '../src/cache/results.js';
 import { engineKey } from '../src/cache/version.js';
 import { findShared, loadSet, parseSets, type EvalTarget, type SetName } from './lib/eval-corpus.js';
 import { outcomeOf, runTargets, type Row } from './lib/eval-run.js';
-import { baselineLine, diffBaseline, formatBaseline, lineSet, mergeBaseline, parseBaseline } from './lib/eval-baseline.js';
+import { baselineLine, diffBaseline, formatBaseline, lineKey, lineSet, mergeBaseline, parseBaseline } from './lib/eval-baseline.js';
 import { allLines, crashLines, errorLines, malwareLines, noisyLines, reasonClassLines, ruleHitLines, setTable, timingLines } from './lib/eval-report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -146,7 +146,7 @@ function compareBaseline(rows: readonly Row[], sets: readonly SetName[], limited
   const ran = new Set<string>(sets);
   // With --limit only the packages that ran are compared: the rest of the set is not "fixed".
   const evaluated = new Set(rows.map((r) => `${r.target.set} ${r.id}`));
-  const inScope = (line: string) => ran.has(lineSet(line)) && (!limited || evaluated.has(line.split(' ', 3).filter((_, i) => i !== 1).join(' ')));
+  const inScope = (line: string) => ran.has(lineSet(line)) && (!limited || evaluated.has(lineKey(line)));
   const diff = diffBaseline(previous, current, inScope);
   const rel = path.relative(root, BASELINE);
   if (!diff.added.length && !diff.removed.length) console.log(`\nBaseline (${rel}): no change for the sets that ran.`);

@@ -35,6 +35,12 @@ export function lineSet(line: string): string {
   return line.slice(0, line.indexOf(' '));
 }
 
+/** `set name@version` of a line: which package of which set it is about, whatever its verdict. */
+export function lineKey(line: string): string {
+  const [set, , id] = line.split(' ', 3);
+  return `${set} ${id}`;
+}
+
 /** Lines of a baseline file, comments and blanks dropped. */
 export function parseBaseline(text: string): string[] {
   return text
