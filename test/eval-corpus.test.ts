@@ -121,5 +121,7 @@ describe('report helpers', () => {
   test('reason classes group the same wording across packages', () => {
     expect(reasonClass('at install: process.env flows to the network (lib/a.js:3)')).toBe(reasonClass('process.env flows to the network (dist/b.js:9)'));
     expect(reasonClass('obfuscated code: whitespace (x.js:1)')).toBe('obfuscated code');
+    expect(reasonClass('writes into the user\'s home folder at lib/CLI.js:324')).toBe(reasonClass('writes into the user\'s home folder at postinstall.js:23'));
+    expect(reasonClass('process.env.HF_TOKEN flows to the network')).toBe('process.env.* flows to the network');
   });
 });

@@ -76,7 +76,9 @@ export function noisyLines(rows: readonly Row[], why: boolean): string[] {
 export function reasonClass(reason: string | undefined): string {
   const t = oneLine(reason, 1000)
     .replace(/^at install: /, '')
+    .replace(/process\.env\.\w+/g, 'process.env.*')
     .split(/[(:"`]/)[0]!
+    .replace(/ at \S+$/, '')
     .trim();
   return t.length > 70 ? `${t.slice(0, 69)}…` : t || '-';
 }
