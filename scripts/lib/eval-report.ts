@@ -70,16 +70,19 @@ export function noisyLines(rows: readonly Row[], why: boolean): string[] {
 }
 
 /**
- * A reason's class, for counting: its wording before the first location or quote, so the same
- * false positive in many packages counts as one class.
+ * A reason's class, for counting: its wording without parentheses, before the first detail (`:`)
+ * or quote and without the file it names, so the same false positive in many packages counts once.
  */
 export function reasonClass(reason: string | undefined): string {
   const t = oneLine(reason, 1000)
     .replace(/^at install: /, '')
     .replace(/process\.env\.\w+/g, 'process.env.*')
+    .replace(/\([^()]*\)/g, '')
+    .replace(/\([^()]*\)/g, '')
     .split(/[(:"`]/)[0]!
     .replace(/ at \S+$/, '')
-    .trim();
+    .replace(/[\s,;]+$/, '')
+    .replace(/\s+/g, ' ');
   return t.length > 70 ? `${t.slice(0, 69)}…` : t || '-';
 }
 
