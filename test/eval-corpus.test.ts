@@ -124,6 +124,7 @@ describe('report helpers', () => {
     expect(reasonClass('writes into the user\'s home folder at lib/CLI.js:324')).toBe(reasonClass('writes into the user\'s home folder at postinstall.js:23'));
     expect(reasonClass('process.env.HF_TOKEN flows to the network')).toBe('process.env.* flows to the network');
     expect(reasonClass('process.env (every environment variable) flows to the network: process.env (x.js:1) → …')).toBe('process.env flows to the network');
+    expect(reasonClass('dependency-confusion shape (absurd version); and the package runs code on install')).toBe('dependency-confusion shape');
     expect(reasonClass('install script downloads and runs code (binding.gyp: expansion (a))')).toBe('install script downloads and runs code');
   });
 });

@@ -70,7 +70,7 @@ export function noisyLines(rows: readonly Row[], why: boolean): string[] {
 }
 
 /**
- * A reason's class, for counting: its wording without parentheses, before the first detail (`:`)
+ * A reason's class, for counting: its wording without parentheses, before the first detail (`:`, `;`)
  * or quote and without the file it names, so the same false positive in many packages counts once.
  */
 export function reasonClass(reason: string | undefined): string {
@@ -79,7 +79,7 @@ export function reasonClass(reason: string | undefined): string {
     .replace(/process\.env\.\w+/g, 'process.env.*')
     .replace(/\([^()]*\)/g, '')
     .replace(/\([^()]*\)/g, '')
-    .split(/[(:"`]/)[0]!
+    .split(/[(:;"`]| ,/)[0]!
     .replace(/ at \S+$/, '')
     .replace(/[\s,;]+$/, '')
     .replace(/\s+/g, ' ');
