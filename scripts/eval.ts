@@ -1,206 +1,173 @@
 /**
- * npm run eval: how well does the analyzer separate real malware from the most popular packages?
- * Scans ../shared/corpus/malicious/*.tgz (expected verdicts beside them) and the latest release
- * of each name in ../shared/corpus/benign-top300.txt, fetched live. Prints a confusion table,
- * per-package verdicts, rule hit counts and timing. It fails only when the analyzer crashes.
+ * npm run eval: how well does the analyzer separate real malware from real dependency trees?
+ *
+ * Sets (all by default; `--set NAME`, repeatable or comma-separated; `--benign-only` drops malware):
+ * - malware: ../shared/corpus/malicious/*.tgz, with the verdict expected of each beside it;
+ * - lockfiles: every registry package (name@exact version) of four real lockfiles in
+ *   ../shared/lockfiles, fetched by the lockfile's URL and integrity as `audit` does;
+ * - hard-benign: the latest release of each name in ../shared/corpus/hard-benign-dev.txt;
+ * - top1000: the latest release of the first 1,000 names of ../shared/data/npm-popular-10k.tsv.
+ *
+ * Prints per-set tables, every benign package not judged clean with its first reason, errors, rule
+ * hits, timing, and the diff against scripts/eval-baseline.txt (`--update-baseline` rewrites it).
+ * Exits non-zero only when the analyzer crashes, or with `--strict` on a benign `malicious`.
+ *
+ * Other flags: --limit=N (first N targets of each benign set), --no-registry-signals (code
+ * evidence only), --no-cache (analyze again what .eval-cache/results.sqlite holds), --why (more
+ * reasons), --all (every benign verdict), --concurrency=N (downloads at once, default 8).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pLimit from 'p-limit';
-import { analyzeTarball, analyzeUnscored, collectRegistrySignals, scoreAnalyzed, type ScanOptions } from '../src/scan.js';
-import { fetchTarball } from '../src/fetch/fetch.js';
+import { parseArgs } from 'node:util';
 import { loadNpmConfig } from '../src/fetch/npm-config.js';
 import { ResultCache } from '../src/cache/results.js';
 import { engineKey } from '../src/cache/version.js';
-import type { ReportedPackage, Verdict } from '../src/types.js';
+import { findShared, loadSet, parseSets, type EvalTarget, type SetName } from './lib/eval-corpus.js';
+import { outcomeOf, runTargets, type Row } from './lib/eval-run.js';
+import { baselineLine, diffBaseline, formatBaseline, lineKey, lineSet, mergeBaseline, parseBaseline } from './lib/eval-baseline.js';
+import { allLines, crashLines, errorLines, malwareLines, noisyLines, reasonClassLines, ruleHitLines, setTable, timingLines } from './lib/eval-report.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const corpus = path.resolve(root, '../shared/corpus');
-const args = new Set(process.argv.slice(2));
-const limitArg = process.argv.find((a) => a.startsWith('--limit='));
-const benignLimit = limitArg ? Number(limitArg.split('=')[1]) : Infinity;
+const BASELINE = path.join(root, 'scripts', 'eval-baseline.txt');
+const CACHE = path.join(root, '.eval-cache');
 
-type Expected = 'malicious' | 'suspicious' | 'suspicious-or-clean' | 'clean';
-interface Row {
-  id: string;
-  group: 'malicious' | 'protestware' | 'benign';
-  expected: Expected;
-  result?: ReportedPackage;
-  crash?: string;
-  fetchError?: string;
-  ms: number;
-  bytes: number;
-}
+const { values: flags } = parseArgs({
+  options: {
+    set: { type: 'string', multiple: true, default: [] },
+    'benign-only': { type: 'boolean', default: false },
+    'no-benign': { type: 'boolean', default: false },
+    limit: { type: 'string' },
+    'no-registry-signals': { type: 'boolean', default: false },
+    'no-cache': { type: 'boolean', default: false },
+    why: { type: 'boolean', default: false },
+    all: { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
+    'update-baseline': { type: 'boolean', default: false },
+    concurrency: { type: 'string', default: '8' },
+    shared: { type: 'string' },
+  },
+  strict: true,
+});
 
-function matches(expected: Expected, got: Verdict): boolean {
-  if (expected === 'suspicious-or-clean') return got === 'suspicious' || got === 'clean';
-  return expected === got;
+function print(lines: readonly string[]): void {
+  if (lines.length) console.log(`\n${lines.join('\n')}`);
 }
 
 async function main(): Promise<number> {
-  if (!fs.existsSync(corpus)) {
-    console.log(`eval: ${corpus} not found; the corpus lives in ../shared beside the checkout. Nothing to measure.`);
+  const shared = findShared(root, flags.shared);
+  if (!shared) {
+    console.log(`eval: no ../shared/corpus beside ${root} (nor TOLLGATE_SHARED, --shared); the corpus lives in ../shared beside the checkout. Nothing to measure.`);
     return 0;
   }
-  const rows: Row[] = [];
-  const t0 = performance.now();
-  let registryMs = 0;
+  const sets: SetName[] = flags['no-benign'] ? ['malware'] : parseSets(flags.set, flags['benign-only']);
+  const limit = flags.limit !== undefined ? Number(flags.limit) : Infinity;
+  if (!(limit >= 0)) throw new Error(`--limit must be a number, got "${flags.limit}"`);
+  const npmConfig = loadNpmConfig({ cwd: root });
+  const withRegistry = !flags['no-registry-signals'];
 
-  // Real malware: read the bytes, analyze in memory; nothing is extracted to disk.
-  const malDir = path.join(corpus, 'malicious');
-  for (const f of fs.readdirSync(malDir).filter((x) => x.endsWith('.tgz')).sort()) {
-    const metaPath = path.join(malDir, f.replace(/\.tgz$/, '.json'));
-    const meta = fs.existsSync(metaPath) ? (JSON.parse(fs.readFileSync(metaPath, 'utf8')) as { expected_verdict?: Expected }) : {};
-    const expected = meta.expected_verdict ?? 'malicious';
-    const row: Row = { id: f.replace(/\.tgz$/, ''), group: expected === 'malicious' ? 'malicious' : 'protestware', expected, ms: 0, bytes: 0 };
-    const s = performance.now();
+  const targets: EvalTarget[] = [];
+  for (const set of sets) {
+    const all = loadSet(set, shared, npmConfig);
+    targets.push(...(set === 'malware' ? all : all.slice(0, limit)));
+    console.log(`set ${set}: ${Math.min(all.length, set === 'malware' ? all.length : limit)} of ${all.length} targets`);
+  }
+
+  let results: ResultCache | undefined;
+  if (!flags['no-cache']) {
     try {
-      row.result = await analyzeTarball({ data: fs.readFileSync(path.join(malDir, f)), spec: f, source: 'file' });
-      row.bytes = row.result.timing?.bytes ?? 0;
+      results = ResultCache.open(path.join(CACHE, 'results.sqlite'), engineKey());
     } catch (err) {
-      row.crash = (err as Error).stack ?? String(err);
+      console.log(`eval: results cache unavailable (${(err as Error).message}); everything is analyzed`);
     }
-    row.ms = performance.now() - s;
-    rows.push(row);
   }
 
-  // The most popular packages, fetched live (pacote's cache makes reruns cheap).
-  if (!args.has('--no-benign')) {
-    const names = fs.readFileSync(path.join(corpus, 'benign-top300.txt'), 'utf8').split('\n').map((l) => l.trim()).filter(Boolean).slice(0, benignLimit);
-    const npmConfig = loadNpmConfig({ cwd: root });
-    // Registry specs get registry signals, as `tollgate scan` gives them (packuments and analyses of
-    // previous versions cached under .eval-cache/); --no-registry-signals measures code alone.
-    let results: ResultCache | undefined;
-    const withRegistry = !args.has('--no-registry-signals');
-    if (withRegistry) {
-      try {
-        results = ResultCache.open(path.join(root, '.eval-cache', 'results.sqlite'), engineKey());
-      } catch (err) {
-        console.log(`eval: results cache unavailable (${(err as Error).message})`);
+  // Every finished row is appended here at once, so an interrupted run leaves what it measured.
+  fs.mkdirSync(CACHE, { recursive: true });
+  const progressFile = path.join(CACHE, 'rows.jsonl');
+  fs.writeFileSync(progressFile, '');
+  const started = performance.now();
+  const tty = process.stderr.isTTY;
+  const rows = await runTargets(targets, {
+    npmConfig,
+    registry: withRegistry ? { cacheDir: path.join(CACHE, 'registry'), results } : undefined,
+    results,
+    concurrency: Math.max(1, Number(flags.concurrency) || 8),
+    onRow: (row, done, total) => {
+      fs.appendFileSync(progressFile, `${JSON.stringify(summary(row))}\n`);
+      const v = outcomeOf(row);
+      const elapsed = `${((performance.now() - started) / 1000).toFixed(0)}s`;
+      if (tty) process.stderr.write(`\r\u001b[K[${done}/${total}] ${row.target.set} ${row.id}`);
+      else if (done % 100 === 0 || done === total) process.stderr.write(`[${done}/${total}] ${elapsed}\n`);
+      if (row.target.group === 'benign' && v !== 'clean') {
+        if (tty) process.stderr.write('\r\u001b[K');
+        process.stderr.write(`  [${done}/${total} ${elapsed}] ${row.target.set} ${v} ${row.result?.score ?? ''} ${row.id}: ${(row.result?.reasons[0] ?? row.fetchError ?? row.crash ?? '').slice(0, 160)}\n`);
       }
-    }
-    const scanOptions: ScanOptions = {
-      fetch: { npmConfig },
-      registry: withRegistry ? { cacheDir: path.join(root, '.eval-cache', 'registry'), results } : undefined,
-    };
-    const fetchLimit = pLimit(8);
-    let done = 0;
-    const fetched = names.map((name) =>
-      fetchLimit(async () => {
-        try {
-          return { name, t: await fetchTarball(`${name}@latest`, { npmConfig }) };
-        } catch (err) {
-          return { name, error: (err as Error).message };
-        }
-      }),
-    );
-    for (const p of fetched) {
-      const item = await p;
-      const row: Row = { id: item.name, group: 'benign', expected: 'clean', ms: 0, bytes: 0 };
-      if ('error' in item) row.fetchError = item.error;
-      else {
-        const s = performance.now();
-        const registryBefore = registryMs;
-        try {
-          const analyzed = await analyzeUnscored({ ...item.t, source: 'registry' });
-          const r0 = performance.now();
-          const registryFindings = await collectRegistrySignals(item.t, analyzed, scanOptions);
-          registryMs += performance.now() - r0;
-          row.result = scoreAnalyzed(analyzed, registryFindings);
-          row.id = `${row.result.name}@${row.result.version}`;
-          row.bytes = row.result.timing?.bytes ?? 0;
-        } catch (err) {
-          row.crash = (err as Error).stack ?? String(err);
-        }
-        row.ms = performance.now() - s - (registryMs - registryBefore);
-      }
-      rows.push(row);
-      done++;
-      if (process.stderr.isTTY) process.stderr.write(`\r\u001b[K[${done}/${names.length}] ${row.id}`);
-    }
-    if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');
-    results?.close();
-    if (withRegistry) console.log(`\nRegistry signals: ${(registryMs / 1000).toFixed(1)} s in total (packuments, previous versions fetched and analyzed${results ? `; results cache ${results.stats.hits} hits, ${results.stats.writes} writes` : ''})`);
-  }
+    },
+  });
+  if (tty) process.stderr.write('\r\u001b[K');
+  const wallMs = performance.now() - started;
+  const cacheStats = results ? `; results cache ${results.stats.hits} hits, ${results.stats.writes} writes` : '';
+  results?.close();
 
-  // Confusion table.
-  const verdicts: (Verdict | 'crash')[] = ['malicious', 'suspicious', 'clean', 'error', 'crash'];
-  const groups: Row['group'][] = ['malicious', 'protestware', 'benign'];
-  const verdictOf = (r: Row): Verdict | 'crash' => (r.crash ? 'crash' : r.fetchError ? 'error' : r.result!.verdict);
-  console.log('\nConfusion table (rows: what the sample is; columns: Tollgate verdict)\n');
-  console.log(`${'expected'.padEnd(26)}${verdicts.map((v) => v.padStart(12)).join('')}${'total'.padStart(8)}${'as expected'.padStart(14)}`);
-  for (const g of groups) {
-    const rs = rows.filter((r) => r.group === g);
-    if (!rs.length) continue;
-    const label = g === 'malicious' ? 'malicious (real malware)' : g === 'protestware' ? 'protestware (susp./clean)' : 'benign top-300';
-    const ok = rs.filter((r) => r.result && matches(r.expected, r.result.verdict)).length;
-    console.log(`${label.padEnd(26)}${verdicts.map((v) => String(rs.filter((r) => verdictOf(r) === v).length).padStart(12)).join('')}${String(rs.length).padStart(8)}${`${ok}/${rs.length}`.padStart(14)}`);
-  }
+  print(setTable(rows, sets));
+  print(malwareLines(rows, flags.why));
+  print(noisyLines(rows, flags.why));
+  print(reasonClassLines(rows));
+  print(errorLines(rows));
+  if (flags.all) print(allLines(rows));
+  print(ruleHitLines(rows));
+  const registryMs = rows.reduce((a, r) => a + r.registryMs, 0);
+  print(timingLines(rows, wallMs, withRegistry ? `Registry signals: ${(registryMs / 1000).toFixed(1)} s in total, overlapping analysis (packuments, previous versions fetched and analyzed)${cacheStats}` : `Registry signals off (--no-registry-signals)${cacheStats}`));
 
-  console.log('\nMalicious corpus, per sample:');
-  for (const r of rows.filter((x) => x.group !== 'benign')) {
-    const v = verdictOf(r);
-    const ok = r.result && matches(r.expected, r.result.verdict) ? 'ok  ' : 'MISS';
-    console.log(`  ${ok} ${v.padEnd(10)} ${String(r.result?.score ?? '-').padStart(3)}  ${r.id}  (expected ${r.expected})`);
-    if (r.result && (args.has('--why') || !matches(r.expected, r.result.verdict))) console.log(`        ${r.result.reasons[0] ?? ''}`);
-  }
+  fs.writeFileSync(path.join(CACHE, 'last.json'), JSON.stringify(rows.map(summary), null, 1));
+  compareBaseline(rows, sets, Number.isFinite(limit));
 
-  const noisy = rows.filter((r) => r.group === 'benign' && r.result && r.result.verdict !== 'clean');
-  console.log(`\nBenign packages not judged clean (${noisy.length}):`);
-  for (const r of noisy.sort((a, b) => b.result!.score - a.result!.score)) {
-    console.log(`  ${r.result!.verdict.padEnd(10)} ${String(r.result!.score).padStart(3)}  ${r.id}`);
-    for (const reason of r.result!.reasons.slice(0, 2)) console.log(`        ${reason.slice(0, 300)}`);
-  }
-  const errs = rows.filter((r) => r.fetchError);
-  if (errs.length) {
-    console.log(`\nCould not fetch (${errs.length}):`);
-    for (const r of errs) console.log(`  ${r.id}: ${r.fetchError}`);
-  }
-  if (args.has('--all')) {
-    console.log('\nAll benign verdicts:');
-    for (const r of rows.filter((x) => x.group === 'benign' && x.result)) console.log(`  ${r.result!.verdict.padEnd(10)} ${String(r.result!.score).padStart(3)}  ${r.id}`);
-  }
-
-  // Rule hit counts (packages with at least one finding of severity above info).
-  const hits = new Map<string, { mal: number; benign: number }>();
-  for (const r of rows) {
-    if (!r.result) continue;
-    const rules = new Set(r.result.findings.filter((f) => f.severity !== 'info').map((f) => f.rule));
-    for (const rule of rules) {
-      const h = hits.get(rule) ?? { mal: 0, benign: 0 };
-      if (r.group === 'benign') h.benign++;
-      else h.mal++;
-      hits.set(rule, h);
-    }
-  }
-  console.log('\nRule hits (packages with a finding above info):');
-  console.log(`  ${'rule'.padEnd(20)}${'malware'.padStart(9)}${'benign'.padStart(9)}`);
-  for (const [rule, h] of [...hits].sort((a, b) => b[1].mal + b[1].benign - (a[1].mal + a[1].benign))) {
-    console.log(`  ${rule.padEnd(20)}${String(h.mal).padStart(9)}${String(h.benign).padStart(9)}`);
-  }
-
-  // Timing.
-  const analyzed = rows.filter((r) => r.result);
-  const bytes = analyzed.reduce((a, r) => a + r.bytes, 0);
-  const ms = analyzed.reduce((a, r) => a + r.ms, 0);
-  const slowest = [...analyzed].sort((a, b) => b.ms - a.ms).slice(0, 5);
-  console.log(`\nTiming: ${analyzed.length} packages, ${(bytes / 1e6).toFixed(1)} MB of code analyzed in ${(ms / 1000).toFixed(1)} s (${(bytes / 1e6 / (ms / 1000)).toFixed(2)} MB/s, unpack included); wall ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  console.log(`  slowest: ${slowest.map((r) => `${r.id} ${(r.ms / 1000).toFixed(2)}s`).join(', ')}`);
-
-  const crashes = rows.filter((r) => r.crash);
-  fs.mkdirSync(path.join(root, '.eval-cache'), { recursive: true });
-  fs.writeFileSync(
-    path.join(root, '.eval-cache', 'last.json'),
-    JSON.stringify(rows.map((r) => ({ id: r.id, group: r.group, expected: r.expected, verdict: verdictOf(r), score: r.result?.score, reasons: r.result?.reasons, ms: Math.round(r.ms) })), null, 1),
-  );
+  const crashes = crashLines(rows);
   if (crashes.length) {
-    console.log(`\n${crashes.length} CRASH(ES):`);
-    for (const r of crashes) console.log(`  ${r.id}: ${r.crash}`);
+    print(crashes);
     return 1;
   }
   console.log('\n0 crashes.');
+  const falseMalicious = rows.filter((r) => r.target.group === 'benign' && outcomeOf(r) === 'malicious');
+  if (flags.strict && falseMalicious.length) {
+    console.log(`--strict: ${falseMalicious.length} benign package(s) judged malicious.`);
+    return 1;
+  }
   return 0;
 }
 
-main().then((code) => (process.exitCode = code));
+/** Print the diff against the checked-in baseline; rewrite it with --update-baseline. */
+function compareBaseline(rows: readonly Row[], sets: readonly SetName[], limited: boolean): void {
+  const current = rows
+    .filter((r) => r.target.group === 'benign' && r.result && (r.result.verdict === 'malicious' || r.result.verdict === 'suspicious'))
+    .map((r) => baselineLine({ set: r.target.set, verdict: r.result!.verdict, id: r.id, reason: r.result!.reasons[0] ?? '' }));
+  const previous = fs.existsSync(BASELINE) ? parseBaseline(fs.readFileSync(BASELINE, 'utf8')) : [];
+  const ran = new Set<string>(sets);
+  // With --limit only the packages that ran are compared: the rest of the set is not "fixed".
+  const evaluated = new Set(rows.map((r) => `${r.target.set} ${r.id}`));
+  const inScope = (line: string) => ran.has(lineSet(line)) && (!limited || evaluated.has(lineKey(line)));
+  const diff = diffBaseline(previous, current, inScope);
+  const rel = path.relative(root, BASELINE);
+  if (!diff.added.length && !diff.removed.length) console.log(`\nBaseline (${rel}): no change for the sets that ran.`);
+  else print([`Baseline (${rel}) diff: +${diff.added.length} -${diff.removed.length}`, ...diff.removed.map((l) => `- ${l}`), ...diff.added.map((l) => `+ ${l}`)]);
+  if (flags['update-baseline']) {
+    if (limited) console.log('--update-baseline ignored with --limit: the baseline records whole sets.');
+    else {
+      fs.writeFileSync(BASELINE, formatBaseline(mergeBaseline(previous, current, ran)));
+      console.log(`Baseline rewritten: ${rel}`);
+    }
+  }
+}
+
+function summary(r: Row) {
+  return { set: r.target.set, id: r.id, group: r.target.group, expected: r.target.expected, verdict: outcomeOf(r), score: r.result?.score, reasons: r.result?.reasons, error: r.fetchError, gone: r.gone || undefined, cached: r.cached || undefined, ms: Math.round(r.ms) };
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(`eval: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = 2;
+  },
+);
