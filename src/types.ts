@@ -97,6 +97,8 @@ export type Signal =
   | 'registry:manifest-confusion'
   | 'registry:new-publisher'
   | 'registry:new-package'
+  /** Years of releases under this name: it is no fresh imitation of a popular one (eases typosquat). */
+  | 'registry:established'
   | 'registry:unchanged';
 
 export interface Finding {

@@ -13,6 +13,9 @@ export const DISPOSABLE_EMAIL_DOMAINS = new Set([
 ]);
 
 const DAY = 24 * 3600 * 1000;
+/** How long a name must have been publishing, and how many releases, to count as established. */
+const ESTABLISHED_YEARS = 2;
+const ESTABLISHED_RELEASES = 10;
 
 export interface MetadataInput {
   packument: Packument;
@@ -46,6 +49,13 @@ export function registryMetadata(input: MetadataInput): Finding[] {
   }
   const count = Object.keys(p.versions).length;
   if (count === 1) add('info', 'the only version ever published', `${count} version`);
+  // A typosquat is a new name made to be mistaken for another. A name with years of releases
+  // before this version has a history of its own; a takeover of it is the release diff's to judge.
+  const published = Date.parse(p.time[input.version] ?? '');
+  const before = Object.keys(p.versions).filter((v) => Date.parse(p.time[v] ?? '') < published).length;
+  if (first !== undefined && Number.isFinite(published) && published - first >= ESTABLISHED_YEARS * 365 * DAY && before >= ESTABLISHED_RELEASES) {
+    add('info', `established name: first published ${new Date(first).toISOString().slice(0, 10)}, ${before} releases before this one`, `created ${new Date(first).toISOString()}; ${before} earlier versions`, ['registry:established']);
+  }
 
   const hasRepo = !!(meta.repository ?? input.tarballRepository ?? p.repository);
   const hasReadme = [...input.files].some((f) => /^readme(\.|$)/i.test(f)) || p.hasReadme === true;
