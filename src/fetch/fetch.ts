@@ -10,6 +10,7 @@ import type npaTypes from 'npm-package-arg';
 import pacote from 'pacote';
 import { Parser, type ReadEntry } from 'tar';
 import { toFetchOptions } from './npm-config.js';
+import { redactText } from '../io/redact.js';
 
 // npm-package-arg is pacote's dependency, not ours: load the very copy pacote uses, so our reading of
 // a spec (registry / file / directory / git ...) can never disagree with the fetcher pacote picks.
@@ -24,8 +25,13 @@ export interface FetchOptions {
   npmConfig?: Record<string, unknown>;
   /** Folder relative paths in the spec are resolved from (default: process.cwd()). */
   where?: string;
-  /** Per-request timeout (default 60s). */
+  /** Per-request idle timeout (default 60s): how long a socket may stay silent. */
   timeoutMs?: number;
+  /**
+   * Total time one download (a packument, a tarball) may take, retries included (default 5 min).
+   * The idle timeout alone never fires on a server that sends one byte every few seconds.
+   */
+  deadlineMs?: number;
   /** Refuse tarballs larger than this (default 200 MiB). */
   maxTarballBytes?: number;
   /** Expected SRI (e.g. from a lockfile); a mismatch is an EINTEGRITY error. */
@@ -69,6 +75,34 @@ export class FetchError extends Error {
 
 export const DEFAULT_MAX_TARBALL_BYTES = 200 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_DEADLINE_MS = 5 * 60_000;
+
+/**
+ * Run one download under a total deadline: the request gets an abort signal (so the socket is
+ * closed), and the promise is raced against the deadline in case a layer ignores the signal.
+ */
+async function withDeadline<T>(spec: string, what: string, opts: FetchOptions, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ms = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new FetchError(
+        `EDEADLINE: the ${what} for "${spec}" did not arrive within ${Math.round(ms / 1000)} s (the server kept the connection open but sent too slowly); it was not analyzed. Retry later, or check the registry or proxy`,
+        spec,
+        'EDEADLINE',
+      );
+      ctl.abort(err);
+      reject(err);
+    }, ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([run(ctl.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 type Spec = npaTypes.Result & { subSpec?: npaTypes.Result };
 type PacoteOpts = pacote.Options & Record<string, unknown>;
@@ -91,10 +125,8 @@ function sourceOf(parsed: Spec): TarballSource {
   }
 }
 
-/** Credentials must never reach a message: strip `user:pass@` from URLs. */
-function redact(text: string): string {
-  return text.replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@');
-}
+/** Credentials must never reach a message (`user:pass@`, token query parameters, `_authToken=`). */
+const redact = redactText;
 
 function sri(data: Buffer): string {
   return `sha512-${createHash('sha512').update(data).digest('base64')}`;
@@ -354,7 +386,7 @@ export async function resolveManifest(spec: string, opts: FetchOptions = {}): Pr
   if (sourceOf(parsed) !== 'registry' && sourceOf(parsed) !== 'alias') throw new FetchError(`ENOTREGISTRY: "${spec}" is not a registry spec`, spec, 'ENOTREGISTRY');
   const base = pacoteOptions(opts, where);
   try {
-    const m = (await pacote.manifest(spec, base)) as unknown as Record<string, unknown>;
+    const m = (await withDeadline(spec, 'package metadata', opts, (signal) => pacote.manifest(spec, { ...base, signal }))) as unknown as Record<string, unknown>;
     const deps = (v: unknown): Record<string, string> =>
       typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
     return { name: String(m.name), version: String(m.version), dependencies: deps(m.dependencies), optionalDependencies: deps(m.optionalDependencies) };
@@ -378,14 +410,16 @@ export async function prefetchTarball(spec: string, opts: FetchOptions = {}): Pr
   const max = opts.maxTarballBytes ?? DEFAULT_MAX_TARBALL_BYTES;
   const base = pacoteOptions(opts, where);
   try {
-    return await pacote.tarball.stream(spec, async (stream: AsyncIterable<Buffer>) => {
-      let size = 0;
-      for await (const chunk of stream) {
-        size += chunk.length;
-        if (size > max) throw tooBig(spec, max);
-      }
-      return size;
-    }, base);
+    return await withDeadline(spec, 'tarball', opts, (signal) =>
+      pacote.tarball.stream(spec, async (stream: AsyncIterable<Buffer>) => {
+        let size = 0;
+        for await (const chunk of stream) {
+          size += chunk.length;
+          if (size > max) throw tooBig(spec, max);
+        }
+        return size;
+      }, { ...base, signal }),
+    );
   } catch (err) {
     throw toFetchError(err, spec, parsed, base);
   }
@@ -417,15 +451,18 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
     if (source === 'registry' || source === 'alias') {
       // One packument request: the manifest call fills the cache the tarball call reads from.
       const packumentCache = new Map();
-      const manifest = await pacote.manifest(spec, { ...base, packumentCache });
+      const manifest = await withDeadline(spec, 'package metadata', opts, (signal) => pacote.manifest(spec, { ...base, packumentCache, signal }));
       const exact = `${manifest.name}@${manifest.version}`;
-      const data = await pacote.tarball.stream(exact, (s) => collect(s, max, spec), {
-        ...base,
-        packumentCache,
-        // Pin to exactly what the manifest said (pacote has already checked it against opts.integrity).
-        integrity: manifest._integrity || opts.integrity,
-        resolved: manifest._resolved,
-      });
+      const data = await withDeadline(spec, 'tarball', opts, (signal) =>
+        pacote.tarball.stream(exact, (s) => collect(s, max, spec), {
+          ...base,
+          packumentCache,
+          signal,
+          // Pin to exactly what the manifest said (pacote has already checked it against opts.integrity).
+          integrity: manifest._integrity || opts.integrity,
+          resolved: manifest._resolved,
+        }),
+      );
       return {
         spec,
         name: manifest.name,
@@ -459,7 +496,7 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
       // Cheap early refusal; collect() still enforces the limit while reading.
       if ((await fs.promises.stat(parsed.fetchSpec as string)).size > max) throw tooBig(spec, max);
     }
-    const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec, opts.expectedBytes), base);
+    const data = await withDeadline(spec, 'tarball', opts, (signal) => pacote.tarball.stream(spec, (s) => collect(s, max, spec, opts.expectedBytes), { ...base, signal }));
     const { name, version } = opts.skipIdentity ? {} : await peekManifest(data);
     // pacote has verified the bytes against the integrity we gave it: that is their SRI already.
     return { spec, name, version, source, integrity: opts.integrity ?? sri(data), resolved: parsed.fetchSpec ?? undefined, data };
