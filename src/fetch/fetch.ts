@@ -11,6 +11,8 @@ import pacote from 'pacote';
 import { Parser, type ReadEntry } from 'tar';
 import { toFetchOptions } from './npm-config.js';
 import { redactText } from '../io/redact.js';
+import { MAX_MANIFEST_BYTES, readBoundedText } from '../io/read-bounded.js';
+import type { Finding } from '../types.js';
 
 // npm-package-arg is pacote's dependency, not ours: load the very copy pacote uses, so our reading of
 // a spec (registry / file / directory / git ...) can never disagree with the fetcher pacote picks.
@@ -48,6 +50,11 @@ export interface FetchOptions {
    * briefly held it twice.
    */
   expectedBytes?: number;
+  /**
+   * Revalidate instead of trusting a download cached under the URL (for entries with no integrity,
+   * whose bytes the URL alone does not pin).
+   */
+  fresh?: boolean;
 }
 
 export interface FetchedTarball {
@@ -59,6 +66,8 @@ export interface FetchedTarball {
   integrity?: string;
   resolved?: string;
   data: Buffer;
+  /** What the fetch itself found (a bundled dependency linking out of a folder): scored with the package. */
+  findings?: Finding[];
 }
 
 export class FetchError extends Error {
@@ -235,9 +244,22 @@ interface MiniNode {
   edgesOut: Map<string, { to: MiniNode; peer: false; dev: false }>;
 }
 
+function realOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readBoundedText(file, { maxBytes: MAX_MANIFEST_BYTES, what: 'package.json' })) as Record<string, unknown>;
   } catch {
     return undefined;
   }
@@ -249,8 +271,9 @@ function readJson(file: string): Record<string, unknown> | undefined {
  * node's path, package.json, and edges to whatever bundled deps exist in node_modules (resolved
  * the Node way: nested first, then up the folders to the root). This only reads package.json files.
  */
-function miniTree(root: string, pkg: Record<string, unknown>): MiniNode {
+function miniTree(root: string, pkg: Record<string, unknown>, escaped: string[] = []): MiniNode {
   const made = new Map<string, MiniNode>();
+  const realRoot = realOr(root);
   const node = (dir: string, manifest: Record<string, unknown>, isRoot: boolean): MiniNode => {
     const existing = made.get(dir);
     if (existing) return existing;
@@ -269,6 +292,12 @@ function miniTree(root: string, pkg: Record<string, unknown>): MiniNode {
       if (typeof name !== 'string') continue;
       for (let base = dir; base.startsWith(root); base = path.dirname(base)) {
         const depDir = path.join(base, 'node_modules', name);
+        // A bundled dependency that is a symlink out of the folder is not packed: packing would
+        // read wherever it points (issue 19). Reported by the caller instead.
+        if (fs.existsSync(depDir) && !isInside(realRoot, realOr(depDir))) {
+          escaped.push(`${path.relative(root, depDir).split(path.sep).join('/')} -> ${realOr(depDir)}`);
+          break;
+        }
         const depPkg = readJson(path.join(depDir, 'package.json'));
         if (depPkg) {
           n.edgesOut.set(name, { to: node(depDir, depPkg, false), peer: false, dev: false });
@@ -356,6 +385,11 @@ function pacoteOptions(opts: FetchOptions, where: string): PacoteOpts {
     allowGit: 'none',
   };
   base.timeout ??= DEFAULT_TIMEOUT_MS;
+  if (opts.fresh) {
+    base.preferOnline = true;
+    base.preferOffline = false;
+    base.offline = false;
+  }
   if (opts.integrity) base.integrity = opts.integrity;
   return base;
 }
@@ -477,9 +511,17 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
     if (source === 'directory') {
       // Reading the folder's package.json is safe (no scripts), and the tree is required to pack.
       const manifest = (await pacote.manifest(spec, base)) as unknown as Record<string, unknown>;
-      const tree = miniTree(parsed.fetchSpec as string, manifest);
+      const escaped: string[] = [];
+      const tree = miniTree(parsed.fetchSpec as string, manifest, escaped);
       const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec), { ...base, tree });
       return {
+        findings: escaped.map((link) => ({
+          rule: 'unpack-hazard',
+          severity: 'high' as const,
+          message: `bundled dependency ${link} is a link out of the scanned folder: not followed, not read, so not analyzed`,
+          file: link.slice(0, link.indexOf(' -> ')),
+          signals: ['unpack-hazard' as const, 'analysis-gap' as const],
+        })),
         spec,
         name: typeof manifest.name === 'string' ? manifest.name : undefined,
         version: typeof manifest.version === 'string' ? manifest.version : undefined,
