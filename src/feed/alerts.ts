@@ -78,6 +78,13 @@ export function webhookSink(url: string, options: WebhookOptions = {}): Sink {
   const policy: RetryPolicy = { attempts: 5, baseMs: 1000, maxMs: 30_000, maxRetryAfterMs: 120_000, ...options.retry };
   // Webhook paths are secrets, and so is any `user:pass@` before the host.
   const shown = redactUrl(url).replace(/^(\w+:\/\/[^/?#]+)[/?#].*/s, '$1/…');
+  const spellings = [url];
+  try {
+    spellings.push(new URL(url).href);
+  } catch {
+    // not parsable: only the raw spelling can appear
+  }
+  const hideUrl = (text: string): string => redactText(spellings.reduce((t, u) => t.split(u).join(shown), text));
   return {
     name: 'webhook',
     verdicts: ['malicious', 'suspicious'],
@@ -98,7 +105,7 @@ export function webhookSink(url: string, options: WebhookOptions = {}): Sink {
           if ((err as Error).message.startsWith('webhook ')) throw err;
           if (signal?.aborted) throw err;
           // fetch() quotes the whole URL in some errors (credentials in it are refused): redacted.
-          last = (err as Error).name === 'TimeoutError' ? 'timed out' : redactText((err as Error).message);
+          last = (err as Error).name === 'TimeoutError' ? 'timed out' : hideUrl((err as Error).message);
         }
         if (attempt + 1 >= policy.attempts) break;
         const wait = Math.max(backoffDelay(attempt, policy), Math.min(hint ?? 0, policy.maxRetryAfterMs));

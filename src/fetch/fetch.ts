@@ -149,8 +149,19 @@ function tooBig(spec: string, max: number): FetchError {
   );
 }
 
+/**
+ * pacote forwards every error of an aborted response to the stream it hands us: the abort itself,
+ * then the socket's "aborted" when it closes. Iterating the stream listens for the first only, so
+ * the second would be an uncaught exception that ends the process. The first still rejects the read.
+ */
+function absorbLateErrors(stream: AsyncIterable<Buffer>): void {
+  const s = stream as unknown as { on?: (event: string, fn: (err: unknown) => void) => void };
+  s.on?.('error', () => {});
+}
+
 /** Drain a tarball stream into memory, giving up as soon as it passes `max` bytes. */
 async function collect(stream: AsyncIterable<Buffer>, max: number, spec: string, expected?: number): Promise<Buffer> {
+  absorbLateErrors(stream);
   const chunks: Buffer[] = [];
   let size = 0;
   // Filled in place while the bytes match the expected size; anything else falls back to chunks.
@@ -446,6 +457,7 @@ export async function prefetchTarball(spec: string, opts: FetchOptions = {}): Pr
   try {
     return await withDeadline(spec, 'tarball', opts, (signal) =>
       pacote.tarball.stream(spec, async (stream: AsyncIterable<Buffer>) => {
+        absorbLateErrors(stream);
         let size = 0;
         for await (const chunk of stream) {
           size += chunk.length;
