@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fetchTarball, resolveManifest } from '../src/fetch/fetch.js';
+import { fetchPackument } from '../src/registry/packument.js';
 import { loadNpmConfig, npmUserAgent } from '../src/fetch/npm-config.js';
 import { redactText, redactUrl } from '../src/io/redact.js';
 import { webhookSink } from '../src/feed/alerts.js';
@@ -401,6 +402,10 @@ describe('bounded reads and downloads', () => {
       await expect(fetchTarball(`${slow.url}/slow/-/slow-1.0.0.tgz`, { npmConfig, cache: fresh(), timeoutMs: 1000, deadlineMs: 1500 })).rejects.toThrow(/EDEADLINE: the tarball for .* did not arrive within 2 s/);
       expect(performance.now() - t0).toBeLessThan(4000);
       await expect(resolveManifest('slow@1.0.0', { npmConfig, cache: fresh(), timeoutMs: 1000, deadlineMs: 1500 })).rejects.toThrow(/EDEADLINE: the package metadata for "slow@1.0.0"/);
+      // The registry-signal packument fetch has its own client, and the same deadline.
+      const t1 = performance.now();
+      await expect(fetchPackument('slow', { npmConfig, cacheDir: false, timeoutMs: 1000, deadlineMs: 1500 })).rejects.toThrow(/EDEADLINE: registry metadata for "slow"/);
+      expect(performance.now() - t1).toBeLessThan(4000);
 
       const scanned = await scanTarget(`${slow.url}/slow/-/slow-1.0.0.tgz`, { fetch: { npmConfig, cache: fresh(), timeoutMs: 1000, deadlineMs: 1500 } });
       expect(scanned.verdict).toBe('error');
