@@ -90,10 +90,10 @@ function gitResult(u: Unit): ReportedPackage {
   const finding: Finding = {
     rule: 'git-dependency',
     severity: 'medium',
-    message: `not fetched: git dependency ${u.target || u.name}. Fetching a git dependency runs its prepare script, so Tollgate does not; review the commit by hand or depend on a published version`,
-    evidence: u.target || undefined,
+    message: `not fetched: git dependency ${redactUrl(u.target || u.name)}. Fetching a git dependency runs its prepare script, so Tollgate does not; review the commit by hand or depend on a published version`,
+    evidence: u.target ? redactUrl(u.target) : undefined,
   };
-  return { name: u.name, version: u.version, source: 'git', score: 0, verdict: 'error', reasons: [GIT_NOT_FETCHED], findings: [finding], error: `${u.name}: ${GIT_NOT_FETCHED} (${u.target})` };
+  return { name: u.name, version: u.version, source: 'git', score: 0, verdict: 'error', reasons: [GIT_NOT_FETCHED], findings: [finding], error: `${u.name}: ${GIT_NOT_FETCHED} (${redactUrl(u.target)})` };
 }
 
 function integrityResult(u: Unit, err: FetchError): ReportedPackage {
@@ -370,7 +370,7 @@ function checkIdentity(u: Unit, result: ReportedPackage): void {
     rule: 'lockfile-mismatch',
     severity: 'high',
     message: `the lockfile names ${u.name}@${u.version} but the tarball it points to is ${result.name}@${result.version}: the lockfile may have been edited to install something else`,
-    evidence: u.target,
+    evidence: redactUrl(u.target),
   });
   result.reasons.unshift(`lockfile entry ${u.name}@${u.version} resolves to a tarball of ${result.name}@${result.version}`);
   if (result.verdict === 'clean') result.verdict = 'suspicious';
