@@ -13,6 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { fetchTarball, resolveManifest } from '../src/fetch/fetch.js';
 import { fetchPackument } from '../src/registry/packument.js';
+import { trustedNpmConfig } from '../src/check/trust.js';
 import { loadNpmConfig, npmUserAgent } from '../src/fetch/npm-config.js';
 import { redactText, redactUrl } from '../src/io/redact.js';
 import { webhookSink } from '../src/feed/alerts.js';
@@ -239,6 +240,25 @@ describe('check: policy and npm settings come from the base commit, never from t
       await proxy.close();
     }
   });
+});
+
+test("a cafile inside the repository is read as of the base: the change cannot swap the certificates a trusted .npmrc points at", () => {
+  const mini = fs.mkdtempSync(path.join(tmp, 'cafile-'));
+  const g = (...args: string[]) => execFileSync('git', args, { cwd: mini, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  g('init', '-q', '-b', 'main');
+  g('config', 'user.email', 'ci@example.invalid');
+  g('config', 'user.name', 'CI');
+  fs.mkdirSync(path.join(mini, 'certs'));
+  fs.writeFileSync(path.join(mini, 'package.json'), pj('app', '1.0.0'));
+  fs.writeFileSync(path.join(mini, 'certs', 'ca.pem'), 'BASE-CERT\n-----END CERTIFICATE-----\n');
+  fs.writeFileSync(path.join(mini, '.npmrc'), `cafile=${path.join(mini, 'certs', 'ca.pem')}\n`);
+  g('add', '.');
+  g('commit', '-qm', 'base');
+  fs.writeFileSync(path.join(mini, 'certs', 'ca.pem'), 'ATTACKER-CERT\n-----END CERTIFICATE-----\n');
+  const { npmConfig } = trustedNpmConfig(mini, 'main', mini, { env: {} });
+  expect(npmConfig.cafile).toBeUndefined();
+  expect(JSON.stringify(npmConfig.ca)).toContain('BASE-CERT');
+  expect(JSON.stringify(npmConfig.ca)).not.toContain('ATTACKER-CERT');
 });
 
 describe('content-addressed: entries without integrity, User-Agent cloaking, the results cache', () => {

@@ -89,7 +89,11 @@ export function repoPath(top: string, file: string): string | undefined {
     real = fs.realpathSync(file);
   } catch {
     // Not on disk (yet, or any more): its folder decides.
-    real = path.join(fs.realpathSync(path.dirname(file)), path.basename(file));
+    try {
+      real = path.join(fs.realpathSync(path.dirname(file)), path.basename(file));
+    } catch {
+      real = path.resolve(file);
+    }
   }
   const rel = path.relative(fs.realpathSync(top), real);
   if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;

@@ -7,7 +7,7 @@ import path from 'node:path';
 import ini from 'ini';
 import { BoundedReadError, MAX_CONFIG_BYTES, MAX_NPMRC_BYTES, readBoundedText } from '../io/read-bounded.js';
 import { redactText } from '../io/redact.js';
-import { loadNpmConfig, projectNpmrcPath, type LoadNpmConfigOptions } from '../fetch/npm-config.js';
+import { loadNpmConfig, MAX_CAFILE_BYTES, projectNpmrcPath, splitCertificates, type LoadNpmConfigOptions } from '../fetch/npm-config.js';
 import { CONFIG_FILE, ConfigError, EMPTY_CONFIG, parseConfig, type AllowEntry, type FailOn, type TollgateConfig } from './config.js';
 import { fileAtRef, repoPath } from './diff.js';
 
@@ -108,6 +108,7 @@ export function trustedNpmConfig(top: string, ref: string, projectDir: string, o
   if (rel === undefined) return { npmConfig: loadNpmConfig({ ...opts, cwd: projectDir }) };
   const baseText = fileAtRef(top, ref, rel, MAX_NPMRC_BYTES);
   const npmConfig = loadNpmConfig({ ...opts, cwd: projectDir, project: { text: baseText } });
+  pinCafile(npmConfig, top, ref);
   let headText: string | undefined;
   try {
     headText = workingText(file, MAX_NPMRC_BYTES, 'npm config');
@@ -117,6 +118,21 @@ export function trustedNpmConfig(top: string, ref: string, projectDir: string, o
   if (headText === baseText) return { npmConfig };
   const lines = describeNpmrcChange(baseText ?? '', headText ?? '');
   return { npmConfig, change: { file: rel, lines: lines.length ? lines : ['reformatted; no setting changed'] } };
+}
+
+/**
+ * A `cafile` inside the repository is read as of `ref` too: otherwise the change could replace the
+ * certificates a trusted setting points at. Outside the repository it is the user's file.
+ */
+function pinCafile(npmConfig: Record<string, unknown>, top: string, ref: string): void {
+  const cafile = npmConfig.cafile;
+  if (typeof cafile !== 'string' || !cafile || npmConfig.ca !== undefined) return;
+  const rel = repoPath(top, path.resolve(cafile));
+  if (rel === undefined) return;
+  const text = fileAtRef(top, ref, rel, MAX_CAFILE_BYTES);
+  delete npmConfig.cafile;
+  // Absent at the base: no extra certificates, as if the setting were not there.
+  if (text !== undefined) npmConfig.ca = splitCertificates(text);
 }
 
 /** Keys whose values are credentials: shown as set or changed, never by value. */

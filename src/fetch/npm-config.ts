@@ -148,10 +148,15 @@ const num = (v: unknown): number | undefined => {
 };
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+export const MAX_CAFILE_BYTES = 16 * 1024 * 1024;
+
 /** npm splits a `cafile` into one string per certificate. */
 function readCaFile(file: string): string[] {
+  return splitCertificates(readBoundedText(file, { maxBytes: MAX_CAFILE_BYTES, what: 'cafile' }));
+}
+
+export function splitCertificates(raw: string): string[] {
   const delim = '-----END CERTIFICATE-----';
-  const raw = readBoundedText(file, { maxBytes: 16 * 1024 * 1024, what: 'cafile' });
   return raw
     .replace(/\r\n/g, '\n')
     .split(delim)
