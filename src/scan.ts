@@ -201,7 +201,7 @@ export async function scanTarget(spec: string, options: ScanOptions = {}): Promi
   try {
     const analyzed = await analyzeUnscored({ ...fetched, source: fetched.source }, options);
     const registry = await collectRegistrySignals(fetched, analyzed, options);
-    const result = scoreAnalyzed(analyzed, registry);
+    const result = scoreAnalyzed(analyzed, [...(fetched.findings ?? []), ...registry]);
     if (result.timing) result.timing.fetchMs = fetchMs;
     return result;
   } catch (err) {

@@ -50,9 +50,15 @@ async function writeLock(deps: Record<string, string>): Promise<void> {
   fs.writeFileSync(path.join(repo, 'package-lock.json'), JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages }, null, 2) + '\n');
 }
 
+/**
+ * The policy under test, pinned with --config from outside the repository: the gate never reads
+ * tollgate.config.json from the change under review (test/gate-trust.test.ts holds that rule).
+ */
 function writeConfig(config: unknown): void {
-  fs.writeFileSync(path.join(repo, 'tollgate.config.json'), JSON.stringify(config, null, 2));
+  fs.mkdirSync(path.join(tmp, 'pinned'), { recursive: true });
+  fs.writeFileSync(path.join(tmp, 'pinned', 'tollgate.config.json'), JSON.stringify(config, null, 2));
 }
+const pinned = () => ['--config', path.join(tmp, 'pinned', 'tollgate.config.json')];
 
 const check = (...args: string[]) => runCli(['check', '--project', repo, '--registry', registry.url, '--cache', path.join(tmp, 'downloads'), '--quiet', ...args]);
 
@@ -115,37 +121,37 @@ describe('tollgate check --base main', () => {
 
     // A reviewed allow pinned to this exact version passes the gate (and is still reported).
     writeConfig({ allow: [{ package: 'env-grabber@2.3.1', reason: 'reviewed in #42: test fixture' }] });
-    const allowed = await check('--base', 'main');
+    const allowed = await check('--base', 'main', ...pinned());
     expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
     expect(allowed.stdout).toMatch(/allowed by config \(allow\[0\]\): reviewed in #42/);
 
     // The next release of the same package is judged again.
     await writeLock({ 'base-lib': '1.0.0', 'env-grabber': '2.3.2' });
-    const bumped = await check('--base', 'main');
+    const bumped = await check('--base', 'main', ...pinned());
     expect(bumped.code, bumped.stdout).toBe(1);
     expect(bumped.stdout).toContain('env-grabber@2.3.2');
 
     // An expired allow no longer applies, and says so.
     await writeLock({ 'base-lib': '1.0.0', 'env-grabber': '2.3.1' });
     writeConfig({ allow: [{ package: 'env-grabber@2.3.1', reason: 'temporary', expires: '2020-01-31' }] });
-    const expired = await check('--base', 'main');
+    const expired = await check('--base', 'main', ...pinned());
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/warning: .*tollgate\.config\.json: allow entry 0 for env-grabber@2\.3\.1 expired on 2020-01-31/);
 
     // A rule-level allow removes only that rule's findings: the exfiltration still fails the gate.
     writeConfig({ allow: [{ package: 'env-grabber@2.3.1', rule: 'install-scripts', reason: 'install script reviewed' }] });
-    const ruleOnly = await check('--base', 'main', '--json');
+    const ruleOnly = await check('--base', 'main', '--json', ...pinned());
     expect(ruleOnly.code).toBe(1);
     const ro = JSON.parse(ruleOnly.stdout) as { packages: Array<{ findings: Array<{ rule: string }>; policy: { suppressed: Array<{ rule: string; findings: number }> } }> };
     expect(ro.packages[0]!.findings.some((f) => f.rule === 'install-scripts')).toBe(false);
     expect(ro.packages[0]!.policy.suppressed[0]!.findings).toBeGreaterThan(0);
 
     // --explain says why, and what the config changed.
-    const explained = await check('--base', 'main', '--explain', 'env-grabber@2.3.1');
+    const explained = await check('--base', 'main', '--explain', 'env-grabber@2.3.1', ...pinned());
     expect(explained.stdout).toMatch(/engine verdict: malicious \(score \d+\)/);
     expect(explained.stdout).toMatch(/config allows rule install-scripts here \(allow\[0\]\)/);
     expect(explained.stdout).toContain('installed from package-lock.json:');
-    fs.rmSync(path.join(repo, 'tollgate.config.json'));
+    fs.rmSync(path.join(tmp, 'pinned', 'tollgate.config.json'));
     git('checkout', '-q', '--', '.');
     git('checkout', '-q', 'main');
   });
@@ -196,16 +202,16 @@ describe('tollgate check --base main', () => {
     expect(noRef.code).toBe(2);
     expect(noRef.stderr).toMatch(/base ref "no-such-branch" is not a commit .*fetch-depth: 0/);
     writeConfig({ allow: [{ package: 'env-grabber@^2', reason: 'x' }] });
-    const ranged = await check('--base', 'main');
+    const ranged = await check('--base', 'main', ...pinned());
     expect(ranged.code).toBe(2);
     expect(ranged.stderr).toMatch(/not pinned to one exact version/);
     writeConfig({ alow: [] });
-    const typo = await check('--base', 'main');
+    const typo = await check('--base', 'main', ...pinned());
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(/unknown key "alow"/);
     writeConfig({ allow: [{ package: 'env-grabber@2.3.1' }] });
-    expect((await check('--base', 'main')).stderr).toMatch(/"reason" is required/);
-    fs.rmSync(path.join(repo, 'tollgate.config.json'));
+    expect((await check('--base', 'main', ...pinned())).stderr).toMatch(/"reason" is required/);
+    fs.rmSync(path.join(tmp, 'pinned', 'tollgate.config.json'));
     const outside = await runCli(['check', '--project', tmp]);
     expect(outside.code).toBe(2);
     expect(outside.stderr).toMatch(/not inside a git repository/);

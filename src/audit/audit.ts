@@ -10,7 +10,10 @@ import type { Rule } from '../engine/rule.js';
 import type { ResultCache } from '../cache/results.js';
 import type { LockEntry, Lockfile } from '../lockfile/types.js';
 import type { Finding, ReportedPackage } from '../types.js';
-import { planUnits, type Unit } from './plan.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { planUnits, registryFor, type Unit } from './plan.js';
+import { redactUrl } from '../io/redact.js';
 import type { ProgressState } from './progress.js';
 import { AnalysisPool } from './analysis-pool.js';
 import { ByteGate } from './byte-gate.js';
@@ -29,6 +32,13 @@ export interface AuditOptions {
   /** Skip dev-only packages. */
   prod?: boolean;
   timeoutMs?: number;
+  /** Total time per download (see FetchOptions.deadlineMs). */
+  deadlineMs?: number;
+  /**
+   * Refuse registry and tarball entries that have no integrity (an error result, nothing fetched).
+   * Off: they are fetched once and scanned by the sha512 of what was read, with a finding.
+   */
+  requireIntegrity?: boolean;
   onProgress?: (s: ProgressState) => void;
   /**
    * Worker threads for unpack + analysis (compiled code only). Default 0: on this thread, one
@@ -80,10 +90,10 @@ function gitResult(u: Unit): ReportedPackage {
   const finding: Finding = {
     rule: 'git-dependency',
     severity: 'medium',
-    message: `not fetched: git dependency ${u.target || u.name}. Fetching a git dependency runs its prepare script, so Tollgate does not; review the commit by hand or depend on a published version`,
-    evidence: u.target || undefined,
+    message: `not fetched: git dependency ${redactUrl(u.target || u.name)}. Fetching a git dependency runs its prepare script, so Tollgate does not; review the commit by hand or depend on a published version`,
+    evidence: u.target ? redactUrl(u.target) : undefined,
   };
-  return { name: u.name, version: u.version, source: 'git', score: 0, verdict: 'error', reasons: [GIT_NOT_FETCHED], findings: [finding], error: `${u.name}: ${GIT_NOT_FETCHED} (${u.target})` };
+  return { name: u.name, version: u.version, source: 'git', score: 0, verdict: 'error', reasons: [GIT_NOT_FETCHED], findings: [finding], error: `${u.name}: ${GIT_NOT_FETCHED} (${redactUrl(u.target)})` };
 }
 
 function integrityResult(u: Unit, err: FetchError): ReportedPackage {
@@ -96,11 +106,88 @@ function integrityResult(u: Unit, err: FetchError): ReportedPackage {
   return { ...errorResult(`${u.name}@${u.version}`, err), name: u.name, version: u.version, source: 'registry', integrity: u.integrity, findings: [finding] };
 }
 
-/** Cache key of a unit before fetching: the lockfile's integrity, else its exact tarball URL. */
+/**
+ * Cache key of a unit before fetching: the lockfile's integrity. Never the URL: what a URL serves
+ * can change (or depend on who asks), so an entry without integrity is fetched, and its result is
+ * looked up by the sha512 of the bytes read.
+ */
 function preKey(u: Unit): string | undefined {
   if (u.action !== 'fetch') return undefined;
-  return u.integrity ? `sri:${u.integrity}` : `url:${u.target}`;
+  return u.integrity ? `sri:${u.integrity}` : undefined;
 }
+
+/**
+ * Findings about where a unit comes from, added to every result for it (fresh or cached, never
+ * stored): no integrity in the lockfile, or a registry entry served by another host than the
+ * registry npm is configured with for its name.
+ */
+function sourceFindings(u: Unit, npmConfig: Record<string, unknown>, requireIntegrity: boolean): Finding[] {
+  if (u.action !== 'fetch') return [];
+  const out: Finding[] = [];
+  if (!u.integrity) {
+    out.push({
+      rule: 'no-integrity',
+      severity: requireIntegrity ? 'high' : 'medium',
+      message: requireIntegrity
+        ? `the lockfile has no integrity for ${u.name}@${u.version}: refused (--require-integrity). Regenerate the lockfile so it pins a sha512, or pass --no-require-integrity to scan what the URL serves now`
+        : `the lockfile has no integrity for ${u.name}@${u.version}: what is installed is whatever ${hostOf(u.target)} serves at install time; this scan covers the bytes it served now (their sha512 is the reported integrity)`,
+      evidence: redactUrl(u.target),
+    });
+  }
+  if (isForeign(u, npmConfig)) {
+    out.push({
+      rule: 'foreign-registry',
+      severity: 'medium',
+      message: `${u.name}@${u.version} is a registry package but the lockfile fetches it from ${hostOf(u.target)}, not from the configured registry ${hostOf(registryFor(u.name, npmConfig))}`,
+      evidence: redactUrl(u.target),
+    });
+  }
+  return out;
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return redactUrl(url);
+  }
+}
+
+/** A registry entry whose tarball URL is not under the configured registry for its name. */
+function isForeign(u: Unit, npmConfig: Record<string, unknown>): boolean {
+  return u.entries[0]!.kind === 'registry' && !u.target.startsWith(registryFor(u.name, npmConfig));
+}
+
+/** A file: / link: / workspace target must resolve (symlinks too) inside the project folder. */
+function outsideProject(u: Unit, root: string): boolean {
+  if (u.action !== 'folder' && u.action !== 'local-tarball') return false;
+  const real = (p: string): string => {
+    try {
+      return fs.realpathSync(p);
+    } catch {
+      return path.resolve(p);
+    }
+  };
+  const rel = path.relative(real(root), real(u.target));
+  return rel.startsWith('..') || path.isAbsolute(rel);
+}
+
+function outsideResult(u: Unit): ReportedPackage {
+  const finding: Finding = {
+    rule: 'outside-project',
+    severity: 'high',
+    message: `${u.name}${u.version ? `@${u.version}` : ''} points outside the project folder (${u.target}); Tollgate does not read it. Move the dependency into the project, or scan that folder on its own`,
+    evidence: u.target,
+  };
+  return { name: u.name, version: u.version, source: u.action === 'folder' ? 'directory' : 'file', score: 0, verdict: 'error', reasons: ['points outside the project folder: not read'], findings: [finding], error: `${u.name}: ${finding.message}` };
+}
+
+function refusedResult(u: Unit, findings: Finding[]): ReportedPackage {
+  const message = findings.find((f) => f.rule === 'no-integrity')!.message;
+  return { name: u.name, version: u.version, source: isForeignSource(findings), score: 0, verdict: 'error', reasons: ['no integrity in the lockfile: refused'], findings, error: `${u.name}@${u.version}: ${message}` };
+}
+
+const isForeignSource = (findings: readonly Finding[]): string => (findings.some((f) => f.rule === 'foreign-registry') ? 'remote' : 'registry');
 
 export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<AuditReport> {
   const started = performance.now();
@@ -121,7 +208,8 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
   // three times its tarball.
   const pipelineLimit = pLimit(2);
   // Name and version come from the unpacked manifest (and are checked against the lockfile).
-  const fetchOpts = { npmConfig: opts.npmConfig, cache: opts.downloadCache, where: opts.root, timeoutMs: opts.timeoutMs, skipIdentity: true };
+  const fetchOpts = { npmConfig: opts.npmConfig, cache: opts.downloadCache, where: opts.root, timeoutMs: opts.timeoutMs, deadlineMs: opts.deadlineMs, skipIdentity: true };
+  const requireIntegrity = opts.requireIntegrity ?? false;
   const gate = new ByteGate(DOWNLOAD_AHEAD_BYTES);
   const pool = opts.rules || !opts.workers ? undefined : AnalysisPool.create({ size: opts.workers });
 
@@ -137,7 +225,8 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     const key = preKey(u);
     const hit = key ? opts.results?.get(key) : undefined;
     if (hit) hits.set(u, hit);
-    else if (u.action === 'fetch' && /^https?:/i.test(u.target)) {
+    // Entries without integrity are fetched once, by the analysis itself: two requests could get two different answers.
+    else if (u.action === 'fetch' && u.integrity && /^https?:/i.test(u.target)) {
       // A failed prefetch is ignored here: the unit's own fetch tries again and reports the error.
       prefetched.set(u, prefetchLimit(() => prefetchTarball(u.target, { ...fetchOpts, integrity: u.integrity })).catch(() => undefined));
     }
@@ -145,6 +234,16 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
 
   const analyzeUnit = async (u: Unit): Promise<{ result: ReportedPackage; cached: boolean }> => {
     if (u.action === 'git') return { result: gitResult(u), cached: false };
+    if (outsideProject(u, opts.root)) return { result: outsideResult(u), cached: false };
+    const origin = sourceFindings(u, opts.npmConfig, requireIntegrity);
+    if (requireIntegrity && !u.integrity && u.action === 'fetch') return { result: refusedResult(u, origin), cached: false };
+    const { result, cached } = await analyzeSourced(u);
+    if (!origin.length) return { result, cached };
+    // Added after the cache write, so a stored result never carries (or hides) them.
+    return { result: { ...result, source: result.verdict === 'error' ? result.source : isForeignSource(origin), findings: [...origin, ...result.findings] }, cached };
+  };
+
+  const analyzeSourced = async (u: Unit): Promise<{ result: ReportedPackage; cached: boolean }> => {
     const key = preKey(u);
     const hit = hits.get(u);
     if (hit) return { result: hit, cached: true };
@@ -154,7 +253,7 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     const t0 = performance.now();
     let fetched: FetchedTarball | undefined;
     try {
-      fetched = await fetchTarball(u.target, { ...fetchOpts, integrity: u.integrity, expectedBytes: expected });
+      fetched = await fetchTarball(u.target, { ...fetchOpts, integrity: u.integrity, expectedBytes: expected, fresh: !u.integrity });
     } catch (err) {
       gate.release(expected ?? 0);
       if (err instanceof FetchError && err.code === 'EINTEGRITY') return { result: integrityResult(u, err), cached: false };
@@ -173,7 +272,7 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     };
     // From here the tarball is owned by `tarball`, which the analysis empties once it is unpacked:
     // holding next's 44 MB through its whole analysis was a tenth of the audit's peak memory.
-    const tarball = { data: fetched.data, name: fetched.name, version: fetched.version, integrity: fetched.integrity, spec: fetched.spec, source: fetched.source };
+    const tarball = { data: fetched.data, name: fetched.name, version: fetched.version, integrity: fetched.integrity, spec: fetched.spec, source: fetched.source, findings: fetched.findings };
     fetched = undefined;
     try {
       return await analyzeFetched(u, key, tarball, t0, started);
@@ -200,14 +299,17 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
               started();
               return unpackForAnalysis(tarball, { release: true });
             });
-            return scoreAnalyzed(await analyzeLimit(() => analyzeUnpacked(unpacked, { engine: opts.engine, rules: opts.rules })));
+            return scoreAnalyzed(await analyzeLimit(() => analyzeUnpacked(unpacked, { engine: opts.engine, rules: opts.rules })), tarball.findings);
           });
+      if (pool && tarball.findings?.length) result = { ...result, findings: [...tarball.findings, ...result.findings] };
     } catch (err) {
       return { result: { ...errorResult(`${u.name}@${u.version}`, new Error(`analysis failed (${(err as Error).message}); please report this with the package name`)), name: u.name, version: u.version }, cached: false };
     }
     if (result.timing) result.timing.fetchMs = fetchMs;
     if (u.action === 'fetch') checkIdentity(u, result);
-    result.source = u.action === 'fetch' ? (u.entries[0]!.kind === 'registry' ? 'registry' : 'remote') : source;
+    result.source = u.action === 'fetch' ? (u.entries[0]!.kind === 'registry' && !isForeign(u, opts.npmConfig) ? 'registry' : 'remote') : source;
+    // What was scanned, by content: the lockfile's integrity, or the sha512 of the bytes read.
+    result.integrity = tarball.integrity;
     opts.results?.put(key ?? postKey, result);
     return { result, cached: false };
   };
@@ -268,7 +370,7 @@ function checkIdentity(u: Unit, result: ReportedPackage): void {
     rule: 'lockfile-mismatch',
     severity: 'high',
     message: `the lockfile names ${u.name}@${u.version} but the tarball it points to is ${result.name}@${result.version}: the lockfile may have been edited to install something else`,
-    evidence: u.target,
+    evidence: redactUrl(u.target),
   });
   result.reasons.unshift(`lockfile entry ${u.name}@${u.version} resolves to a tarball of ${result.name}@${result.version}`);
   if (result.verdict === 'clean') result.verdict = 'suspicious';

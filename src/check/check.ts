@@ -14,7 +14,9 @@ import type { FailOn, TollgateConfig } from './config.js';
 import { diffLockfiles, gitToplevel, lockfileAtRef, type LockfileDiff } from './diff.js';
 import { LockfileLocator } from './locate.js';
 import { planInstall, type InstallPlan } from './resolve.js';
+import type { PolicyChange } from './trust.js';
 import type { ProgressState } from '../audit/progress.js';
+import { MAX_LOCKFILE_BYTES, readBoundedText } from '../io/read-bounded.js';
 
 export type CheckedPackage = Gated<ReportedPackage & Partial<Pick<AuditedPackage, 'paths' | 'dev' | 'optional' | 'kind' | 'cached'>>> & {
   /** Where the package is installed from, relative to the repository root, for SARIF and annotations. */
@@ -26,6 +28,8 @@ export interface CheckReport {
   /** Lockfile mode: the lockfile (absolute) and its path in the repository. */
   lockfile?: { file: string; uri: string; format: string; version: string };
   base?: { ref: string; why: string; hadLockfile: boolean };
+  /** tollgate.config.json / .npmrc edits in the change under review: reported, not applied. */
+  policyChanges?: PolicyChange[];
   diff?: LockfileDiff;
   plan?: Omit<InstallPlan, 'packages'> & { planned: number };
   /** Entries left out by ignoreDev/--prod. */
@@ -58,6 +62,9 @@ export interface LockfileCheckOptions extends CheckCommon {
   /** Folder or lockfile to check. */
   target: string;
   base: { ref: string; why: string };
+  policyChanges?: PolicyChange[];
+  /** Refuse entries without an integrity (default true in `check`). */
+  requireIntegrity?: boolean;
 }
 
 export async function checkLockfile(o: LockfileCheckOptions): Promise<CheckReport> {
@@ -89,9 +96,9 @@ export async function checkLockfile(o: LockfileCheckOptions): Promise<CheckRepor
 
   const audit = await runAudit(
     { ...head, entries: prodOnly },
-    { root: dir, npmConfig: o.npmConfig, downloadCache: o.downloadCache, results: o.results, concurrency: o.concurrency, engine: o.engine, onProgress: o.onProgress },
+    { root: dir, npmConfig: o.npmConfig, downloadCache: o.downloadCache, results: o.results, concurrency: o.concurrency, engine: o.engine, onProgress: o.onProgress, requireIntegrity: o.requireIntegrity ?? true },
   );
-  const locator = new LockfileLocator(fs.readFileSync(abs, 'utf8'));
+  const locator = new LockfileLocator(readBoundedText(abs, { maxBytes: MAX_LOCKFILE_BYTES, what: 'lockfile' }));
   const entryOf = new Map<string, LockEntry>();
   for (const e of prodOnly) if (!entryOf.has(`${e.name}@${e.version}`)) entryOf.set(`${e.name}@${e.version}`, e);
   const located = audit.packages.map((p) => {
@@ -100,9 +107,11 @@ export async function checkLockfile(o: LockfileCheckOptions): Promise<CheckRepor
   });
   const { packages, warnings: policyWarnings } = applyPolicy(located, o.config, o.now);
   warnings.push(...policyWarnings);
+  for (const c of o.policyChanges ?? []) warnings.push(`${c.file} is changed here and is not applied until merged; it would: ${c.lines.join('; ')}`);
   const ranked = rankResults(packages) as CheckedPackage[];
   return {
     mode: 'lockfile',
+    policyChanges: o.policyChanges ?? [],
     lockfile: { file: abs, uri, format: head.format, version: head.version },
     base: { ...o.base, hadLockfile: baseText !== undefined },
     diff,

@@ -1,9 +1,9 @@
 // tollgate.config.json: the repository's reviewed exceptions and gate policy. Parsed strictly:
 // in a security gate a typo ("alow", a range instead of a version) must be an error, not a
 // silently ignored line that lets the next malicious release through.
-import fs from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
+import { BoundedReadError, MAX_CONFIG_BYTES, readBoundedText } from '../io/read-bounded.js';
 
 export const CONFIG_FILE = 'tollgate.config.json';
 
@@ -48,7 +48,6 @@ export const EMPTY_CONFIG: TollgateConfig = { allow: [], ignoreDev: false, rules
 
 const TOP_KEYS = new Set(['$schema', 'allow', 'failOn', 'ignoreDev', 'rules']);
 const ALLOW_KEYS = new Set(['package', 'rule', 'reason', 'expires']);
-const MAX_CONFIG_BYTES = 1 << 20;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -139,15 +138,14 @@ export function isExpired(entry: Pick<AllowEntry, 'expires'>, now: Date): boolea
 /** Read `tollgate.config.json` from a folder; none there is an empty config, a broken one an error. */
 export function loadConfig(dir: string, knownRules: ReadonlySet<string>, explicit?: string): TollgateConfig {
   const file = explicit ? path.resolve(explicit) : path.join(dir, CONFIG_FILE);
-  let buf: Buffer;
+  let text: string;
   try {
-    const stat = fs.statSync(file);
-    if (stat.size > MAX_CONFIG_BYTES) throw new ConfigError(file, `is ${stat.size} bytes; a config over 1 MiB is not read`);
-    buf = fs.readFileSync(file);
+    // Only a regular file, capped before reading: a config committed as a link to /dev/zero is an error.
+    text = readBoundedText(file, { maxBytes: MAX_CONFIG_BYTES, what: 'the policy file' });
   } catch (err) {
-    if (err instanceof ConfigError) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !explicit) return { ...EMPTY_CONFIG, rulesOff: new Set() };
-    throw new ConfigError(file, `cannot be read (${(err as Error).message})`);
+    if (err instanceof BoundedReadError && err.code === 'ENOENT' && !explicit) return { ...EMPTY_CONFIG, rulesOff: new Set() };
+    const detail = err instanceof BoundedReadError && (err.code === 'ENOTREG' || err.code === 'ETOOBIG') ? err.message.replace(`the policy file ${file} `, '') : `cannot be read (${(err as Error).message})`;
+    throw new ConfigError(file, detail);
   }
-  return parseConfig(file, buf.toString('utf8').replace(/^\uFEFF/, ''), knownRules);
+  return parseConfig(file, text, knownRules);
 }

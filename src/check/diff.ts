@@ -49,6 +49,57 @@ export function gitToplevel(dir: string): string {
   }
 }
 
+/** A ref that is not a commit is an error with what to do, never "no base". */
+export function verifyRef(top: string, ref: string): void {
+  try {
+    git(top, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
+  } catch {
+    throw new GitError(
+      `base ref "${ref}" is not a commit in ${top}. Fetch it first (\`git fetch origin ${ref.replace(/^origin\//, '')}\`; in GitHub Actions check out with \`fetch-depth: 0\`), or pass another --base`,
+    );
+  }
+}
+
+/**
+ * The text of `rel` (a path relative to the repository root `top`) at `ref`, or undefined when it
+ * did not exist there. Its size is asked first, so a huge blob is refused before it is read.
+ */
+export function fileAtRef(top: string, ref: string, rel: string, maxBytes = 256 * 1024 * 1024): string | undefined {
+  verifyRef(top, ref);
+  let size: number;
+  try {
+    size = Number(git(top, ['cat-file', '-s', `${ref}:${rel}`]).trim());
+  } catch (err) {
+    if (/does not exist|exists on disk, but not in|Not a valid object name|invalid object name/i.test((err as Error).message)) return undefined;
+    throw new GitError(`could not read ${rel} at ${ref}: ${(err as Error).message}`);
+  }
+  if (!Number.isFinite(size) || size > maxBytes) throw new GitError(`${rel} at ${ref} is ${size} bytes; files over ${maxBytes} bytes are not read`);
+  try {
+    return git(top, ['show', `${ref}:${rel}`]);
+  } catch (err) {
+    if (/does not exist|exists on disk, but not in/.test((err as Error).message)) return undefined;
+    throw new GitError(`could not read ${rel} at ${ref}: ${(err as Error).message}`);
+  }
+}
+
+/** `file`'s path relative to the repository root, with forward slashes (undefined when outside it). */
+export function repoPath(top: string, file: string): string | undefined {
+  let real: string;
+  try {
+    real = fs.realpathSync(file);
+  } catch {
+    // Not on disk (yet, or any more): its folder decides.
+    try {
+      real = path.join(fs.realpathSync(path.dirname(file)), path.basename(file));
+    } catch {
+      real = path.resolve(file);
+    }
+  }
+  const rel = path.relative(fs.realpathSync(top), real);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  return rel.split(path.sep).join('/');
+}
+
 /**
  * The lockfile's text at `ref`, or undefined when the file did not exist there (every entry is
  * then new). A ref that does not exist is an error, not "no base": a mistyped --base would
@@ -58,19 +109,7 @@ export function lockfileAtRef(lockfile: string, ref: string): string | undefined
   const abs = path.resolve(lockfile);
   const top = gitToplevel(path.dirname(abs));
   const rel = path.relative(fs.realpathSync(top), fs.realpathSync(abs)).split(path.sep).join('/');
-  try {
-    git(top, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]);
-  } catch {
-    throw new GitError(
-      `base ref "${ref}" is not a commit in ${top}. Fetch it first (\`git fetch origin ${ref.replace(/^origin\//, '')}\`; in GitHub Actions check out with \`fetch-depth: 0\`), or pass another --base`,
-    );
-  }
-  try {
-    return git(top, ['show', `${ref}:${rel}`]);
-  } catch (err) {
-    if (/does not exist|exists on disk, but not in/.test((err as Error).message)) return undefined;
-    throw new GitError(`could not read ${rel} at ${ref}: ${(err as Error).message}`);
-  }
+  return fileAtRef(top, ref, rel);
 }
 
 /**

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
-import { loadNpmConfig } from '../fetch/npm-config.js';
+import { loadNpmConfig, NpmConfigError } from '../fetch/npm-config.js';
 import { RULES } from '../../heuristics/index.js';
 import { findLockfile, loadLockfile, LockfileError } from '../lockfile/index.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
@@ -17,7 +17,7 @@ import { UsageError, withErrorBoundary } from './errors.js';
 const FAIL_ON = ['malicious', 'suspicious', 'never'];
 
 export async function auditCommand(argv: string[]): Promise<number> {
-  return withErrorBoundary(() => audit(argv), { known: [LockfileError, HtmlReportError], help: 'tollgate help' });
+  return withErrorBoundary(() => audit(argv), { known: [LockfileError, HtmlReportError, NpmConfigError], help: 'tollgate help' });
 }
 
 async function audit(argv: string[]): Promise<number> {
@@ -32,6 +32,7 @@ async function audit(argv: string[]): Promise<number> {
       verbose: { type: 'boolean', short: 'v', default: false },
       cache: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
+      'require-integrity': { type: 'boolean', default: false },
       registry: { type: 'string' },
       concurrency: { type: 'string', default: '8' },
       workers: { type: 'string' },
@@ -90,6 +91,7 @@ async function audit(argv: string[]): Promise<number> {
       concurrency,
       engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
       prod: values.prod,
+      requireIntegrity: values['require-integrity'],
       workers,
       onProgress: bar ? (s) => bar.update(s) : undefined,
     });

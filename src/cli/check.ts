@@ -13,12 +13,14 @@ import { pathText } from '../audit/report.js';
 import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';
 import { toSarif } from '../report/sarif.js';
-import { annotations, stepSummary } from '../report/github.js';
+import { annotations, escapeData, escapeProperty, stepSummary } from '../report/github.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { checkLockfile, checkSpecs, type CheckReport, type CheckedPackage } from '../check/check.js';
 import { ConfigError, FAIL_ON_VALUES, loadConfig, splitPackageId, type FailOn } from '../check/config.js';
 import { failsGate } from '../check/policy.js';
 import { defaultBase, gitToplevel, GitError } from '../check/diff.js';
+import { trustedNpmConfig, trustedPolicy, type PolicyChange } from '../check/trust.js';
+import { NpmConfigError } from '../fetch/npm-config.js';
 import { UsageError, withErrorBoundary } from './errors.js';
 
 export const CHECK_HELP = `tollgate check: a CI gate for new or changed dependencies
@@ -38,7 +40,9 @@ Options:
   --base <ref>            git ref to compare with (branch, tag, commit)
   --project <dir|file>    project folder or lockfile (default: this folder)
   --fail-on <verdict>     malicious (default), suspicious or never; overrides the config's failOn
-  --config <file>         policy file (default: tollgate.config.json at the repository root)
+  --config <file>         policy file to use, pinned by the workflow (default: tollgate.config.json
+                          at the repository root as of --base, never the changed copy)
+  --no-require-integrity  scan lockfile entries that have no integrity (refused by default)
   --explain <name@ver>    why this package got its verdict and what the config changed
   --sarif <file>          SARIF 2.1.0 for GitHub code scanning (results on the lockfile line)
   --html <file>           a self-contained HTML report
@@ -48,6 +52,10 @@ Options:
   --disable-rule <id>     switch a rule off for this run (the config's "rules" does it for good)
   --cache <dir>, --no-cache, --registry <url>, --concurrency <n>, --quiet, --no-color, --verbose
                           as for \`tollgate audit\`
+
+Trust: in lockfile mode the policy (tollgate.config.json) and the project .npmrc are read as of
+--base; your user and global npm config and npm_config_* variables apply as for npm. A change to
+either file is reported, with what it would allow, and applies once it is merged.
 
 tollgate.config.json (at the repository root):
   {
@@ -75,7 +83,7 @@ Examples:
 `;
 
 export async function checkCommand(argv: string[]): Promise<number> {
-  return withErrorBoundary(() => check(argv), { known: [LockfileError, ConfigError, GitError, HtmlReportError], help: 'tollgate check --help' });
+  return withErrorBoundary(() => check(argv), { known: [LockfileError, ConfigError, GitError, HtmlReportError, NpmConfigError], help: 'tollgate check --help' });
 }
 
 async function check(argv: string[]): Promise<number> {
@@ -94,6 +102,8 @@ async function check(argv: string[]): Promise<number> {
       github: { type: 'boolean' },
       prod: { type: 'boolean', default: false },
       'disable-rule': { type: 'string', multiple: true, default: [] },
+      'require-integrity': { type: 'boolean', default: true },
+      'no-require-integrity': { type: 'boolean', default: false },
       cache: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
       registry: { type: 'string' },
@@ -108,6 +118,7 @@ async function check(argv: string[]): Promise<number> {
     process.stdout.write(CHECK_HELP);
     return 0;
   }
+  if (values['no-require-integrity']) values['require-integrity'] = false;
   const known = new Set(RULES.map((r) => r.meta.id));
   const projectDir = fs.existsSync(values.project!) && fs.statSync(values.project!).isDirectory() ? values.project! : path.dirname(values.project!);
   // The config lives at the repository root; outside git (spec mode), in this folder.
@@ -117,7 +128,12 @@ async function check(argv: string[]): Promise<number> {
   } catch {
     if (!positionals.length) throw new GitError(`${path.resolve(projectDir)} is not inside a git repository; \`tollgate check\` compares the lockfile against a git ref. Use \`tollgate audit\` to scan every package, or \`tollgate check <spec>...\``);
   }
-  const config = loadConfig(configDir, known, values.config);
+  if (positionals.length && values.base) throw new UsageError('--base compares lockfiles; it cannot be combined with package specs');
+  // Lockfile mode gates a change: its policy and npm settings come from the base commit (or a
+  // file the workflow pins with --config), never from the change itself (see src/check/trust.ts).
+  const base = positionals.length ? undefined : values.base ? { ref: values.base, why: '--base' } : defaultBase(process.env);
+  const policy = base ? trustedPolicy(configDir, base.ref, known) : undefined;
+  const config = values.config || !policy ? loadConfig(configDir, known, values.config) : policy.config;
 
   const failOnRaw = values['fail-on'] ?? config.failOn ?? 'malicious';
   if (!FAIL_ON_VALUES.includes(failOnRaw as FailOn)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOnRaw}")`);
@@ -133,9 +149,10 @@ async function check(argv: string[]): Promise<number> {
   }
   // Checked before scanning, so a long check does not end in a write error.
   if (values.html !== undefined) checkHtmlTarget(values.html);
-  if (positionals.length && values.base) throw new UsageError('--base compares lockfiles; it cannot be combined with package specs');
 
-  const npmConfig = loadNpmConfig({ cwd: path.resolve(projectDir) });
+  const trustedNpm = base ? trustedNpmConfig(configDir, base.ref, path.resolve(projectDir)) : undefined;
+  const npmConfig = trustedNpm?.npmConfig ?? loadNpmConfig({ cwd: path.resolve(projectDir) });
+  const policyChanges = [policy?.change, trustedNpm?.change].filter((c): c is PolicyChange => !!c);
   if (values.registry) npmConfig.registry = values.registry;
   let results: ResultCache | undefined;
   if (!values['no-cache']) {
@@ -163,7 +180,7 @@ async function check(argv: string[]): Promise<number> {
   try {
     report = positionals.length
       ? await checkSpecs({ ...common, specs: positionals, cwd: path.resolve(projectDir), registrySignals: { cacheDir: defaultCacheDir() } })
-      : await checkLockfile({ ...common, target: values.project!, base: values.base ? { ref: values.base, why: '--base' } : defaultBase(process.env) });
+      : await checkLockfile({ ...common, target: values.project!, base: base!, policyChanges, requireIntegrity: values['require-integrity']! });
   } finally {
     bar?.clear();
     results?.close();
@@ -179,6 +196,9 @@ async function check(argv: string[]): Promise<number> {
   const github = values.github ?? process.env.GITHUB_ACTIONS === 'true';
   if (github) {
     const marked = report.packages.map((p) => ({ ...p, allowed: !!p.policy.allowed, fails: failsGate(p, failOn) }));
+    for (const c of report.policyChanges ?? []) {
+      process.stdout.write(`::warning file=${escapeProperty(c.file)},line=1,title=${escapeProperty(`Tollgate: ${c.file} changed; not applied until merged`)}::${escapeData(c.lines.join('\n').slice(0, 4000))}\n`);
+    }
     for (const line of annotations(marked)) process.stdout.write(line + '\n');
     const summaryFile = process.env.GITHUB_STEP_SUMMARY;
     if (summaryFile) {
@@ -240,6 +260,7 @@ export function toCheckJson(r: CheckReport) {
       failOn: r.failOn,
       exitCode: r.exitCode,
       warnings: r.warnings,
+      policyChanges: r.policyChanges ?? [],
       ms: r.ms,
     },
     packages: base.packages.map((p, i) => {
@@ -263,6 +284,11 @@ export function toCheckJson(r: CheckReport) {
 function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boolean }): string {
   const c = (code: number, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
   const out = [c(1, `Tollgate check: ${subtitle(r)}`), ''];
+  for (const ch of r.policyChanges ?? []) {
+    out.push(c(33, `${ch.file} is changed here: not applied (the gate used the file at ${r.base?.ref ?? 'the base'}; the change applies once merged). It would:`));
+    for (const l of ch.lines) out.push(`    - ${l}`);
+    out.push('');
+  }
   for (const p of r.packages.filter((x) => opts.verbose || x.verdict !== 'clean' || x.policy.allowed || x.policy.suppressed.length)) {
     const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
     block.splice(block.length - 2, 2);

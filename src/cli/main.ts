@@ -67,6 +67,8 @@ Options for audit (and --json, --fail-on, --verbose, --cache, --registry, --conc
   --html <file>           also write a self-contained HTML report: verdict chart, ranked packages, findings
   --list                  list the lockfile's packages without fetching (--json: normalized entries)
   --no-cache              neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)
+  --require-integrity     refuse lockfile entries without an integrity (default: scan what their URL
+                          serves now, once, by its sha512, with a no-integrity finding)
   Git dependencies are reported (rule git-dependency) but never fetched; they do not change the exit code.
 
 Exit codes:

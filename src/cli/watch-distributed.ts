@@ -32,7 +32,7 @@ export async function watchDistributed(o: WatchDistributedOptions): Promise<numb
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    o.log(`queue ${redactUrl(o.queueUrl)}; cursor in ${redactUrl(o.store)}; feed ${o.follower.changesUrl}; registry ${o.follower.registry}${o.once ? '; --once' : ''}`);
+    o.log(`queue ${redactUrl(o.queueUrl)}; cursor in ${redactUrl(o.store)}; feed ${o.follower.changesUrl === undefined ? 'default' : redactUrl(o.follower.changesUrl)}; registry ${o.follower.registry === undefined ? 'default' : redactUrl(o.follower.registry)}${o.once ? '; --once' : ''}`);
     const summary = await runDistributedWatch({
       queueUrl: o.queueUrl,
       store: o.store,

@@ -8,6 +8,7 @@ import { defaultStorePath, SqliteStore, StoreBusyError } from '../feed/sqlite-st
 import { humanLine, osvSink, stdoutSink, webhookSink, type Sink } from '../feed/alerts.js';
 import { runWatch } from '../feed/pipeline.js';
 import { openResultStore } from '../feed/open-store.js';
+import { redactUrl } from '../io/redact.js';
 import { watchDistributed } from './watch-distributed.js';
 import type { Verdict } from '../types.js';
 
@@ -109,9 +110,9 @@ function httpUrl(flag: string, value: string): string {
   try {
     u = new URL(value);
   } catch {
-    throw new WatchUsageError(`${flag} must be an http(s) URL (got "${value}")`);
+    throw new WatchUsageError(`${flag} must be an http(s) URL (got "${redactUrl(value)}")`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WatchUsageError(`${flag} must be an http(s) URL (got "${value}")`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new WatchUsageError(`${flag} must be an http(s) URL (got "${redactUrl(value)}")`);
   return u.toString();
 }
 
@@ -221,6 +222,11 @@ async function watch(argv: string[]): Promise<number> {
   if (values['osv-dir']) sinks.push(osvSink(values['osv-dir']));
 
   const storePath = values.store ?? defaultStorePath();
+  // Without --queue the store is a SQLite file: a URL here (postgres://user:pass@...) would become a
+  // file in this folder whose name holds the password. Refused, with the URL redacted.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(storePath)) {
+    throw new WatchUsageError(`--store ${redactUrl(storePath)} is a URL; \`tollgate watch\` without --queue keeps its state in a SQLite file (--store PATH). A postgres:// store is for the distributed mode: add --queue redis://...`);
+  }
   const store = SqliteStore.open(storePath);
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {
@@ -231,7 +237,7 @@ async function watch(argv: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    log(`store ${storePath}; feed ${changesUrl}; registry ${registry}${values.once ? '; --once' : ''}`);
+    log(`store ${storePath}; feed ${redactUrl(changesUrl)}; registry ${redactUrl(registry)}${values.once ? '; --once' : ''}`);
     const summary = await runWatch(store, {
       follower,
       scan: {

@@ -9,6 +9,7 @@ import type { Verdict } from '../types.js';
 import type { WatchResult } from './types.js';
 import { backoffDelay, parseRetryAfter, type RetryPolicy } from './http.js';
 import { osvRecord, osvRecordPath } from './osv.js';
+import { redactText, redactUrl } from '../io/redact.js';
 
 export interface Sink {
   /** Stable name: delivery marks are stored under it. */
@@ -75,7 +76,15 @@ export interface WebhookOptions {
 /** POST malicious and suspicious results to `url`, retrying with backoff (Retry-After honoured), bounded. */
 export function webhookSink(url: string, options: WebhookOptions = {}): Sink {
   const policy: RetryPolicy = { attempts: 5, baseMs: 1000, maxMs: 30_000, maxRetryAfterMs: 120_000, ...options.retry };
-  const shown = url.replace(/(\w+:\/\/)([^/]+)\/.*/, '$1$2/…'); // webhook paths are secrets
+  // Webhook paths are secrets, and so is any `user:pass@` before the host.
+  const shown = redactUrl(url).replace(/^(\w+:\/\/[^/?#]+)[/?#].*/s, '$1/…');
+  const spellings = [url];
+  try {
+    spellings.push(new URL(url).href);
+  } catch {
+    // not parsable: only the raw spelling can appear
+  }
+  const hideUrl = (text: string): string => redactText(spellings.reduce((t, u) => t.split(u).join(shown), text));
   return {
     name: 'webhook',
     verdicts: ['malicious', 'suspicious'],
@@ -95,7 +104,8 @@ export function webhookSink(url: string, options: WebhookOptions = {}): Sink {
         } catch (err) {
           if ((err as Error).message.startsWith('webhook ')) throw err;
           if (signal?.aborted) throw err;
-          last = (err as Error).name === 'TimeoutError' ? 'timed out' : (err as Error).message;
+          // fetch() quotes the whole URL in some errors (credentials in it are refused): redacted.
+          last = (err as Error).name === 'TimeoutError' ? 'timed out' : hideUrl((err as Error).message);
         }
         if (attempt + 1 >= policy.attempts) break;
         const wait = Math.max(backoffDelay(attempt, policy), Math.min(hint ?? 0, policy.maxRetryAfterMs));

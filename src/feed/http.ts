@@ -2,6 +2,7 @@
 // backoff and jitter that honour 429/503 `Retry-After`. The npm feed and registry publish no rate
 // limits, so the only safe behaviour is to slow down when told and to give up explicitly.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { redactText } from '../io/redact.js';
 
 export interface RetryPolicy {
   /** Total tries, the first included (default 6). */
@@ -74,7 +75,7 @@ export interface JsonAnswer {
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /** Credentials must never reach a message. */
-const redact = (u: string): string => u.replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@');
+const redact = redactText;
 
 /** A body over the size limit: asking again will not make it smaller. */
 class TooBigError extends Error {}
@@ -131,14 +132,14 @@ export async function getJson(url: string, opts: GetJsonOptions): Promise<JsonAn
       await res.body?.cancel().catch(() => undefined);
       last = `HTTP ${res.status}`;
       if (!RETRYABLE.has(res.status)) {
-        throw new FeedHttpError(`${opts.what}: ${redact(url)} answered HTTP ${res.status}; check the URL and any credentials it needs`, redact(url), res.status, attempt + 1, false);
+        throw new FeedHttpError(redact(`${opts.what}: ${url} answered HTTP ${res.status}; check the URL and any credentials it needs`), redact(url), res.status, attempt + 1, false);
       }
       waitHint = parseRetryAfter(res.headers.get('retry-after'));
     } catch (err) {
       if (err instanceof FeedHttpError) throw err;
       if (err instanceof TooBigError) {
         await res?.body?.cancel().catch(() => undefined);
-        throw new FeedHttpError(`${err.message}; it was not read`, redact(url), lastStatus, attempt + 1, false, 'ETOOBIG');
+        throw new FeedHttpError(redact(`${err.message}; it was not read`), redact(url), lastStatus, attempt + 1, false, 'ETOOBIG');
       }
       if (opts.signal?.aborted) throw opts.signal.reason ?? err;
       last = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : networkReason(err);
@@ -148,11 +149,11 @@ export async function getJson(url: string, opts: GetJsonOptions): Promise<JsonAn
     const backoff = backoffDelay(attempt, policy, opts.random);
     // Retry-After is a floor set by the server; never wait less than our own backoff either.
     const waitMs = waitHint !== undefined ? Math.max(Math.min(waitHint, policy.maxRetryAfterMs), backoff) : backoff;
-    opts.onRetry?.({ attempt: attempt + 1, waitMs, reason: last });
+    opts.onRetry?.({ attempt: attempt + 1, waitMs, reason: redact(last) });
     await sleep(waitMs, undefined, { signal: opts.signal });
   }
   throw new FeedHttpError(
-    `${opts.what}: ${redact(url)} failed ${policy.attempts} times (last: ${last}); the server may be down or rate-limiting, try again later`,
+    redact(`${opts.what}: ${url} failed ${policy.attempts} times (last: ${last}); the server may be down or rate-limiting, try again later`),
     redact(url),
     lastStatus,
     policy.attempts,

@@ -10,6 +10,9 @@ import type npaTypes from 'npm-package-arg';
 import pacote from 'pacote';
 import { Parser, type ReadEntry } from 'tar';
 import { toFetchOptions } from './npm-config.js';
+import { redactText } from '../io/redact.js';
+import { MAX_MANIFEST_BYTES, readBoundedText } from '../io/read-bounded.js';
+import type { Finding } from '../types.js';
 
 // npm-package-arg is pacote's dependency, not ours: load the very copy pacote uses, so our reading of
 // a spec (registry / file / directory / git ...) can never disagree with the fetcher pacote picks.
@@ -24,8 +27,13 @@ export interface FetchOptions {
   npmConfig?: Record<string, unknown>;
   /** Folder relative paths in the spec are resolved from (default: process.cwd()). */
   where?: string;
-  /** Per-request timeout (default 60s). */
+  /** Per-request idle timeout (default 60s): how long a socket may stay silent. */
   timeoutMs?: number;
+  /**
+   * Total time one download (a packument, a tarball) may take, retries included (default 5 min).
+   * The idle timeout alone never fires on a server that sends one byte every few seconds.
+   */
+  deadlineMs?: number;
   /** Refuse tarballs larger than this (default 200 MiB). */
   maxTarballBytes?: number;
   /** Expected SRI (e.g. from a lockfile); a mismatch is an EINTEGRITY error. */
@@ -42,6 +50,11 @@ export interface FetchOptions {
    * briefly held it twice.
    */
   expectedBytes?: number;
+  /**
+   * Revalidate instead of trusting a download cached under the URL (for entries with no integrity,
+   * whose bytes the URL alone does not pin).
+   */
+  fresh?: boolean;
 }
 
 export interface FetchedTarball {
@@ -53,6 +66,8 @@ export interface FetchedTarball {
   integrity?: string;
   resolved?: string;
   data: Buffer;
+  /** What the fetch itself found (a bundled dependency linking out of a folder): scored with the package. */
+  findings?: Finding[];
 }
 
 export class FetchError extends Error {
@@ -69,6 +84,34 @@ export class FetchError extends Error {
 
 export const DEFAULT_MAX_TARBALL_BYTES = 200 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 60_000;
+export const DEFAULT_DEADLINE_MS = 5 * 60_000;
+
+/**
+ * Run one download under a total deadline: the request gets an abort signal (so the socket is
+ * closed), and the promise is raced against the deadline in case a layer ignores the signal.
+ */
+async function withDeadline<T>(spec: string, what: string, opts: FetchOptions, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ms = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new FetchError(
+        `EDEADLINE: the ${what} for "${spec}" did not arrive within ${Math.round(ms / 1000)} s (the server kept the connection open but sent too slowly); it was not analyzed. Retry later, or check the registry or proxy`,
+        spec,
+        'EDEADLINE',
+      );
+      ctl.abort(err);
+      reject(err);
+    }, ms);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([run(ctl.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 type Spec = npaTypes.Result & { subSpec?: npaTypes.Result };
 type PacoteOpts = pacote.Options & Record<string, unknown>;
@@ -91,10 +134,8 @@ function sourceOf(parsed: Spec): TarballSource {
   }
 }
 
-/** Credentials must never reach a message: strip `user:pass@` from URLs. */
-function redact(text: string): string {
-  return text.replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@');
-}
+/** Credentials must never reach a message (`user:pass@`, token query parameters, `_authToken=`). */
+const redact = redactText;
 
 function sri(data: Buffer): string {
   return `sha512-${createHash('sha512').update(data).digest('base64')}`;
@@ -108,8 +149,19 @@ function tooBig(spec: string, max: number): FetchError {
   );
 }
 
+/**
+ * pacote forwards every error of an aborted response to the stream it hands us: the abort itself,
+ * then the socket's "aborted" when it closes. Iterating the stream listens for the first only, so
+ * the second would be an uncaught exception that ends the process. The first still rejects the read.
+ */
+function absorbLateErrors(stream: AsyncIterable<Buffer>): void {
+  const s = stream as unknown as { on?: (event: string, fn: (err: unknown) => void) => void };
+  s.on?.('error', () => {});
+}
+
 /** Drain a tarball stream into memory, giving up as soon as it passes `max` bytes. */
 async function collect(stream: AsyncIterable<Buffer>, max: number, spec: string, expected?: number): Promise<Buffer> {
+  absorbLateErrors(stream);
   const chunks: Buffer[] = [];
   let size = 0;
   // Filled in place while the bytes match the expected size; anything else falls back to chunks.
@@ -203,9 +255,22 @@ interface MiniNode {
   edgesOut: Map<string, { to: MiniNode; peer: false; dev: false }>;
 }
 
+function realOr(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
 function readJson(file: string): Record<string, unknown> | undefined {
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    return JSON.parse(readBoundedText(file, { maxBytes: MAX_MANIFEST_BYTES, what: 'package.json' })) as Record<string, unknown>;
   } catch {
     return undefined;
   }
@@ -217,8 +282,9 @@ function readJson(file: string): Record<string, unknown> | undefined {
  * node's path, package.json, and edges to whatever bundled deps exist in node_modules (resolved
  * the Node way: nested first, then up the folders to the root). This only reads package.json files.
  */
-function miniTree(root: string, pkg: Record<string, unknown>): MiniNode {
+function miniTree(root: string, pkg: Record<string, unknown>, escaped: string[] = []): MiniNode {
   const made = new Map<string, MiniNode>();
+  const realRoot = realOr(root);
   const node = (dir: string, manifest: Record<string, unknown>, isRoot: boolean): MiniNode => {
     const existing = made.get(dir);
     if (existing) return existing;
@@ -237,6 +303,12 @@ function miniTree(root: string, pkg: Record<string, unknown>): MiniNode {
       if (typeof name !== 'string') continue;
       for (let base = dir; base.startsWith(root); base = path.dirname(base)) {
         const depDir = path.join(base, 'node_modules', name);
+        // A bundled dependency that is a symlink out of the folder is not packed: packing would
+        // read wherever it points (issue 19). Reported by the caller instead.
+        if (fs.existsSync(depDir) && !isInside(realRoot, realOr(depDir))) {
+          escaped.push(`${path.relative(root, depDir).split(path.sep).join('/')} -> ${realOr(depDir)}`);
+          break;
+        }
         const depPkg = readJson(path.join(depDir, 'package.json'));
         if (depPkg) {
           n.edgesOut.set(name, { to: node(depDir, depPkg, false), peer: false, dev: false });
@@ -324,6 +396,11 @@ function pacoteOptions(opts: FetchOptions, where: string): PacoteOpts {
     allowGit: 'none',
   };
   base.timeout ??= DEFAULT_TIMEOUT_MS;
+  if (opts.fresh) {
+    base.preferOnline = true;
+    base.preferOffline = false;
+    base.offline = false;
+  }
   if (opts.integrity) base.integrity = opts.integrity;
   return base;
 }
@@ -354,7 +431,7 @@ export async function resolveManifest(spec: string, opts: FetchOptions = {}): Pr
   if (sourceOf(parsed) !== 'registry' && sourceOf(parsed) !== 'alias') throw new FetchError(`ENOTREGISTRY: "${spec}" is not a registry spec`, spec, 'ENOTREGISTRY');
   const base = pacoteOptions(opts, where);
   try {
-    const m = (await pacote.manifest(spec, base)) as unknown as Record<string, unknown>;
+    const m = (await withDeadline(spec, 'package metadata', opts, (signal) => pacote.manifest(spec, { ...base, signal }))) as unknown as Record<string, unknown>;
     const deps = (v: unknown): Record<string, string> =>
       typeof v === 'object' && v !== null ? Object.fromEntries(Object.entries(v).filter((e): e is [string, string] => typeof e[1] === 'string')) : {};
     return { name: String(m.name), version: String(m.version), dependencies: deps(m.dependencies), optionalDependencies: deps(m.optionalDependencies) };
@@ -378,14 +455,17 @@ export async function prefetchTarball(spec: string, opts: FetchOptions = {}): Pr
   const max = opts.maxTarballBytes ?? DEFAULT_MAX_TARBALL_BYTES;
   const base = pacoteOptions(opts, where);
   try {
-    return await pacote.tarball.stream(spec, async (stream: AsyncIterable<Buffer>) => {
-      let size = 0;
-      for await (const chunk of stream) {
-        size += chunk.length;
-        if (size > max) throw tooBig(spec, max);
-      }
-      return size;
-    }, base);
+    return await withDeadline(spec, 'tarball', opts, (signal) =>
+      pacote.tarball.stream(spec, async (stream: AsyncIterable<Buffer>) => {
+        absorbLateErrors(stream);
+        let size = 0;
+        for await (const chunk of stream) {
+          size += chunk.length;
+          if (size > max) throw tooBig(spec, max);
+        }
+        return size;
+      }, { ...base, signal }),
+    );
   } catch (err) {
     throw toFetchError(err, spec, parsed, base);
   }
@@ -417,15 +497,18 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
     if (source === 'registry' || source === 'alias') {
       // One packument request: the manifest call fills the cache the tarball call reads from.
       const packumentCache = new Map();
-      const manifest = await pacote.manifest(spec, { ...base, packumentCache });
+      const manifest = await withDeadline(spec, 'package metadata', opts, (signal) => pacote.manifest(spec, { ...base, packumentCache, signal }));
       const exact = `${manifest.name}@${manifest.version}`;
-      const data = await pacote.tarball.stream(exact, (s) => collect(s, max, spec), {
-        ...base,
-        packumentCache,
-        // Pin to exactly what the manifest said (pacote has already checked it against opts.integrity).
-        integrity: manifest._integrity || opts.integrity,
-        resolved: manifest._resolved,
-      });
+      const data = await withDeadline(spec, 'tarball', opts, (signal) =>
+        pacote.tarball.stream(exact, (s) => collect(s, max, spec), {
+          ...base,
+          packumentCache,
+          signal,
+          // Pin to exactly what the manifest said (pacote has already checked it against opts.integrity).
+          integrity: manifest._integrity || opts.integrity,
+          resolved: manifest._resolved,
+        }),
+      );
       return {
         spec,
         name: manifest.name,
@@ -440,9 +523,17 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
     if (source === 'directory') {
       // Reading the folder's package.json is safe (no scripts), and the tree is required to pack.
       const manifest = (await pacote.manifest(spec, base)) as unknown as Record<string, unknown>;
-      const tree = miniTree(parsed.fetchSpec as string, manifest);
+      const escaped: string[] = [];
+      const tree = miniTree(parsed.fetchSpec as string, manifest, escaped);
       const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec), { ...base, tree });
       return {
+        findings: escaped.map((link) => ({
+          rule: 'unpack-hazard',
+          severity: 'high' as const,
+          message: `bundled dependency ${link} is a link out of the scanned folder: not followed, not read, so not analyzed`,
+          file: link.slice(0, link.indexOf(' -> ')),
+          signals: ['unpack-hazard' as const, 'analysis-gap' as const],
+        })),
         spec,
         name: typeof manifest.name === 'string' ? manifest.name : undefined,
         version: typeof manifest.version === 'string' ? manifest.version : undefined,
@@ -459,7 +550,7 @@ export async function fetchTarball(spec: string, opts: FetchOptions = {}): Promi
       // Cheap early refusal; collect() still enforces the limit while reading.
       if ((await fs.promises.stat(parsed.fetchSpec as string)).size > max) throw tooBig(spec, max);
     }
-    const data = await pacote.tarball.stream(spec, (s) => collect(s, max, spec, opts.expectedBytes), base);
+    const data = await withDeadline(spec, 'tarball', opts, (signal) => pacote.tarball.stream(spec, (s) => collect(s, max, spec, opts.expectedBytes), { ...base, signal }));
     const { name, version } = opts.skipIdentity ? {} : await peekManifest(data);
     // pacote has verified the bytes against the integrity we gave it: that is their SRI already.
     return { spec, name, version, source, integrity: opts.integrity ?? sri(data), resolved: parsed.fetchSpec ?? undefined, data };

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import ini from 'ini';
+import { BoundedReadError, MAX_NPMRC_BYTES, readBoundedText } from '../io/read-bounded.js';
 
 export interface LoadNpmConfigOptions {
   /** Folder the command runs from; the project `.npmrc` is looked for from here. */
@@ -16,6 +17,17 @@ export interface LoadNpmConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Explicit user config file (wins over `$NPM_CONFIG_USERCONFIG` and `~/.npmrc`). */
   userconfig?: string;
+  /**
+   * The project `.npmrc` to use instead of the file in the working tree: `tollgate check` passes
+   * the file's text at the base commit (undefined: the base has none), so a pull request cannot
+   * choose where requests go or which credentials they carry.
+   */
+  project?: { text: string | undefined };
+}
+
+/** An npmrc that is not a regular file, or too large: an error naming it (npm would hang or fail too). */
+export class NpmConfigError extends Error {
+  override name = 'NpmConfigError';
 }
 
 /**
@@ -37,15 +49,24 @@ function expand(value: unknown, env: NodeJS.ProcessEnv): unknown {
   return value;
 }
 
-/** Parse one npmrc file; a missing or unreadable file contributes nothing (as in npm). */
+/**
+ * Parse one npmrc file; a missing or unreadable file contributes nothing (as in npm). A device,
+ * a pipe or an oversized file is an error: read, `/dev/zero` would take all memory.
+ */
 function readIni(file: string | undefined, env: NodeJS.ProcessEnv): Record<string, unknown> {
   if (!file) return {};
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
+    text = readBoundedText(file, { maxBytes: MAX_NPMRC_BYTES, what: 'npm config' });
+  } catch (err) {
+    if (err instanceof BoundedReadError && (err.code === 'ENOTREG' || err.code === 'ETOOBIG')) throw new NpmConfigError(err.message);
     return {};
   }
+  return parseIni(text, env);
+}
+
+/** npmrc text -> verbatim keys with `${VAR}` expanded in keys and values. */
+export function parseIni(text: string, env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(ini.parse(text))) {
     // npm expands env vars in keys too (e.g. `//${REGISTRY_HOST}/:_authToken=...`).
@@ -67,6 +88,11 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     out[key] = value;
   }
   return out;
+}
+
+/** The project `.npmrc` npm would read from `cwd` (it may not exist). */
+export function projectNpmrcPath(cwd: string): string {
+  return path.join(projectRoot(cwd), '.npmrc');
 }
 
 /** npm's localPrefix: nearest ancestor holding package.json or node_modules, else cwd itself. */
@@ -103,7 +129,13 @@ export function loadNpmConfig(opts: LoadNpmConfigOptions = {}): Record<string, u
   const globalConf = readIni(globalFile, env);
   const userConf = readIni(userFile, env);
   // npm skips the project file when it *is* the user file (running from $HOME).
-  const projectConf = path.resolve(projectFile) === path.resolve(userFile) ? {} : readIni(projectFile, env);
+  const projectConf = opts.project
+    ? opts.project.text === undefined
+      ? {}
+      : parseIni(opts.project.text, env)
+    : path.resolve(projectFile) === path.resolve(userFile)
+      ? {}
+      : readIni(projectFile, env);
 
   return { ...globalConf, ...userConf, ...projectConf, ...envConf };
 }
@@ -116,10 +148,15 @@ const num = (v: unknown): number | undefined => {
 };
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
+export const MAX_CAFILE_BYTES = 16 * 1024 * 1024;
+
 /** npm splits a `cafile` into one string per certificate. */
 function readCaFile(file: string): string[] {
+  return splitCertificates(readBoundedText(file, { maxBytes: MAX_CAFILE_BYTES, what: 'cafile' }));
+}
+
+export function splitCertificates(raw: string): string[] {
   const delim = '-----END CERTIFICATE-----';
-  const raw = fs.readFileSync(file, 'utf8');
   return raw
     .replace(/\r\n/g, '\n')
     .split(delim)
@@ -146,8 +183,49 @@ export function toFetchOptions(config: Record<string, unknown>): Record<string, 
 
 const flattened = new WeakMap<Record<string, unknown>, Readonly<Record<string, unknown>>>();
 
+/** npm's `user-agent` default, filled the way npm fills it (see its config definitions). */
+export const NPM_USER_AGENT_TEMPLATE = 'npm/{npm-version} node/{node-version} {platform} {arch} workspaces/{workspaces} {ci}';
+/** Used when no npm is installed beside node: a current npm release. */
+const FALLBACK_NPM_VERSION = '10.9.2';
+
+let npmVersionMemo: string | undefined;
+/** The version of the npm installed with this node, which is the npm a user of this machine runs. */
+function installedNpmVersion(): string {
+  if (npmVersionMemo) return npmVersionMemo;
+  const nodeDir = path.dirname(process.execPath);
+  const candidates = process.platform === 'win32' ? [path.join(nodeDir, 'node_modules', 'npm', 'package.json')] : [path.join(path.dirname(nodeDir), 'lib', 'node_modules', 'npm', 'package.json')];
+  for (const file of candidates) {
+    try {
+      const v = (JSON.parse(readBoundedText(file, { maxBytes: 1 << 20, what: 'npm package.json' })) as { version?: unknown }).version;
+      if (typeof v === 'string' && /^\d+\.\d+\.\d+/.test(v)) return (npmVersionMemo = v);
+    } catch {
+      // not there: the fallback below
+    }
+  }
+  return (npmVersionMemo = FALLBACK_NPM_VERSION);
+}
+
+/**
+ * The User-Agent npm itself sends (`npm/<v> node/<v> <platform> <arch> workspaces/false [ci/<name>]`),
+ * so a registry or a tarball host cannot serve Tollgate one file and `npm install` another by
+ * looking at the User-Agent (pacote's own default names pacote). A `user-agent` set in npm config
+ * is used as npm would use it.
+ */
+export function npmUserAgent(config: Record<string, unknown>, env: NodeJS.ProcessEnv = process.env): string {
+  const template = typeof config['user-agent'] === 'string' && config['user-agent'] ? config['user-agent'] : NPM_USER_AGENT_TEMPLATE;
+  const ciName = typeof config['ci-name'] === 'string' ? config['ci-name'] : env.GITHUB_ACTIONS === 'true' ? 'github-actions' : env.GITLAB_CI ? 'gitlab-ci' : '';
+  return template
+    .replace(/\{node-version\}/gi, process.version)
+    .replace(/\{npm-version\}/gi, installedNpmVersion())
+    .replace(/\{platform\}/gi, process.platform)
+    .replace(/\{arch\}/gi, process.arch)
+    .replace(/\{workspaces\}/gi, 'false')
+    .replace(/\{ci\}/gi, ciName ? `ci/${ciName}` : '')
+    .trim();
+}
+
 function flatten(config: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out: Record<string, unknown> = { userAgent: npmUserAgent(config) };
   for (const [key, value] of Object.entries(config)) {
     // registry, @scope:registry and every nerf-darted credential/TLS key (//host/path/:_authToken, :_auth,
     // :username, :_password, :certfile, :keyfile, :_keys) are read verbatim by npm-registry-fetch/pacote.

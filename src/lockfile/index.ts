@@ -1,6 +1,7 @@
 // Find, detect and parse a lockfile: `tollgate audit [dir|file]`.
 import fs from 'node:fs';
 import path from 'node:path';
+import { MAX_LOCKFILE_BYTES, MAX_MANIFEST_BYTES, readBoundedFile, readBoundedText, type BoundedReadError } from '../io/read-bounded.js';
 import { parseAllDocuments } from 'yaml';
 import { parseBunLockfile } from './bun.js';
 import { isObject } from './json.js';
@@ -92,9 +93,11 @@ function parseByFormat(file: string, text: string, manifests?: ParseContext['man
 export function loadLockfile(file: string, opts: { manifests?: boolean } = {}): Lockfile {
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    buf = readBoundedFile(file, { maxBytes: MAX_LOCKFILE_BYTES, what: 'lockfile' });
   } catch (err) {
-    throw new LockfileError(file, undefined, `cannot read: ${(err as Error).message}`);
+    // A link to /dev/zero, a pipe or an oversized file is refused before it is read.
+    const e = err as BoundedReadError;
+    throw new LockfileError(file, undefined, e.code === 'ENOTREG' || e.code === 'ETOOBIG' ? e.message.replace(`lockfile ${file} `, '') : `cannot read: ${e.message}`);
   }
   if (buf.includes(BUN_BINARY_MAGIC) && buf.subarray(0, 2).toString() === '#!') throw new LockfileError(file, undefined, BUN_LOCKB_HELP);
   const text = buf.toString('utf8').replace(/^\uFEFF/, '');
@@ -104,7 +107,7 @@ export function loadLockfile(file: string, opts: { manifests?: boolean } = {}): 
 
 function readManifest(file: string): Record<string, unknown> | undefined {
   try {
-    const v: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const v: unknown = JSON.parse(readBoundedText(file, { maxBytes: MAX_MANIFEST_BYTES, what: 'package.json' }));
     return isObject(v) ? v : undefined;
   } catch {
     return undefined;
@@ -126,7 +129,7 @@ export function projectManifests(dir: string): Map<string, Record<string, unknow
   const pnpmWs = path.join(dir, 'pnpm-workspace.yaml');
   if (fs.existsSync(pnpmWs)) {
     try {
-      const doc = parseAllDocuments(fs.readFileSync(pnpmWs, 'utf8'));
+      const doc = parseAllDocuments(readBoundedText(pnpmWs, { maxBytes: MAX_MANIFEST_BYTES, what: 'pnpm-workspace.yaml' }));
       const first = (Array.isArray(doc) ? doc[0] : doc)?.toJS() as unknown;
       if (isObject(first) && Array.isArray(first.packages)) globs = [...globs, ...first.packages];
     } catch {

@@ -14,6 +14,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type npmFetchTypes from 'npm-registry-fetch';
 import { toFetchOptions } from '../fetch/npm-config.js';
+import { DEFAULT_DEADLINE_MS } from '../fetch/fetch.js';
+import { redactText } from '../io/redact.js';
 
 // pacote's copy of npm-registry-fetch, as src/fetch/fetch.ts does for npm-package-arg.
 const npmFetch = createRequire(createRequire(import.meta.url).resolve('pacote'))('npm-registry-fetch') as typeof npmFetchTypes;
@@ -91,6 +93,8 @@ export interface PackumentOptions {
   /** Folder for the ETag cache (`<dir>/packuments/`); false for none. */
   cacheDir?: string | false;
   timeoutMs?: number;
+  /** Total time for the request and its body (default 5 min): a server may trickle forever under the idle timeout. */
+  deadlineMs?: number;
   /** Refuse packuments larger than this (default 128 MiB; the biggest real ones are tens of MiB). */
   maxBytes?: number;
 }
@@ -183,7 +187,7 @@ function describe(err: unknown): { code: string; message: string } {
   const e = (err ?? {}) as { code?: string; statusCode?: number; message?: string };
   const code = e.code ?? (e.statusCode ? `E${e.statusCode}` : 'EFETCH');
   // Credentials must never reach a message.
-  return { code, message: (e.message ?? String(err)).replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@') };
+  return { code, message: redactText(e.message ?? String(err)) };
 }
 
 /** Fetch (or revalidate) the full packument of `name`. Throws PackumentError when there is none to use. */
@@ -205,15 +209,32 @@ export async function fetchPackument(name: string, opts: PackumentOptions = {}):
   const headers: Record<string, string> = { accept: 'application/json' };
   if (cached?.etag) headers['if-none-match'] = cached.etag;
   if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
+  const deadlineMs = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const ctl = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const err = new PackumentError(`EDEADLINE: registry metadata for "${name}" did not arrive within ${Math.round(deadlineMs / 1000)} s (the server sent too slowly)`, 'EDEADLINE');
+      ctl.abort(err);
+      reject(err);
+    }, deadlineMs);
+    timer.unref?.();
+  });
   try {
-    const res = await npmFetch(url, {
-      fetchRetries: 2,
-      ...fetchOpts,
-      ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
-      spec: name,
-      headers,
-      integrity: undefined,
-    } as npmFetchTypes.Options);
+    const res = await Promise.race([
+      npmFetch(url, {
+        fetchRetries: 2,
+        ...fetchOpts,
+        ...(opts.timeoutMs !== undefined ? { timeout: opts.timeoutMs } : {}),
+        spec: name,
+        headers,
+        integrity: undefined,
+        signal: ctl.signal,
+      } as npmFetchTypes.Options),
+      expired,
+    ]);
+    // An aborted body can report its error twice; the read below sees the first.
+    (res.body as unknown as { on?: (e: string, f: () => void) => void } | undefined)?.on?.('error', () => {});
     const now = new Date().toISOString();
     if (res.status === 304 && cached) {
       res.body?.resume();
@@ -222,7 +243,7 @@ export async function fetchPackument(name: string, opts: PackumentOptions = {}):
       return { packument: cached.packument, url, source: 'revalidated', fetchedAt: now };
     }
     if (!res.body) throw new PackumentError(`empty registry answer for "${name}" (HTTP ${res.status})`, 'EEMPTY');
-    const text = await readBody(res.body as unknown as AsyncIterable<Buffer>, opts.maxBytes ?? 128 * 1024 * 1024, name);
+    const text = await Promise.race([readBody(res.body as unknown as AsyncIterable<Buffer>, opts.maxBytes ?? 128 * 1024 * 1024, name), expired]);
     let raw: unknown;
     try {
       raw = JSON.parse(text);
@@ -238,5 +259,7 @@ export async function fetchPackument(name: string, opts: PackumentOptions = {}):
     // Unreachable registry: an older copy is better evidence than none, and says how old it is.
     if (cached && d.code !== 'E404') return { packument: cached.packument, url, source: 'cache-stale', fetchedAt: cached.fetchedAt };
     throw err instanceof PackumentError ? err : new PackumentError(`${d.code}: could not fetch registry metadata for "${name}": ${d.message}`, d.code, { cause: err });
+  } finally {
+    clearTimeout(timer);
   }
 }

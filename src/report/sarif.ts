@@ -112,5 +112,8 @@ const OTHER_RULES: Record<string, string> = {
   verdict: 'The package was judged malicious or suspicious.',
   'integrity-mismatch': 'The tarball served does not match the integrity the lockfile pins: possible tampering.',
   'lockfile-mismatch': 'The lockfile entry points to a tarball of a different package or version.',
+  'no-integrity': 'The lockfile entry has no integrity: what is installed is whatever the URL serves at install time.',
+  'foreign-registry': 'The lockfile entry is fetched from a host other than the configured registry.',
+  'outside-project': 'A file: or link: dependency, or a bundled dependency, points outside the project folder: not read.',
   'git-dependency': 'A git dependency, which Tollgate does not fetch (installing it runs its prepare script).',
 };

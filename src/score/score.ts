@@ -159,6 +159,11 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
     reasons.push({ points: 0, text: eased.text });
   }
 
+  // Never clean (issue 19): a tarball whose package.json contradicts the registry's manifest (another
+  // name, version, or hidden install script) is not the package anyone reviewed, whatever its code.
+  const confused = findings.find((f) => f.rule === 'manifest-confusion' && sevAtLeast(f, 'high'));
+  if (confused) raise(SUSPICIOUS_AT, `tarball and registry metadata disagree: ${confused.message}`);
+
   const score = Math.round(Math.min(100, Math.max(floor, base)));
   const verdict: Verdict = score >= MALICIOUS_AT ? 'malicious' : score >= SUSPICIOUS_AT ? 'suspicious' : 'clean';
   reasons.sort((a, b) => b.points - a.points);

@@ -5,6 +5,8 @@ import { DEFAULT_UNPACK_LIMITS, type UnpackLimits } from './limits.js';
 import { parseManifest } from './manifest.js';
 
 const RULE = 'unpack-hazard';
+/** C0/C1 controls, DEL, line and paragraph separators, bidirectional overrides and isolates. */
+const UNREPRESENTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 /** Files analyzed as text: kept whole. Anything else over BINARY_WHOLE_BYTES keeps only its ends. */
 const TEXTLIKE = /\.(?:[cm]?[jt]sx?|json|md|markdown|txt|ya?ml|toml|gyp|gypi|sh|bash|ps1|cmd|bat|py|html?|svg|css|npmrc|cursorrules|mdc)$|(?:^|\/)(?:[^./]+|\.[^/]+)$/i;
 const BINARY_WHOLE_BYTES = 2 * 1024 * 1024;
@@ -85,6 +87,12 @@ export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_
         findings.push(hazard(`entry "${raw}" escapes the package folder (absolute path or "..")`, rel, 'critical'));
         entry.resume();
         return;
+      }
+      // A name with control or invisible characters (`x.js\n`) is not what a reader sees, and its
+      // extension no longer matches what decides that a file is code; Node still loads it as
+      // JavaScript. Never clean: a finding, whatever the analysis makes of the file (issue 19).
+      if (UNREPRESENTABLE.test(rel)) {
+        findings.push(hazard(`entry name ${JSON.stringify(rel)} holds control or invisible characters; file names like this hide what a file is (Node still runs "x.js\\n" as JavaScript)`, rel, 'high'));
       }
       const type = entry.type;
       if (type === 'SymbolicLink' || type === 'Link') {
