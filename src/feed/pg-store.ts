@@ -8,17 +8,9 @@
 import pg from 'pg';
 import type { Verdict } from '../types.js';
 import type { ResultQuery, ResultStore, WatchResult } from './types.js';
+import { redactUrl } from './redact-url.js';
 
-/** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for messages and logs. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
-}
+export { redactUrl };
 
 export class PgStoreError extends Error {
   override name = 'PgStoreError';

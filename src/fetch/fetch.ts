@@ -4,16 +4,13 @@ import zlib from 'node:zlib';
 // `prepare` script when packing a folder or a git checkout unless told `ignoreScripts: true`.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type npaTypes from 'npm-package-arg';
+// Declared at pacote's version, so it is the very copy pacote uses (test/dependencies.test.ts holds
+// that): our reading of a spec (registry / file / directory / git ...) cannot disagree with pacote's.
+import npa from 'npm-package-arg';
 import pacote from 'pacote';
 import { Parser, type ReadEntry } from 'tar';
 import { toFetchOptions } from './npm-config.js';
-
-// npm-package-arg is pacote's dependency, not ours: load the very copy pacote uses, so our reading of
-// a spec (registry / file / directory / git ...) can never disagree with the fetcher pacote picks.
-const npa = createRequire(createRequire(import.meta.url).resolve('pacote'))('npm-package-arg') as typeof npaTypes;
 
 export type TarballSource = 'registry' | 'file' | 'directory' | 'remote' | 'git' | 'alias';
 
@@ -70,7 +67,7 @@ export class FetchError extends Error {
 export const DEFAULT_MAX_TARBALL_BYTES = 200 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 60_000;
 
-type Spec = npaTypes.Result & { subSpec?: npaTypes.Result };
+type Spec = npa.Result & { subSpec?: npa.Result };
 type PacoteOpts = pacote.Options & Record<string, unknown>;
 
 function sourceOf(parsed: Spec): TarballSource {

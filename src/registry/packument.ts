@@ -10,13 +10,9 @@
 // and says how old it is; with no copy the caller reports missing evidence, never "clean".
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type npmFetchTypes from 'npm-registry-fetch';
+import npmFetch from 'npm-registry-fetch';
 import { toFetchOptions } from '../fetch/npm-config.js';
-
-// pacote's copy of npm-registry-fetch, as src/fetch/fetch.ts does for npm-package-arg.
-const npmFetch = createRequire(createRequire(import.meta.url).resolve('pacote'))('npm-registry-fetch') as typeof npmFetchTypes;
 
 export interface Person {
   name?: string;
@@ -139,7 +135,7 @@ export function trimPackument(raw: unknown, name: string): Packument {
 
 /** The packument URL npm would use for `name` under this config (scoped registries honoured). */
 export function packumentUrl(name: string, fetchOpts: Record<string, unknown>): string {
-  const registry = String(npmFetch.pickRegistry(name, fetchOpts as npmFetchTypes.Options)).replace(/\/+$/, '');
+  const registry = String(npmFetch.pickRegistry(name, fetchOpts as npmFetch.Options)).replace(/\/+$/, '');
   return `${registry}/${name.replace('/', '%2f')}`;
 }
 
@@ -213,7 +209,7 @@ export async function fetchPackument(name: string, opts: PackumentOptions = {}):
       spec: name,
       headers,
       integrity: undefined,
-    } as npmFetchTypes.Options);
+    } as npmFetch.Options);
     const now = new Date().toISOString();
     if (res.status === 304 && cached) {
       res.body?.resume();

@@ -1,0 +1,17 @@
+// `tollgate rules`: the detection rules, as text or Markdown.
+import { RULES } from '../../heuristics/index.js';
+import { renderRulesMarkdown } from '../report/rules-doc.js';
+import type { CommandArgs } from './options.js';
+import type { RULES_COMMAND } from './commands.js';
+
+export function rulesCommand({ values }: CommandArgs<typeof RULES_COMMAND.options>): number {
+  if (values.markdown) {
+    process.stdout.write(renderRulesMarkdown(RULES));
+    return 0;
+  }
+  for (const r of RULES) {
+    const m = r.meta;
+    process.stdout.write(`${m.id}  (${m.category}, default severity ${m.severity})\n  ${m.title}: ${m.description}\n  example:  ${m.docs.example}\n  suppress: ${m.docs.suppress}\n\n`);
+  }
+  return 0;
+}
