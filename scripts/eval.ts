@@ -14,6 +14,7 @@ import { loadNpmConfig } from '../src/fetch/npm-config.js';
 import { ResultCache } from '../src/cache/results.js';
 import { engineKey } from '../src/cache/version.js';
 import type { ReportedPackage, Verdict } from '../src/types.js';
+import { StatusLine } from '../src/report/style.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = path.resolve(root, '../shared/corpus');
@@ -85,6 +86,7 @@ async function main(): Promise<number> {
       registry: withRegistry ? { cacheDir: path.join(root, '.eval-cache', 'registry'), results } : undefined,
     };
     const fetchLimit = pLimit(8);
+    const status = process.stderr.isTTY ? new StatusLine(process.stderr) : undefined;
     let done = 0;
     const fetched = names.map((name) =>
       fetchLimit(async () => {
@@ -117,9 +119,9 @@ async function main(): Promise<number> {
       }
       rows.push(row);
       done++;
-      if (process.stderr.isTTY) process.stderr.write(`\r\u001b[K[${done}/${names.length}] ${row.id}`);
+      status?.show(`[${done}/${names.length}] ${row.id}`);
     }
-    if (process.stderr.isTTY) process.stderr.write('\r\u001b[K');
+    status?.clear();
     results?.close();
     if (withRegistry) console.log(`\nRegistry signals: ${(registryMs / 1000).toFixed(1)} s in total (packuments, previous versions fetched and analyzed${results ? `; results cache ${results.stats.hits} hits, ${results.stats.writes} writes` : ''})`);
   }
