@@ -52,6 +52,13 @@ describe('--help on every command', () => {
     expect(r.stdout).toContain('tollgate <command> --help');
   });
 
+  test('help of an unknown command is a usage error with a hint', async () => {
+    const r = await runCli(['help', 'wacth']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('did you mean "watch"?');
+    expect((await runCli(['rules', 'extra'])).code).toBe(2);
+  });
+
   test('a value option with its value missing is a usage error naming the option', async () => {
     const r = await runCli(['scan', 'x', '--fail-on']);
     expect(r.code).toBe(2);

@@ -2,9 +2,11 @@
 import { RULES } from '../../heuristics/index.js';
 import { renderRulesMarkdown } from '../report/rules-doc.js';
 import type { CommandArgs } from './options.js';
+import { UsageError } from './errors.js';
 import type { RULES_COMMAND } from './commands.js';
 
-export function rulesCommand({ values }: CommandArgs<typeof RULES_COMMAND.options>): number {
+export function rulesCommand({ values, positionals }: CommandArgs<typeof RULES_COMMAND.options>): number {
+  if (positionals.length) throw new UsageError(`rules takes no arguments (got "${positionals[0]}")`);
   if (values.markdown) {
     process.stdout.write(renderRulesMarkdown(RULES));
     return 0;
