@@ -23,7 +23,7 @@ async function run<O extends OptionTable>(spec: CommandSpec<O>, argv: string[], 
     return await (await load())(args);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`tollgate: ${err.message}\nRun \`tollgate ${spec.name} --help\` for usage.\n`);
+    process.stderr.write(`tollgate: ${err.message}\nRun \`tollgate ${spec.name === 'help' ? 'help' : `${spec.name} --help`}\` for usage.\n`);
     return 2;
   }
 }
