@@ -334,7 +334,7 @@ describe('tollgate worker: usage', () => {
       [['worker', '--queue', 'redis://h', '--store', './watch.sqlite'], /--store must be a postgres:\/\/ URL/],
       [['worker', '--queue', 'redis://h', '--store', 'postgres://h/db', '--concurrency', '0'], /--concurrency must be a whole number/],
       [['worker', '--queue', 'redis://h', '--store', 'postgres://h/db', '--webhook', 'file:///etc/passwd'], /--webhook must be an http\(s\) URL/],
-      [['worker', '--queue', 'redis://h', '--store', 'postgres://h/db', '--bogus'], /Unknown option '--bogus'/],
+      [['worker', '--queue', 'redis://h', '--store', 'postgres://h/db', '--bogus'], /unknown option --bogus for `tollgate worker`/],
       [['watch', '--queue', 'redis://h', '--json'], /with --queue the workers scan and report/],
       [['watch', '--queue', 'mysql://h', '--once', '--quiet'], /--queue must be a redis/],
     ];

@@ -284,7 +284,7 @@ describe('tollgate results', () => {
       [['watch', '--concurrency', '0', '--store', store()], /--concurrency must be/],
       [['watch', '--changes-url', 'ftp://x', '--store', store()], /--changes-url must be an http/],
       [['watch', '--lookback', 'forever', '--store', store()], /--lookback must be a duration/],
-      [['watch', '--bogus'], /Unknown option '--bogus'/],
+      [['watch', '--bogus'], /unknown option --bogus for `tollgate watch`/],
       [['watch', 'express'], /watch takes no targets/],
     ] as const) {
       const r = await runCli([...argv]);

@@ -1,5 +1,7 @@
 // One-line progress on a TTY: packages done/total, bytes downloaded, ETA. Redrawn at most
 // ten times a second so a warm audit of thousands of cached results is not slowed by the terminal.
+import { StatusLine } from '../report/style.js';
+
 export interface ProgressState {
   done: number;
   total: number;
@@ -18,10 +20,13 @@ const fmtTime = (s: number): string => {
 export class ProgressBar {
   private last = 0;
   private readonly started = performance.now();
+  private readonly status: StatusLine;
   constructor(
     private readonly out: NodeJS.WriteStream,
     private readonly width = 24,
-  ) {}
+  ) {
+    this.status = new StatusLine(out);
+  }
 
   /** The line for a state; exported for tests. */
   line(s: ProgressState, now = performance.now()): string {
@@ -39,10 +44,10 @@ export class ProgressBar {
     const now = performance.now();
     if (now - this.last < 100 && s.done < s.total) return;
     this.last = now;
-    this.out.write(`\r\u001b[K${this.line(s, now)}`);
+    this.status.show(this.line(s, now));
   }
 
   clear(): void {
-    this.out.write('\r\u001b[K');
+    this.status.clear();
   }
 }

@@ -4,6 +4,7 @@ import { renderHuman } from '../report/human.js';
 import { toJsonReport, type JsonReport } from '../report/json.js';
 import type { LockEntry, Lockfile } from '../lockfile/types.js';
 import { isGitResult, type AuditReport, type AuditedPackage } from './audit.js';
+import { painter } from '../report/style.js';
 
 export const pathText = (p: readonly string[]): string => p.join(' > ');
 
@@ -34,11 +35,11 @@ export interface AuditHumanOptions {
  * layout, each followed by the paths that pull it in; then one line for the clean rest.
  */
 export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): string {
-  const c = (code: number, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  const c = painter(opts.color);
   const out: string[] = [];
   const lf = r.lockfile;
-  out.push(c(1, `Audit of ${lf.file} (${lf.format} ${lf.version}): ${r.summary.entries} lockfile entries, ${r.packages.length} distinct packages and folders`));
-  for (const n of lf.notes) out.push(c(90, `note: ${n}`));
+  out.push(c('bold', `Audit of ${lf.file} (${lf.format} ${lf.version}): ${r.summary.entries} lockfile entries, ${r.packages.length} distinct packages and folders`));
+  for (const n of lf.notes) out.push(c('gray', `note: ${n}`));
   out.push('');
   const shown = r.packages.filter((p) => opts.verbose || p.verdict !== 'clean');
   for (const p of shown) {
@@ -47,33 +48,33 @@ export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): strin
     block.splice(block.length - 2, 2);
     // The scan layout shows only the error line for an error result; an audit's error results
     // carry the finding that explains them (integrity-mismatch, git-dependency).
-    if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${c(31, f.severity.padEnd(8))} ${f.rule.padEnd(17)} ${f.message}`);
+    if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${c('red', f.severity.padEnd(8))} ${f.rule.padEnd(17)} ${f.message}`);
     const tag = [p.dev ? 'dev' : 'prod', ...(p.optional ? ['optional'] : []), ...(p.cached ? ['cached'] : [])].join(', ');
-    block[0] = `${block[0]}  ${c(90, `[${tag}]`)}`;
+    block[0] = `${block[0]}  ${c('gray', `[${tag}]`)}`;
     out.push(...block);
-    for (const path of p.paths) out.push(`    ${c(90, 'via')} ${pathText(path)}`);
-    if (p.aliases.length) out.push(`    ${c(90, 'installed as')} ${p.aliases.join(', ')}`);
+    for (const path of p.paths) out.push(`    ${c('gray', 'via')} ${pathText(path)}`);
+    if (p.aliases.length) out.push(`    ${c('gray', 'installed as')} ${p.aliases.join(', ')}`);
     out.push('');
   }
   const count = (f: (p: AuditedPackage) => boolean) => r.packages.filter(f).length;
   const clean = count((p) => p.verdict === 'clean');
-  if (!opts.verbose && clean) out.push(c(90, `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
+  if (!opts.verbose && clean) out.push(c('gray', `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
   const s = r.summary;
   const parts = [
-    c(31, `${count((p) => p.verdict === 'malicious')} malicious`),
-    c(33, `${count((p) => p.verdict === 'suspicious')} suspicious`),
-    c(32, `${clean} clean`),
-    ...(s.errors ? [c(35, `${s.errors} could not be scanned`)] : []),
-    ...(s.notFetchedGit ? [c(35, `${s.notFetchedGit} git dependenc${s.notFetchedGit === 1 ? 'y' : 'ies'} not fetched`)] : []),
+    c('red', `${count((p) => p.verdict === 'malicious')} malicious`),
+    c('yellow', `${count((p) => p.verdict === 'suspicious')} suspicious`),
+    c('green', `${clean} clean`),
+    ...(s.errors ? [c('magenta', `${s.errors} could not be scanned`)] : []),
+    ...(s.notFetchedGit ? [c('magenta', `${s.notFetchedGit} git dependenc${s.notFetchedGit === 1 ? 'y' : 'ies'} not fetched`)] : []),
   ];
   out.push(`${r.packages.length} scanned (${s.cached} from cache, ${(s.bytes / 1e6).toFixed(1)} MB downloaded, ${(s.ms / 1000).toFixed(1)} s): ${parts.join(', ')}`);
   const skippedCount = s.skipped.reduce((n, x) => n + x.count, 0);
   if (skippedCount) {
     const why = new Map<string, number>();
     for (const x of s.skipped) why.set(x.reason, (why.get(x.reason) ?? 0) + x.count);
-    out.push(c(90, `not scanned on their own: ${[...why].map(([reason, n]) => `${n} ${reason}`).join('; ')}`));
+    out.push(c('gray', `not scanned on their own: ${[...why].map(([reason, n]) => `${n} ${reason}`).join('; ')}`));
   }
-  if (s.skippedDev) out.push(c(90, `${s.skippedDev} dev-only entries skipped (--prod)`));
+  if (s.skippedDev) out.push(c('gray', `${s.skippedDev} dev-only entries skipped (--prod)`));
   return out.join('\n');
 }
 

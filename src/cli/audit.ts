@@ -1,6 +1,5 @@
 // `tollgate audit [dir|file]`: every package a lockfile installs, ranked by risk.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
 import { loadNpmConfig, NpmConfigError } from '../fetch/npm-config.js';
 import { RULES } from '../../heuristics/index.js';
@@ -11,40 +10,20 @@ import { isGitResult, runAudit } from '../audit/audit.js';
 import { ProgressBar } from '../audit/progress.js';
 import { listHuman, listJson, renderAuditHuman, toAuditJson } from '../audit/report.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
-import { exitCodeFor } from './main.js';
+import { useColor } from '../report/style.js';
 import { UsageError, withErrorBoundary } from './errors.js';
+import { exitCodeFor, FAIL_ON } from './exit-code.js';
+import type { CommandArgs } from './options.js';
+import type { AUDIT } from './commands.js';
 
-const FAIL_ON = ['malicious', 'suspicious', 'never'];
-
-export async function auditCommand(argv: string[]): Promise<number> {
-  return withErrorBoundary(() => audit(argv), { known: [LockfileError, HtmlReportError, NpmConfigError], help: 'tollgate help' });
+export async function auditCommand(args: CommandArgs<typeof AUDIT.options>): Promise<number> {
+  return withErrorBoundary(() => audit(args), { known: [LockfileError, HtmlReportError, NpmConfigError], help: 'tollgate audit --help' });
 }
 
-async function audit(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: 'boolean', default: false },
-      list: { type: 'boolean', default: false },
-      prod: { type: 'boolean', default: false },
-      'fail-on': { type: 'string', default: 'malicious' },
-      verbose: { type: 'boolean', short: 'v', default: false },
-      cache: { type: 'string' },
-      'no-cache': { type: 'boolean', default: false },
-      'require-integrity': { type: 'boolean', default: false },
-      registry: { type: 'string' },
-      concurrency: { type: 'string', default: '8' },
-      workers: { type: 'string' },
-      'no-color': { type: 'boolean', default: false },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      'disable-rule': { type: 'string', multiple: true, default: [] },
-      html: { type: 'string' },
-    },
-  });
+async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`audit takes one folder or lockfile (got ${positionals.length})`);
   const failOn = values['fail-on']!;
-  if (!FAIL_ON.includes(failOn)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
+  if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
@@ -99,8 +78,7 @@ async function audit(argv: string[]): Promise<number> {
     const json = toAuditJson(report);
     if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     else {
-      const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
-      process.stdout.write(renderAuditHuman(report, { color, verbose: values.verbose! }) + '\n');
+      process.stdout.write(renderAuditHuman(report, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
     }
     for (const p of report.packages) if (p.error && !isGitResult(p)) process.stderr.write(`tollgate: ${p.error}\n`);
     if (values.html !== undefined) {

@@ -1,7 +1,6 @@
 // `tollgate check`: gate new or changed dependencies in CI, or vet specs before installing them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { RULES } from '../../heuristics/index.js';
@@ -22,103 +21,17 @@ import { defaultBase, gitToplevel, GitError } from '../check/diff.js';
 import { trustedNpmConfig, trustedPolicy, type PolicyChange } from '../check/trust.js';
 import { NpmConfigError } from '../fetch/npm-config.js';
 import { UsageError, withErrorBoundary } from './errors.js';
+import { renderCommandHelp, type CommandArgs } from './options.js';
+import { CHECK } from './commands.js';
+import { painter, useColor } from '../report/style.js';
 
-export const CHECK_HELP = `tollgate check: a CI gate for new or changed dependencies
+export const CHECK_HELP = renderCommandHelp(CHECK);
 
-Usage:
-  tollgate check [--base <git-ref>] [--project <dir|lockfile>]   gate a lockfile change
-  tollgate check <spec>...                                      vet packages before installing them
-
-Lockfile mode reads the lockfile in the working tree and the same file at --base (\`git show\`), and
-scans only entries that are new or changed: a new name, a new version, or a changed integrity or
-source URL. Without --base: in a GitHub Actions pull request the pull request's base commit
-(check out with fetch-depth: 0), elsewhere HEAD (your uncommitted lockfile changes).
-Spec mode resolves each spec and the dependencies it would add that your lockfile does not
-already satisfy, and scans that subtree (nothing is installed or run).
-
-Options:
-  --base <ref>            git ref to compare with (branch, tag, commit)
-  --project <dir|file>    project folder or lockfile (default: this folder)
-  --fail-on <verdict>     malicious (default), suspicious or never; overrides the config's failOn
-  --config <file>         policy file to use, pinned by the workflow (default: tollgate.config.json
-                          at the repository root as of --base, never the changed copy)
-  --no-require-integrity  scan lockfile entries that have no integrity (refused by default)
-  --explain <name@ver>    why this package got its verdict and what the config changed
-  --sarif <file>          SARIF 2.1.0 for GitHub code scanning (results on the lockfile line)
-  --html <file>           a self-contained HTML report
-  --json                  machine-readable report on stdout
-  --github                GitHub annotations and step summary (default when GITHUB_ACTIONS=true)
-  --prod                  skip dev-only packages (also config "ignoreDev": true)
-  --disable-rule <id>     switch a rule off for this run (the config's "rules" does it for good)
-  --cache <dir>, --no-cache, --registry <url>, --concurrency <n>, --quiet, --no-color, --verbose
-                          as for \`tollgate audit\`
-
-Trust: in lockfile mode the policy (tollgate.config.json) and the project .npmrc are read as of
---base; your user and global npm config and npm_config_* variables apply as for npm. A change to
-either file is reported, with what it would allow, and applies once it is merged.
-
-tollgate.config.json (at the repository root):
-  {
-    "failOn": "malicious",
-    "ignoreDev": false,
-    "rules": { "network": "off" },
-    "allow": [
-      { "package": "some-pkg@1.4.2", "reason": "postinstall reviewed by @alice, see #123", "expires": "2027-01-31" },
-      { "package": "other@2.0.0", "rule": "install-scripts", "reason": "builds its native addon" }
-    ]
-  }
-  Allows are pinned to one exact version: the next release of the package is scanned and judged
-  again. "rule" narrows an allow to that rule's findings. An expired allow no longer applies and
-  is warned about. A package that could not be analyzed is never allowed through.
-
-Exit codes:
-  0  nothing new or changed reached --fail-on
-  1  a package that is not allowed reached --fail-on
-  2  usage or config error, a git error, or a package that could not be analyzed
-
-Examples:
-  tollgate check --base origin/main --sarif tollgate.sarif
-  tollgate check left-pad@1.3.0 some-new-dep@^2
-  tollgate check --base main --explain some-pkg@1.4.2
-`;
-
-export async function checkCommand(argv: string[]): Promise<number> {
-  return withErrorBoundary(() => check(argv), { known: [LockfileError, ConfigError, GitError, HtmlReportError, NpmConfigError], help: 'tollgate check --help' });
+export async function checkCommand(args: CommandArgs<typeof CHECK.options>): Promise<number> {
+  return withErrorBoundary(() => check(args), { known: [LockfileError, ConfigError, GitError, HtmlReportError, NpmConfigError], help: 'tollgate check --help' });
 }
 
-async function check(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      base: { type: 'string' },
-      project: { type: 'string', default: '.' },
-      'fail-on': { type: 'string' },
-      config: { type: 'string' },
-      explain: { type: 'string' },
-      sarif: { type: 'string' },
-      html: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      github: { type: 'boolean' },
-      prod: { type: 'boolean', default: false },
-      'disable-rule': { type: 'string', multiple: true, default: [] },
-      'require-integrity': { type: 'boolean', default: true },
-      'no-require-integrity': { type: 'boolean', default: false },
-      cache: { type: 'string' },
-      'no-cache': { type: 'boolean', default: false },
-      registry: { type: 'string' },
-      concurrency: { type: 'string', default: '8' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      'no-color': { type: 'boolean', default: false },
-      verbose: { type: 'boolean', short: 'v', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(CHECK_HELP);
-    return 0;
-  }
-  if (values['no-require-integrity']) values['require-integrity'] = false;
+async function check({ values, positionals }: CommandArgs<typeof CHECK.options>): Promise<number> {
   const known = new Set(RULES.map((r) => r.meta.id));
   const projectDir = fs.existsSync(values.project!) && fs.statSync(values.project!).isDirectory() ? values.project! : path.dirname(values.project!);
   // The config lives at the repository root; outside git (spec mode), in this folder.
@@ -180,7 +93,7 @@ async function check(argv: string[]): Promise<number> {
   try {
     report = positionals.length
       ? await checkSpecs({ ...common, specs: positionals, cwd: path.resolve(projectDir), registrySignals: { cacheDir: defaultCacheDir() } })
-      : await checkLockfile({ ...common, target: values.project!, base: base!, policyChanges, requireIntegrity: values['require-integrity']! });
+      : await checkLockfile({ ...common, target: values.project!, base: base!, policyChanges, requireIntegrity: values['require-integrity'] !== false && !values['no-require-integrity'] });
   } finally {
     bar?.clear();
     results?.close();
@@ -212,8 +125,7 @@ async function check(argv: string[]): Promise<number> {
   if (values.json) process.stdout.write(JSON.stringify(toCheckJson(report), null, 2) + '\n');
   else if (only) process.stdout.write(renderExplain(report, only, config.file) + '\n');
   else {
-    const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
-    process.stdout.write(renderCheckHuman(report, { color, verbose: values.verbose! }) + '\n');
+    process.stdout.write(renderCheckHuman(report, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
   }
   for (const p of report.packages) if (p.error && p.kind !== 'git') process.stderr.write(`tollgate: ${p.error}\n`);
   if (only && !report.packages.length) {
@@ -282,10 +194,10 @@ export function toCheckJson(r: CheckReport) {
 }
 
 function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boolean }): string {
-  const c = (code: number, s: string) => (opts.color ? `\u001b[${code}m${s}\u001b[0m` : s);
-  const out = [c(1, `Tollgate check: ${subtitle(r)}`), ''];
+  const c = painter(opts.color);
+  const out = [c('bold', `Tollgate check: ${subtitle(r)}`), ''];
   for (const ch of r.policyChanges ?? []) {
-    out.push(c(33, `${ch.file} is changed here: not applied (the gate used the file at ${r.base?.ref ?? 'the base'}; the change applies once merged). It would:`));
+    out.push(c('yellow', `${ch.file} is changed here: not applied (the gate used the file at ${r.base?.ref ?? 'the base'}; the change applies once merged). It would:`));
     for (const l of ch.lines) out.push(`    - ${l}`);
     out.push('');
   }
@@ -294,14 +206,14 @@ function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boole
     block.splice(block.length - 2, 2);
     if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${f.severity.padEnd(8)} ${f.rule.padEnd(17)} ${f.message}`);
     out.push(...block);
-    out.push(`    ${c(90, 'at')} ${p.location.uri}:${p.location.line}`);
-    for (const path of p.paths ?? []) out.push(`    ${c(90, 'via')} ${pathText(path)}`);
-    out.push(...policyLines(p).map((l) => `    ${c(36, l)}`));
+    out.push(`    ${c('gray', 'at')} ${p.location.uri}:${p.location.line}`);
+    for (const path of p.paths ?? []) out.push(`    ${c('gray', 'via')} ${pathText(path)}`);
+    out.push(...policyLines(p).map((l) => `    ${c('cyan', l)}`));
     out.push('');
   }
   const clean = r.packages.filter((p) => p.verdict === 'clean' && !p.policy.allowed && !p.policy.suppressed.length).length;
-  if (!opts.verbose && clean) out.push(c(90, `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
-  const gate = r.exitCode === 1 ? c(31, `FAIL: a package reached --fail-on ${r.failOn}`) : r.exitCode === 2 ? c(35, 'ERROR: some packages could not be analyzed; they are not known to be safe') : c(32, 'PASS');
+  if (!opts.verbose && clean) out.push(c('gray', `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
+  const gate = r.exitCode === 1 ? c('red', `FAIL: a package reached --fail-on ${r.failOn}`) : r.exitCode === 2 ? c('magenta', 'ERROR: some packages could not be analyzed; they are not known to be safe') : c('green', 'PASS');
   out.push(gate);
   return out.join('\n');
 }

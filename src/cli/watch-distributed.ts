@@ -3,7 +3,7 @@
 import { runDistributedWatch } from '../feed/distributed-watch.js';
 import type { FollowerOptions } from '../feed/follower.js';
 import { checkRedisUrl } from '../feed/bullmq-queue.js';
-import { redactUrl } from '../feed/pg-store.js';
+import { redactUrl } from '../io/redact.js';
 
 export interface WatchDistributedOptions {
   queueUrl: string;

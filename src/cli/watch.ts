@@ -1,89 +1,17 @@
 // `tollgate watch` (follow npm's changes feed and scan every new version, embedded SQLite store)
 // and `tollgate results` (query that store).
-import { parseArgs } from 'node:util';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
-import { NPM_CHANGES_URL, NPM_REGISTRY_URL } from '../feed/follower.js';
 import { defaultStorePath, SqliteStore, StoreBusyError } from '../feed/sqlite-store.js';
 import { humanLine, osvSink, stdoutSink, webhookSink, type Sink } from '../feed/alerts.js';
 import { runWatch } from '../feed/pipeline.js';
 import { openResultStore } from '../feed/open-store.js';
 import { redactUrl } from '../io/redact.js';
-import { watchDistributed } from './watch-distributed.js';
 import type { Verdict } from '../types.js';
+import { renderCommandHelp, type CommandArgs } from './options.js';
+import { RESULTS, WATCH } from './commands.js';
 
-export const WATCH_HELP = `tollgate watch: scan every new npm publish as it appears
-
-Usage:
-  tollgate watch [options]
-  tollgate results [--store PATH] [--since 24h|7d|ISO-date] [--verdict V] [--json] [--limit N]
-
-What it does:
-  Polls npm's changes feed (GET <changes-url>?since=<seq>&limit=1000; it lists only package names
-  and opaque sequence numbers), fetches each changed package's packument from --registry, finds the
-  versions published since it started watching, and scans each one like \`tollgate scan name@version\`
-  (tarball pinned to the packument's integrity, registry signals and the release diff against the
-  previous version included). Nothing from a package is ever run. Each version is reported once.
-  The feed can show changes late, behind positions already read: recent stretches are re-read and
-  changes already handled are skipped. A packument that lags behind the feed is checked again later.
-
-Where state lives:
-  One SQLite file (--store, default $XDG_DATA_HOME/tollgate/watch.sqlite, else
-  ~/.local/share/tollgate/watch.sqlite; TOLLGATE_DATA_DIR moves the folder) holds the feed cursor,
-  the queue of versions to scan, the results and which results were already reported.
-  Stop it any time (Ctrl-C, SIGTERM, even SIGKILL or a power cut): run the same command again and it
-  resumes from the stored cursor; unfinished scans are redone, nothing is lost or stored twice, and
-  only results not yet reported are reported. (A kill in the instant between printing or posting a
-  result and recording that it was sent makes the next run send that one again.)
-  One watcher per store: a second one on the same file is refused.
-
-Options:
-  --store PATH            the state file (see above)
-  --since SEQ|now         where to start reading the feed: a sequence value exactly as the feed gave it,
-                          or now (its current head). Default: the stored cursor, else now. Given
-                          explicitly, it replaces the stored cursor.
-  --once                  read the feed up to its head, scan everything found, report, exit
-  --concurrency N         versions scanned at once (default 4; 1-64)
-  --json                  one JSON line per scanned version on stdout:
-                          {"name","version","integrity","score","verdict","findings":[...],"scannedAt",...}
-                          (otherwise one human line per version). Progress goes to stderr.
-  --webhook URL           POST malicious and suspicious versions to URL (Slack-compatible {"text","blocks"});
-                          retried with backoff, then given up and logged; scanning never waits for it
-  --osv-dir DIR           write an OSV record per malicious version, laid out like the OpenSSF
-                          malicious-packages repository: DIR/osv/malicious/npm/<name>/MAL-0000-tollgate-*.json
-  --changes-url URL       the changes feed (default ${NPM_CHANGES_URL})
-  --registry URL          packuments and tarballs (default ${NPM_REGISTRY_URL}; your npm config's proxy
-                          and TLS settings apply to tarballs, scoped registries do not)
-  --poll-interval SECS    wait between polls once caught up (default 30)
-  --batch N               changes read per poll (default 1000, at most 10000); each batch is committed
-                          with the cursor in one transaction
-  --lookback DURATION     first run only: versions published this long before the start count as new
-                          (default 24h; e.g. 30m, 6h, 2d)
-  --quiet                 no progress on stderr
-  --queue redis://...     distributed mode: put the versions found in this BullMQ queue (Redis) for
-                          \`tollgate worker\` processes to scan, store (PostgreSQL) and report; nothing is
-                          scanned here. --store then holds only the feed cursor: the SQLite file, or
-                          the workers' postgres:// URL. See \`tollgate worker --help\`.
-
-Options for results:
-  --store PATH|URL        as for watch, or the postgres:// URL the workers store results in
-  --since 24h|7d|ISO      only versions scanned since then
-  --verdict V             only malicious, suspicious, clean or error
-  --json                  {"results":[...]} on stdout
-  --limit N               at most N results (default 1000)
-
-Environment:
-  TOLLGATE_DATA_DIR           folder of the default store
-  TOLLGATE_WATCH_BACKOFF_MS   first retry wait for feed, registry, rechecks and failed scans (default 1000;
-                              failed scans wait 30x this); each retry doubles it, with jitter
-  TOLLGATE_WATCH_TIMEOUT_MS   per-request timeout for the feed and registry (default 30000)
-
-Examples:
-  tollgate watch --json > versions.jsonl                      follow npm from now on
-  tollgate watch --webhook https://hooks.slack.com/services/T/B/X --osv-dir ~/malicious-packages
-  tollgate watch --once --store /srv/tollgate/watch.sqlite   catch up since the last run (cron), then exit
-  tollgate results --since 24h --verdict malicious
-`;
+export const WATCH_HELP = renderCommandHelp(WATCH);
 
 class WatchUsageError extends Error {}
 
@@ -142,40 +70,15 @@ async function guarded(run: () => Promise<number>): Promise<number> {
   }
 }
 
-export function watchCommand(argv: string[]): Promise<number> {
-  return guarded(() => watch(argv));
+export function watchCommand(args: CommandArgs<typeof WATCH.options>): Promise<number> {
+  return guarded(() => watch(args));
 }
 
-export function resultsCommand(argv: string[]): Promise<number> {
-  return guarded(() => results(argv));
+export function resultsCommand(args: CommandArgs<typeof RESULTS.options>): Promise<number> {
+  return guarded(() => results(args));
 }
 
-async function watch(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      store: { type: 'string' },
-      since: { type: 'string' },
-      once: { type: 'boolean', default: false },
-      concurrency: { type: 'string', default: '4' },
-      json: { type: 'boolean', default: false },
-      webhook: { type: 'string' },
-      'osv-dir': { type: 'string' },
-      'changes-url': { type: 'string', default: NPM_CHANGES_URL },
-      registry: { type: 'string', default: NPM_REGISTRY_URL },
-      'poll-interval': { type: 'string', default: '30' },
-      batch: { type: 'string', default: '1000' },
-      lookback: { type: 'string', default: '24h' },
-      queue: { type: 'string' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(WATCH_HELP);
-    return 0;
-  }
+async function watch({ values, positionals }: CommandArgs<typeof WATCH.options>): Promise<number> {
   if (positionals.length) throw new WatchUsageError(`watch takes no targets (got "${positionals.join(' ')}"); it follows the registry's feed`);
   const concurrency = Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new WatchUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
@@ -214,6 +117,8 @@ async function watch(argv: string[]): Promise<number> {
   // Distributed mode: versions go to BullMQ; `tollgate worker` processes scan, store and report them.
   if (values.queue !== undefined) {
     if (values.json || webhook || values['osv-dir']) throw new WatchUsageError('with --queue the workers scan and report: give --json, --webhook and --osv-dir to `tollgate worker`');
+    // BullMQ and its Redis client are loaded only here: a plain `watch` never needs them.
+    const { watchDistributed } = await import('./watch-distributed.js');
     return watchDistributed({ queueUrl: values.queue, store: values.store ?? defaultStorePath(), follower, once: values.once!, pollIntervalMs: pollSecs * 1000, log, warn });
   }
 
@@ -272,23 +177,7 @@ async function watch(argv: string[]): Promise<number> {
   }
 }
 
-async function results(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      store: { type: 'string' },
-      since: { type: 'string' },
-      verdict: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      limit: { type: 'string', default: '1000' },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(WATCH_HELP);
-    return 0;
-  }
+async function results({ values, positionals }: CommandArgs<typeof RESULTS.options>): Promise<number> {
   if (positionals.length) throw new WatchUsageError(`results takes no positional arguments (got "${positionals.join(' ')}")`);
   const verdict = values.verdict as Verdict | undefined;
   if (verdict !== undefined && !VERDICTS.includes(verdict)) throw new WatchUsageError(`--verdict must be one of ${VERDICTS.join(', ')} (got "${values.verdict}")`);

@@ -3,50 +3,20 @@
 // workers, on any machines, take them, scan them, store results in PostgreSQL and report each
 // version once.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
 import { checkRedisUrl, QueueUnavailableError } from '../feed/bullmq-queue.js';
-import { PgStore, PgStoreError, redactUrl } from '../feed/pg-store.js';
+import { PgStore, PgStoreError } from '../feed/pg-store.js';
+import { redactUrl } from '../io/redact.js';
 import { startScanWorker } from '../feed/worker.js';
 import { NPM_REGISTRY_URL } from '../feed/follower.js';
 import type { WatchResult } from '../feed/types.js';
 import { resultReporter, ReporterUsageError } from '../feed/report-result.js';
+import { renderCommandHelp, type CommandArgs } from './options.js';
+import { WORKER } from './commands.js';
 
-export const WORKER_HELP = `tollgate worker: scan the versions \`tollgate watch --queue\` enqueues (distributed mode)
-
-Usage:
-  tollgate worker --queue redis://HOST:6379 --store postgres://USER@HOST/DB [options]
-
-Takes versions from the BullMQ queue in Redis, scans each (never running its code), stores the
-result in PostgreSQL and reports it: one line per version on stdout, alerts for malicious and
-suspicious ones. Start as many workers as you like, on as many machines: each version is scanned
-by one worker at a time and reported once, even when a worker dies mid-scan (its job goes back to
-the queue after the lock timeout) or a job is retried. Stop with Ctrl-C / SIGTERM: running scans
-finish first (a second signal abandons them; they are redone by another worker).
-
-Options:
-  --queue <url>          Redis the watcher enqueues into (redis:// or rediss://)     required
-  --store <url>          PostgreSQL for results (postgres://), shared by all workers  required
-  --concurrency <n>      scans at once in this process (default 2; run more processes to use more cores)
-  --registry <url>       where tarballs and packuments come from (default: your npm config's, else npm's)
-  --json                 one JSON line per scanned version on stdout
-  --webhook <url>        POST malicious and suspicious versions there (Slack-compatible body)
-  --osv-dir <dir>        write an OSV record (OpenSSF malicious-packages format) per malicious version
-  --quiet                no diagnostics on stderr
-
-Environment:
-  TOLLGATE_WORKER_LOCK_MS  how long a job stays claimed without a renewal before it is taken
-                           over (default 60000); lower it only if scans never block that long
-  TOLLGATE_CACHE_DIR       results cache for previous versions (release diff), shared with scan
-
-Exit codes: 0 stopped by a signal; 2 usage error, or Redis or PostgreSQL unreachable at start.
-Examples:
-  tollgate watch  --queue redis://10.0.0.5:6379 --store postgres://tollgate@10.0.0.6/tollgate
-  tollgate worker --queue redis://10.0.0.5:6379 --store postgres://tollgate@10.0.0.6/tollgate --webhook https://hooks.slack.com/...
-  tollgate results --store postgres://tollgate@10.0.0.6/tollgate --since 24h --verdict malicious
-`;
+export const WORKER_HELP = renderCommandHelp(WORKER);
 
 class WorkerUsageError extends Error {}
 
@@ -55,9 +25,9 @@ export interface WorkerCommandOptions {
   signal?: AbortSignal;
 }
 
-export async function workerCommand(argv: string[], options: WorkerCommandOptions = {}): Promise<number> {
+export async function workerCommand(args: CommandArgs<typeof WORKER.options>, options: WorkerCommandOptions = {}): Promise<number> {
   try {
-    return await worker(argv, options);
+    return await worker(args, options);
   } catch (err) {
     if (err instanceof QueueUnavailableError || err instanceof PgStoreError) {
       process.stderr.write(`tollgate worker: ${err.message}\n`);
@@ -72,26 +42,7 @@ export async function workerCommand(argv: string[], options: WorkerCommandOption
   }
 }
 
-async function worker(argv: string[], options: WorkerCommandOptions): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      queue: { type: 'string' },
-      store: { type: 'string' },
-      concurrency: { type: 'string', default: '2' },
-      registry: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      webhook: { type: 'string' },
-      'osv-dir': { type: 'string' },
-      quiet: { type: 'boolean', short: 'q', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(WORKER_HELP);
-    return 0;
-  }
+async function worker({ values, positionals }: CommandArgs<typeof WORKER.options>, options: WorkerCommandOptions): Promise<number> {
   if (positionals.length) throw new WorkerUsageError(`worker takes no positional arguments (got "${positionals[0]}")`);
   if (!values.queue) throw new WorkerUsageError('--queue redis://... is required: the Redis that `tollgate watch --queue` enqueues into');
   const badQueue = checkRedisUrl(values.queue);

@@ -1,6 +1,6 @@
 import { BINDING_SOURCE, matchCounts, firstTrigger, triggerIndex } from './lexical.js';
 import { matchBraces, closeOf, hasDoubt, lastBelow, type BracePairs } from './brace-scan.js';
-import { mayHaveStringArray } from './string-array.js';
+import { mayHaveStringArray } from './string-array-hint.js';
 
 /**
  * Tier 1.5: lazy function bodies. Tier 0 (lexical.ts) decides per file; on a bundle nearly every

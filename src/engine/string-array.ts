@@ -14,10 +14,7 @@ import { UNKNOWN, type Evaluator, type Value } from './evaluate.js';
 const OBF_B64 = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=';
 const MAX_ARRAY = 50_000;
 
-export function mayHaveStringArray(text: string): boolean {
-  // The rotation idiom `arr.push(arr.shift())` (or its bracket form) is the tell; cheap to find.
-  return /push['"]?\]?\s*\(\s*[\w$]+(?:\.shift|\[\s*['"]shift['"]\s*\])\s*\(\s*\)\s*\)/.test(text) && /\[\s*(?:(['"])(?:[^'"\\\n]|\\.){0,400}\1\s*,\s*){4}/.test(text);
-}
+export { mayHaveStringArray } from './string-array-hint.js';
 
 interface ArraySource {
   /** The node callers refer to: the array's declarator name, or the array-returning function. */

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { jobKey, type JobQueue, type VersionJob } from './types.js';
-import { redactUrl } from './pg-store.js';
+import { redactUrl } from '../io/redact.js';
 
 export const DEFAULT_QUEUE_NAME = 'tollgate-scan';
 

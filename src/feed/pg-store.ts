@@ -9,7 +9,6 @@ import pg from 'pg';
 import type { Verdict } from '../types.js';
 import type { ResultQuery, ResultStore, WatchResult } from './types.js';
 
-/** `postgres://user:secret@host/db` -> `postgres://user:***@host/db`, for messages and logs. */
 import { redactUrl } from '../io/redact.js';
 export { redactUrl };
 

@@ -1,22 +1,20 @@
-import zlib from 'node:zlib';
 // Spec -> tarball bytes, through pacote so registries, auth, caching and integrity behave the way
 // npm's do. The one thing we must never inherit from npm is running code: pacote runs a package's
 // `prepare` script when packing a folder or a git checkout unless told `ignoreScripts: true`.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type npaTypes from 'npm-package-arg';
+// Declared at pacote's version, so it is the very copy pacote uses (test/dependencies.test.ts holds
+// that): our reading of a spec (registry / file / directory / git ...) cannot disagree with pacote's.
+import npa from 'npm-package-arg';
 import pacote from 'pacote';
-import { Parser, type ReadEntry } from 'tar';
+import type { ReadEntry } from 'tar';
+import { readTar } from '../unpack/tarball.js';
+import { DEFAULT_UNPACK_LIMITS } from '../unpack/limits.js';
 import { toFetchOptions } from './npm-config.js';
 import { redactText } from '../io/redact.js';
 import { MAX_MANIFEST_BYTES, readBoundedText } from '../io/read-bounded.js';
 import type { Finding } from '../types.js';
-
-// npm-package-arg is pacote's dependency, not ours: load the very copy pacote uses, so our reading of
-// a spec (registry / file / directory / git ...) can never disagree with the fetcher pacote picks.
-const npa = createRequire(createRequire(import.meta.url).resolve('pacote'))('npm-package-arg') as typeof npaTypes;
 
 export type TarballSource = 'registry' | 'file' | 'directory' | 'remote' | 'git' | 'alias';
 
@@ -113,7 +111,7 @@ async function withDeadline<T>(spec: string, what: string, opts: FetchOptions, r
   }
 }
 
-type Spec = npaTypes.Result & { subSpec?: npaTypes.Result };
+type Spec = npa.Result & { subSpec?: npa.Result };
 type PacoteOpts = pacote.Options & Record<string, unknown>;
 
 function sourceOf(parsed: Spec): TarballSource {
@@ -190,49 +188,26 @@ async function collect(stream: AsyncIterable<Buffer>, max: number, spec: string,
  * file, which we don't want for hostile input. Best effort: the unpacker validates for real.
  */
 async function peekManifest(data: Buffer): Promise<{ name?: string; version?: string }> {
-  const found = await new Promise<string | undefined>((resolve) => {
-    let json: string | undefined;
-    let done = false;
-    let gunzip: zlib.Gunzip | undefined;
-    // npm packs package.json first, so reading stops there: decompressing all of next's 44 MB
-    // tarball only to find its first entry cost an audit seconds of main-thread time.
-    const finish = () => {
-      if (done) return;
-      done = true;
-      gunzip?.destroy();
-      resolve(json);
-    };
-    const parser = new Parser({
-      strict: false,
-      filter: (p: string) => /^[^/]+\/package\.json$/.test(p.replace(/\\/g, '/')),
-      onReadEntry: (entry: ReadEntry) => {
-        const parts: Buffer[] = [];
-        let n = 0;
-        entry.on('data', (c: Buffer) => {
-          n += c.length;
-          if (n <= 1024 * 1024) parts.push(c);
-        });
-        entry.on('end', () => {
-          if (json === undefined && n <= 1024 * 1024) json = Buffer.concat(parts).toString('utf8');
-          if (json !== undefined) finish();
-        });
-      },
-    });
-    parser.on('end', finish);
-    parser.on('error', finish);
-    if (!(data.length >= 2 && data[0] === 0x1f && data[1] === 0x8b)) {
-      parser.end(data);
-      return;
-    }
-    gunzip = zlib.createGunzip({ chunkSize: 64 * 1024 });
-    gunzip.on('data', (chunk: Buffer) => {
-      if (!done) parser.write(chunk);
-    });
-    gunzip.on('end', () => {
-      if (!done) parser.end();
-    });
-    gunzip.on('error', finish);
-    gunzip.end(data);
+  let found: string | undefined;
+  // npm packs package.json first, so reading stops there (streamed in small chunks): decompressing
+  // all of next's 44 MB tarball only to find its first entry cost an audit seconds of main-thread
+  // time. The unpacker's reader and limits: an archive without package.json stops at the bomb cap.
+  await readTar(data, DEFAULT_UNPACK_LIMITS, {
+    filter: (p) => /^[^/]+\/package\.json$/.test(p.replace(/\\/g, '/')),
+    wholeSmall: false,
+    chunkSize: 64 * 1024,
+    done: () => found !== undefined,
+    onReadEntry: (entry: ReadEntry) => {
+      const parts: Buffer[] = [];
+      let n = 0;
+      entry.on('data', (c: Buffer) => {
+        n += c.length;
+        if (n <= 1024 * 1024) parts.push(c);
+      });
+      entry.on('end', () => {
+        if (found === undefined && n <= 1024 * 1024) found = Buffer.concat(parts).toString('utf8');
+      });
+    },
   });
   if (!found) return {};
   try {

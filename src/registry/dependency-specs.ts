@@ -1,17 +1,15 @@
 // How a manifest's dependency specs would be fetched: from the registry, or from somewhere its
 // integrity and malware checks never see (git, an arbitrary URL, the publisher's disk).
-import { createRequire } from 'node:module';
-import type npaTypes from 'npm-package-arg';
-
-// pacote's copy of npm-package-arg, as src/fetch/fetch.ts does, so specs read the way npm reads them.
-const npa = createRequire(createRequire(import.meta.url).resolve('pacote'))('npm-package-arg') as typeof npaTypes;
+// Declared at pacote's version, so it is pacote's own copy (test/dependencies.test.ts holds that):
+// specs read the way npm reads them.
+import npa from 'npm-package-arg';
 
 export type SpecKind = 'registry' | 'git' | 'remote' | 'local' | 'invalid';
 
 export function specKind(name: string, spec: string): SpecKind {
   try {
     const r = npa.resolve(name, spec, '/');
-    const t = r.type === 'alias' ? ((r as npaTypes.Result & { subSpec?: npaTypes.Result }).subSpec?.type ?? 'range') : r.type;
+    const t = r.type === 'alias' ? ((r as npa.Result & { subSpec?: npa.Result }).subSpec?.type ?? 'range') : r.type;
     if (t === 'git') return 'git';
     if (t === 'remote') return 'remote';
     if (t === 'file' || t === 'directory') return 'local';

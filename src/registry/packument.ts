@@ -10,15 +10,11 @@
 // and says how old it is; with no copy the caller reports missing evidence, never "clean".
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import type npmFetchTypes from 'npm-registry-fetch';
+import npmFetch from 'npm-registry-fetch';
 import { toFetchOptions } from '../fetch/npm-config.js';
 import { DEFAULT_DEADLINE_MS } from '../fetch/fetch.js';
 import { redactText } from '../io/redact.js';
-
-// pacote's copy of npm-registry-fetch, as src/fetch/fetch.ts does for npm-package-arg.
-const npmFetch = createRequire(createRequire(import.meta.url).resolve('pacote'))('npm-registry-fetch') as typeof npmFetchTypes;
 
 export interface Person {
   name?: string;
@@ -143,7 +139,7 @@ export function trimPackument(raw: unknown, name: string): Packument {
 
 /** The packument URL npm would use for `name` under this config (scoped registries honoured). */
 export function packumentUrl(name: string, fetchOpts: Record<string, unknown>): string {
-  const registry = String(npmFetch.pickRegistry(name, fetchOpts as npmFetchTypes.Options)).replace(/\/+$/, '');
+  const registry = String(npmFetch.pickRegistry(name, fetchOpts as npmFetch.Options)).replace(/\/+$/, '');
   return `${registry}/${name.replace('/', '%2f')}`;
 }
 
@@ -230,7 +226,7 @@ export async function fetchPackument(name: string, opts: PackumentOptions = {}):
         headers,
         integrity: undefined,
         signal: ctl.signal,
-      } as npmFetchTypes.Options),
+      } as npmFetch.Options),
       expired,
     ]);
     // An aborted body can report its error twice; the read below sees the first.

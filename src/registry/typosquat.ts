@@ -3,6 +3,9 @@
 // ../shared/data/npm-popular-10k.tsv). A name is only ever compared with names far more popular than
 // itself, so two popular packages with similar names (ws / qs, chalk / chai) never flag each other.
 import popularData from '../../data/popular-names.json' with { type: 'json' };
+import { editDistance } from './edit-distance.js';
+
+export { editDistance };
 
 export type SquatKind =
   | 'homoglyph'
@@ -59,33 +62,6 @@ export function skeleton(name: string): string {
 
 /** Separators only dropped: tells separator swaps from glyph tricks. */
 const noSeparators = (name: string): string => name.toLowerCase().replace(/[-_.]/g, '');
-
-/**
- * Optimal-string-alignment distance (Levenshtein plus adjacent transposition), or `max + 1` as soon
- * as it is certain to exceed `max`.
- */
-export function editDistance(a: string, b: string, max = 2): number {
-  if (Math.abs(a.length - b.length) > max) return max + 1;
-  if (a === b) return 0;
-  const n = b.length;
-  let prev2 = new Array<number>(n + 1).fill(0);
-  let prev = Array.from({ length: n + 1 }, (_, j) => j);
-  let cur = new Array<number>(n + 1).fill(0);
-  for (let i = 1; i <= a.length; i++) {
-    cur[0] = i;
-    let rowMin = i;
-    for (let j = 1; j <= n; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
-      let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2]! + 1);
-      cur[j] = v;
-      if (v < rowMin) rowMin = v;
-    }
-    if (rowMin > max) return max + 1;
-    [prev2, prev, cur] = [prev, cur, prev2];
-  }
-  return prev[n]!;
-}
 
 function split(name: string): { scope?: string; base: string } {
   const m = /^@([^/]+)\/(.+)$/.exec(name);

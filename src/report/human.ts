@@ -1,4 +1,5 @@
 import type { Finding, ReportedPackage, Severity, Verdict } from '../types.js';
+import { painter, type Style } from './style.js';
 
 export interface HumanOptions {
   color: boolean;
@@ -7,12 +8,6 @@ export interface HumanOptions {
   maxFindings?: number;
 }
 
-const CODES = { red: 31, yellow: 33, green: 32, gray: 90, bold: 1, cyan: 36, magenta: 35 } as const;
-type Style = keyof typeof CODES;
-
-function paint(on: boolean) {
-  return (style: Style, s: string) => (on ? `\u001b[${CODES[style]}m${s}\u001b[0m` : s);
-}
 
 const VERDICT_STYLE: Record<Verdict, Style> = { malicious: 'red', suspicious: 'yellow', clean: 'green', error: 'magenta' };
 const SEV_STYLE: Record<Severity, Style> = { critical: 'red', high: 'red', medium: 'yellow', low: 'cyan', info: 'gray' };
@@ -24,7 +19,7 @@ function location(f: Finding): string {
 }
 
 export function renderHuman(results: readonly ReportedPackage[], opts: HumanOptions): string {
-  const c = paint(opts.color);
+  const c = painter(opts.color);
   const lines: string[] = [];
   for (const r of results) {
     const id = r.version ? `${r.name}@${r.version}` : r.name;

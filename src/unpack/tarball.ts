@@ -54,99 +54,41 @@ function gunzipSmall(tgz: Buffer): Buffer | undefined {
   }
 }
 
+export interface TarReadOptions {
+  onReadEntry(entry: ReadEntry): void;
+  onwarn?(code: string, text: string): void;
+  /** Entries whose path fails it are skipped unread. */
+  filter?(path: string): boolean;
+  /** Checked after each chunk: true stops decompressing (a peek needs only the first entries). */
+  done?(): boolean;
+  /** Decompress a small archive in one synchronous call (default true); a peek that stops early streams instead. */
+  wholeSmall?: boolean;
+  /** Streaming chunk size (default 1 MB). */
+  chunkSize?: number;
+}
+
+export interface TarReadOutcome {
+  /** Bytes of tar fed to the parser. */
+  decompressed: number;
+  /** Reading stopped at limits.maxUnpackedBytes. */
+  tooBig: boolean;
+  /** Why the gzip or tar stream could not be read to its end, if it could not. */
+  damaged?: string;
+}
+
 /**
- * Read an npm tarball entirely in memory. Nothing is written to disk, so nothing we read can be
- * loaded by accident; links and devices are recorded as findings and never followed.
+ * The one tar reader: gunzip (when gzipped) and parse, in memory, never decompressing more than
+ * limits.maxUnpackedBytes however small the archive is. Entries go to `onReadEntry`.
  */
-export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_UNPACK_LIMITS): Promise<UnpackedPackage> {
-  const findings: Finding[] = [];
-  const files = new Map<string, PackageFile>();
-  let entries = 0;
-  let unpacked = 0;
-  let stopped = false;
+export async function readTar(tgz: Buffer, limits: UnpackLimits, o: TarReadOptions): Promise<TarReadOutcome> {
   const parser = new Parser({
     strict: false,
+    ...(o.filter ? { filter: (p: string) => o.filter!(p) } : {}),
     onwarn: (code: string, message: string | Error) => {
       if (code === 'TAR_ENTRY_INFO') return;
-      const text = typeof message === 'string' ? message : message.message;
-      findings.push({ ...hazard(`tar reader: ${code} ${text}`, undefined, 'low'), signals: ['unpack-hazard'] });
+      o.onwarn?.(code, typeof message === 'string' ? message : message.message);
     },
-    onReadEntry: (entry: ReadEntry) => {
-      entries++;
-      if (stopped || entries > limits.maxEntries) {
-        if (!stopped) {
-          stopped = true;
-          findings.push({ ...hazard(`archive has more than ${limits.maxEntries} entries; the rest were not read`, undefined, 'high'), signals: ['unpack-hazard', 'analysis-gap'] });
-        }
-        entry.resume();
-        return;
-      }
-      const raw = entry.path;
-      const rel = packagePath(raw);
-      if (isUnsafePath(raw)) {
-        findings.push(hazard(`entry "${raw}" escapes the package folder (absolute path or "..")`, rel, 'critical'));
-        entry.resume();
-        return;
-      }
-      // A name with control or invisible characters (`x.js\n`) is not what a reader sees, and its
-      // extension no longer matches what decides that a file is code; Node still loads it as
-      // JavaScript. Never clean: a finding, whatever the analysis makes of the file (issue 19).
-      if (UNREPRESENTABLE.test(rel)) {
-        findings.push(hazard(`entry name ${JSON.stringify(rel)} holds control or invisible characters; file names like this hide what a file is (Node still runs "x.js\\n" as JavaScript)`, rel, 'high'));
-      }
-      const type = entry.type;
-      if (type === 'SymbolicLink' || type === 'Link') {
-        findings.push(hazard(`${type === 'Link' ? 'hard link' : 'symlink'} "${rel}" -> "${entry.linkpath ?? ''}" (never followed; npm packages have no reason to ship links)`, rel, 'high'));
-        entry.resume();
-        return;
-      }
-      if (type === 'CharacterDevice' || type === 'BlockDevice' || type === 'FIFO') {
-        findings.push(hazard(`device or FIFO entry "${rel}" (${type}) is not a file a package needs`, rel, 'high'));
-        entry.resume();
-        return;
-      }
-      if (type !== 'File' && type !== 'OldFile' && type !== 'ContiguousFile') {
-        entry.resume();
-        return;
-      }
-      const size = entry.size ?? 0;
-      // Code and text are kept whole (up to the keep limit); large binaries and source maps only by
-      // their ends (magic bytes, appended payloads), which is all any rule reads of them.
-      // Source maps are never executed and no rule reads past their head; whole, they were 40% of
-      // the bytes kept for next (63 MB of 157 MB), so they keep their ends like binaries.
-      const sourceMap = SOURCE_MAP.test(rel) && size > 2 * SOURCE_MAP_END_BYTES;
-      const whole = !sourceMap && (size <= BINARY_WHOLE_BYTES || TEXTLIKE.test(rel));
-      const endBytes = sourceMap ? SOURCE_MAP_END_BYTES : BINARY_END_BYTES;
-      const keep = whole ? Math.min(size, limits.maxKeptFileBytes) : endBytes;
-      const chunks: Buffer[] = [];
-      let got = 0;
-      let tail: Buffer[] = [];
-      let tailBytes = 0;
-      entry.on('data', (d: Buffer) => {
-        unpacked += d.length;
-        if (got < keep) {
-          const take = d.subarray(0, keep - got);
-          chunks.push(take);
-          got += take.length;
-        } else if (!whole) {
-          tail.push(d);
-          tailBytes += d.length;
-          while (tailBytes - tail[0]!.length >= endBytes) tailBytes -= tail.shift()!.length;
-        }
-      });
-      entry.on('end', () => {
-        if (files.has(rel)) {
-          findings.push(hazard(`duplicate entry "${rel}": the last copy wins on install, and that one is analyzed`, rel, 'medium'));
-        }
-        const file: PackageFile = { path: rel, size, data: Buffer.concat(whole ? chunks : [...chunks, ...tail]), mode: entry.mode };
-        tail = [];
-        if (!whole) file.partial = true;
-        else if (size > keep) {
-          findings.push({ rule: 'too-large', severity: 'low', message: `file is ${size} bytes; only the first ${keep} were kept for a lexical scan`, file: rel, signals: ['analysis-gap'] });
-        }
-        files.set(rel, file);
-      });
-    },
+    onReadEntry: o.onReadEntry,
   });
   const gzipped = tgz.length >= 2 && tgz[0] === 0x1f && tgz[1] === 0x8b;
   let decompressed = 0;
@@ -164,9 +106,9 @@ export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_
       damaged ??= (err as Error).message;
       return false;
     }
-    return true;
+    return !o.done?.();
   };
-  const whole = gzipped ? gunzipSmall(tgz) : undefined;
+  const whole = gzipped && o.wholeSmall !== false ? gunzipSmall(tgz) : undefined;
   if (whole) {
     feed(whole);
   } else if (gzipped) {
@@ -174,7 +116,7 @@ export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_
     // Large chunks: each one is a round trip between libuv's thread pool and this thread, which
     // waits its turn behind whatever analysis this thread is doing.
     await new Promise<void>((resolve) => {
-      const gunzip = zlib.createGunzip({ chunkSize: 1024 * 1024 });
+      const gunzip = zlib.createGunzip({ chunkSize: o.chunkSize ?? 1024 * 1024 });
       let done = false;
       const finish = () => { if (!done) { done = true; resolve(); } };
       gunzip.on('data', (chunk: Buffer) => {
@@ -190,11 +132,106 @@ export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_
     // npm tarballs are always gzip; a plain tar is read as-is so odd inputs still get analyzed.
     feed(tgz);
   }
-  try {
-    parser.end();
-  } catch (err) {
-    damaged ??= (err as Error).message;
+  if (!o.done?.()) {
+    try {
+      parser.end();
+    } catch (err) {
+      damaged ??= (err as Error).message;
+    }
   }
+  return { decompressed, tooBig, damaged };
+}
+
+/**
+ * Read an npm tarball entirely in memory. Nothing is written to disk, so nothing we read can be
+ * loaded by accident; links and devices are recorded as findings and never followed.
+ */
+export async function unpackTarball(tgz: Buffer, limits: UnpackLimits = DEFAULT_UNPACK_LIMITS): Promise<UnpackedPackage> {
+  const findings: Finding[] = [];
+  const files = new Map<string, PackageFile>();
+  let entries = 0;
+  let unpacked = 0;
+  let stopped = false;
+  const onReadEntry = (entry: ReadEntry): void => {
+    entries++;
+    if (stopped || entries > limits.maxEntries) {
+      if (!stopped) {
+        stopped = true;
+        findings.push({ ...hazard(`archive has more than ${limits.maxEntries} entries; the rest were not read`, undefined, 'high'), signals: ['unpack-hazard', 'analysis-gap'] });
+      }
+      entry.resume();
+      return;
+    }
+    const raw = entry.path;
+    const rel = packagePath(raw);
+    if (isUnsafePath(raw)) {
+      findings.push(hazard(`entry "${raw}" escapes the package folder (absolute path or "..")`, rel, 'critical'));
+      entry.resume();
+      return;
+    }
+    // A name with control or invisible characters (`x.js\n`) is not what a reader sees, and its
+    // extension no longer matches what decides that a file is code; Node still loads it as
+    // JavaScript. Never clean: a finding, whatever the analysis makes of the file (issue 19).
+    if (UNREPRESENTABLE.test(rel)) {
+      findings.push(hazard(`entry name ${JSON.stringify(rel)} holds control or invisible characters; file names like this hide what a file is (Node still runs "x.js\\n" as JavaScript)`, rel, 'high'));
+    }
+    const type = entry.type;
+    if (type === 'SymbolicLink' || type === 'Link') {
+      findings.push(hazard(`${type === 'Link' ? 'hard link' : 'symlink'} "${rel}" -> "${entry.linkpath ?? ''}" (never followed; npm packages have no reason to ship links)`, rel, 'high'));
+      entry.resume();
+      return;
+    }
+    if (type === 'CharacterDevice' || type === 'BlockDevice' || type === 'FIFO') {
+      findings.push(hazard(`device or FIFO entry "${rel}" (${type}) is not a file a package needs`, rel, 'high'));
+      entry.resume();
+      return;
+    }
+    if (type !== 'File' && type !== 'OldFile' && type !== 'ContiguousFile') {
+      entry.resume();
+      return;
+    }
+    const size = entry.size ?? 0;
+    // Code and text are kept whole (up to the keep limit); large binaries and source maps only by
+    // their ends (magic bytes, appended payloads), which is all any rule reads of them.
+    // Source maps are never executed and no rule reads past their head; whole, they were 40% of
+    // the bytes kept for next (63 MB of 157 MB), so they keep their ends like binaries.
+    const sourceMap = SOURCE_MAP.test(rel) && size > 2 * SOURCE_MAP_END_BYTES;
+    const whole = !sourceMap && (size <= BINARY_WHOLE_BYTES || TEXTLIKE.test(rel));
+    const endBytes = sourceMap ? SOURCE_MAP_END_BYTES : BINARY_END_BYTES;
+    const keep = whole ? Math.min(size, limits.maxKeptFileBytes) : endBytes;
+    const chunks: Buffer[] = [];
+    let got = 0;
+    let tail: Buffer[] = [];
+    let tailBytes = 0;
+    entry.on('data', (d: Buffer) => {
+      unpacked += d.length;
+      if (got < keep) {
+        const take = d.subarray(0, keep - got);
+        chunks.push(take);
+        got += take.length;
+      } else if (!whole) {
+        tail.push(d);
+        tailBytes += d.length;
+        while (tailBytes - tail[0]!.length >= endBytes) tailBytes -= tail.shift()!.length;
+      }
+    });
+    entry.on('end', () => {
+      if (files.has(rel)) {
+        findings.push(hazard(`duplicate entry "${rel}": the last copy wins on install, and that one is analyzed`, rel, 'medium'));
+      }
+      const file: PackageFile = { path: rel, size, data: Buffer.concat(whole ? chunks : [...chunks, ...tail]), mode: entry.mode };
+      tail = [];
+      if (!whole) file.partial = true;
+      else if (size > keep) {
+        findings.push({ rule: 'too-large', severity: 'low', message: `file is ${size} bytes; only the first ${keep} were kept for a lexical scan`, file: rel, signals: ['analysis-gap'] });
+      }
+      files.set(rel, file);
+    });
+  };
+  const { decompressed, tooBig, damaged } = await readTar(tgz, limits, {
+    onReadEntry,
+    onwarn: (code, text) => findings.push({ ...hazard(`tar reader: ${code} ${text}`, undefined, 'low'), signals: ['unpack-hazard'] }),
+  });
   if (tooBig) {
     findings.push({ ...hazard(`archive decompresses to more than ${limits.maxUnpackedBytes} bytes (${tgz.length} compressed): possible decompression bomb; reading stopped there`, undefined, 'high'), signals: ['unpack-hazard', 'analysis-gap'] });
   } else if (tgz.length > 0 && decompressed > 10 * 1024 * 1024 && decompressed / tgz.length > limits.maxCompressionRatio) {

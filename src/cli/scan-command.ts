@@ -1,0 +1,88 @@
+// `tollgate scan <target>...`: analyze packages without running them.
+import path from 'node:path';
+import { scanTargets } from '../scan.js';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { loadNpmConfig } from '../fetch/npm-config.js';
+import { renderHuman } from '../report/human.js';
+import { toJsonReport } from '../report/json.js';
+import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
+import { StatusLine, useColor } from '../report/style.js';
+import { RULES } from '../../heuristics/index.js';
+import type { ReportedPackage } from '../types.js';
+import { UsageError } from './errors.js';
+import { exitCodeFor, FAIL_ON } from './exit-code.js';
+import type { CommandArgs } from './options.js';
+import type { SCAN } from './commands.js';
+import { popularNameNear, registryName } from './suggest-package.js';
+import { ResultCache, defaultCacheDir } from '../cache/results.js';
+import { engineKey } from '../cache/version.js';
+
+export async function scanCommand({ values, positionals }: CommandArgs<typeof SCAN.options>): Promise<number> {
+  if (positionals.length === 0) throw new UsageError('scan needs at least one target, e.g. `tollgate scan express@4` or `tollgate scan ./pkg.tgz`');
+  const failOn = values['fail-on'];
+  if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
+  const concurrency = Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+
+  const disabled = new Set(values['disable-rule'].flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+  const known = new Set(RULES.map((r) => r.meta.id));
+  for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
+  try {
+    if (values.html !== undefined) checkHtmlTarget(values.html);
+  } catch (err) {
+    if (!(err instanceof HtmlReportError)) throw err;
+    process.stderr.write(`tollgate: ${err.message}\n`);
+    return 2;
+  }
+  // A name one keystroke from a popular one is most often a typo; it is still scanned (the user may
+  // mean it, and the typosquat rule reports on it), the hint only says what was probably meant.
+  for (const spec of positionals) {
+    const name = registryName(spec);
+    const near = name && popularNameNear(name);
+    if (near) process.stderr.write(`tollgate: note: "${name}" is one edit away from the popular package "${near}"; did you mean ${near}? Scanning ${name} as given.\n`);
+  }
+  const npmConfig = loadNpmConfig({ cwd: process.cwd() });
+  if (values.registry) npmConfig.registry = values.registry;
+  const status = !values.quiet && process.stderr.isTTY && positionals.length > 1 ? new StatusLine(process.stderr) : undefined;
+  // Registry signals (on by default): packuments are cached with their ETag under the cache dir,
+  // analyses of previous versions in the results cache shared with `tollgate audit`.
+  const withRegistry = !values['no-registry-signals'];
+  let cache: ResultCache | undefined;
+  if (withRegistry && !values['no-cache']) {
+    try {
+      cache = ResultCache.open(path.join(defaultCacheDir(), 'results.sqlite'), engineKey(disabled));
+    } catch (err) {
+      if (!values.quiet) process.stderr.write(`tollgate: results cache unavailable (${(err as Error).message}); previous versions are analyzed without it\n`);
+    }
+  }
+  let results: ReportedPackage[];
+  try {
+    results = await scanTargets(positionals, {
+      concurrency,
+      engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
+      fetch: { npmConfig, cache: values.cache, where: process.cwd() },
+      registry: withRegistry ? { cacheDir: defaultCacheDir(), results: cache } : undefined,
+      onResult: status ? (r, done, total) => status.show(`[${done}/${total}] ${r.name}${r.version ? '@' + r.version : ''}: ${r.verdict}`) : undefined,
+    });
+  } finally {
+    cache?.close();
+  }
+  status?.clear();
+  if (values.json) {
+    process.stdout.write(JSON.stringify(toJsonReport(results), null, 2) + '\n');
+  } else {
+    process.stdout.write(renderHuman(results, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
+  }
+  for (const r of results) if (r.error) process.stderr.write(`tollgate: ${r.error}\n`);
+  if (values.html !== undefined) {
+    try {
+      const bytes = writeHtmlReport(values.html, { ...toJsonReport(results), context: { command: `tollgate scan ${positionals.join(' ')}` } }, { title: 'Tollgate scan' });
+      if (!values.quiet) process.stderr.write(`tollgate: HTML report written to ${values.html} (${(bytes / 1024).toFixed(0)} KB)\n`);
+    } catch (err) {
+      if (!(err instanceof HtmlReportError)) throw err;
+      process.stderr.write(`tollgate: ${err.message}\n`);
+      return 2;
+    }
+  }
+  return exitCodeFor(results, failOn);
+}
