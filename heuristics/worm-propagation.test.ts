@@ -85,6 +85,14 @@ describe('worm-propagation stays quiet', () => {
     expect(r.verdict).toBe('clean');
   });
 
+  test('a library function that scaffolds a CI workflow is low; the same write on load is high', () => {
+    const write = "fs.writeFileSync(path.join(dir, '.github', 'workflows', 'CI.yml'), 'on: push\\njobs: {}');";
+    const fn = scanFiles({ 'index.js': `const fs = require('fs'); const path = require('path');\nexports.scaffold = (dir) => { ${write} };` });
+    expect(fn.of(RULE)).toEqual([finding('low', [], { message: expect.stringContaining('workflow') })]);
+    const onLoad = scanFiles({ 'index.js': `const fs = require('fs'); const path = require('path');\nconst dir = process.cwd();\n${write}` });
+    expect(onLoad.of(RULE)).toEqual([finding('high', ['ci-takeover'], { message: expect.stringContaining('workflow') })]);
+  });
+
   test('a CLI that scaffolds a CI workflow when asked is low', () => {
     const r = scanFiles({ 'package.json': manifest({ bin: { init: 'cli.js' } }), 'cli.js': "const fs = require('fs'); const path = require('path');\nfs.writeFileSync(path.join(process.cwd(), '.github', 'workflows', 'ci.yml'), 'on: push\\njobs: {}');" });
     expect(r.of(RULE)).toEqual([finding('low')]);

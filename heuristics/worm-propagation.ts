@@ -104,7 +104,10 @@ export default defineRule({
     const workflowWrite = (node: Node, ctx: FileContext, path: string, data: string | undefined) => {
       if (!once(ctx, node, 'workflow')) return;
       const dump = data !== undefined && SECRETS_DUMP.test(data);
-      const severity = dump && ctx.reach !== 'unreached' ? 'critical' : byReach(ctx.reach, runsOnLoad(node), 'medium', 'low');
+      // Scaffolders (create-*, `napi new`) write a CI workflow into the project they are asked to
+      // create; that is a function someone calls. On load or at install nobody asked for one.
+      const onLoad = runsOnLoad(node);
+      const severity = dump && ctx.reach !== 'unreached' ? 'critical' : byReach(ctx.reach, onLoad, onLoad ? 'medium' : 'low', 'low');
       ctx.report({ node, message: `writes a GitHub Actions workflow (${path})${dump ? ' that dumps every repository secret with toJSON(secrets)' : ''}${ctx.reach === 'install' ? ' from install-time code' : ''}`, severity, signals: signalsFor(severity, 'ci-takeover') });
     };
 
