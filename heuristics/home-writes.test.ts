@@ -32,6 +32,28 @@ describe('home-writes reports', () => {
     expect(r.verdict).not.toBe('clean');
   });
 
+  test("a tool's own cache folder, or a write inside a command's function, is low and weighs nothing", () => {
+    const cache = scanFiles({ 'index.js': "const fs = require('fs'); const os = require('os'); const path = require('path');\nfs.writeFileSync(path.join(os.homedir(), '.cache', 'my-tool', 'latest.json'), '{}');" });
+    expect(cache.of(RULE)).toEqual([finding('low', [], { message: expect.stringContaining("cache or data folder") })]);
+    expect(cache.verdict).toBe('clean');
+    const command = scanFiles({ 'index.js': "const fs = require('fs'); const os = require('os'); const path = require('path');\nexports.bisect = (text) => fs.writeFileSync(path.join(os.homedir(), 'bisect.py'), text);" });
+    expect(command.of(RULE)).toEqual([finding('low', [], { message: expect.stringContaining('in a function something calls') })]);
+    expect(command.verdict).toBe('clean');
+  });
+
+  test('a write in a helper that load-time code calls by name still runs on load', () => {
+    const r = scanFiles({ 'index.js': "const fs = require('fs'); const os = require('os');\nfunction deliver(p, m) { fs.writeFile(p, m, () => {}); }\nconst desk = `${os.homedir()}/Desktop/`;\nif (!fs.existsSync(desk + 'NOTE.txt')) deliver(desk + 'NOTE.txt', 'hi');" });
+    expect(r.of(RULE)).toEqual([finding('medium', ['sink:file-write-home'], { message: expect.stringContaining('~/Desktop/NOTE.txt') })]);
+  });
+
+  test('a Desktop note written at install is medium, install reach', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node p.js' } }),
+      'p.js': "const fs = require('fs'); const os = require('os');\nfs.writeFileSync(os.homedir() + '/Desktop/NOTE.txt', 'hi');",
+    });
+    expect(r.of(RULE)).toEqual([finding('medium', ['sink:file-write-home'], { reach: 'install' })]);
+  });
+
   test('copyFileSync checks the destination, not the source', () => {
     const r = scanFiles({ 'index.js': "const fs = require('fs'); const os = require('os'); const path = require('path');\nfs.copyFileSync(path.join(__dirname, 'x.sh'), path.join(os.homedir(), '.local', 'bin', 'x'));" });
     expect(r.of(RULE)).toEqual([finding('medium', ['sink:file-write-home'], { message: expect.stringContaining('~/.local/bin/x') })]);
