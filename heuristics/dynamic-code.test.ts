@@ -116,6 +116,47 @@ describe('dynamic-code stays quiet', () => {
   });
 });
 
+describe('dynamic-code: decoded code is what came out of a decoder, where code runs', () => {
+  // A wasm-glue-style wrapper: the function name comes out of a UTF-8 decoder over memory, but it only
+  // names the wrapper; the code is the literal text around it.
+  const glue = [
+    'const strings = { utf8(bytes, len) { let s = ""; for (let i = 0; i < len; i++) s += String.fromCharCode(bytes[i]); return s; } };',
+    'function wrap(fn, bytes, len) {',
+    '  const name = strings.utf8(bytes, len);',
+    "  if (!/^[_$a-zA-Z][_$a-zA-Z0-9]*$/.test(name)) return fn;",
+    `  return new Function('_', 'return function ' + name + '(){' + '"use strict";' + 'return _.apply(this,arguments);' + '};')(fn);`,
+    '}',
+    "module.exports = { wrap, load: (url) => fetch(url) };",
+  ].join('\n');
+
+  test('a decoded name in a code template is a code generator: low, not decoded', () => {
+    const r = scanFiles({ 'index.js': glue });
+    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code'], { message: expect.stringContaining('template written in literals') })]);
+    expect(r.of(RULE)[0]?.signals).not.toContain('dynamic-code:decoded');
+  });
+
+  test('template engines quoting decoded data into a string of the generated code are not decoded code', () => {
+    const r = scanFiles({ 'index.js': `module.exports = (enc) => new Function('data', 'return "' + decodeURIComponent(enc) + '" + data;');` });
+    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code'])]);
+  });
+
+  test('its twin, where the decoder output is the code, stays decoded', () => {
+    const twin = glue.replace(`'return function ' + name + '(){' + '"use strict";' + 'return _.apply(this,arguments);' + '};'`, "'return ' + name");
+    const r = scanFiles({ 'index.js': twin });
+    expect(r.of(RULE)).toEqual([finding('high', ['dynamic-code', 'dynamic-code:decoded'])]);
+  });
+
+  test.each([
+    ['eval(atob(...)) of a constant', "eval(atob('Y29uc29sZS5sb2coMSk='));"],
+    ['new Function of a custom-decoded payload', "const d = (s) => s.split(',').map((c) => String.fromCharCode(+c)).join('');\nnew Function(d(process.argv[2]))();"],
+    ['a decoded payload wrapped in parentheses', "module.exports = (p) => eval('(' + Buffer.from(p, 'base64').toString() + ')');"],
+    ['printable text spelled as escapes', "eval('\\x63\\x6f\\x6e\\x73\\x6f\\x6c\\x65.log(1)');"],
+  ])('%s is decoded', (_label, code) => {
+    const r = scanFiles({ 'index.js': code });
+    expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded']));
+  });
+});
+
 describe('dynamic-code: code written to a file and then run', () => {
   test('a stealer written to disk and required is analyzed at the require', () => {
     const r = scanFiles({

@@ -1,3 +1,4 @@
+import { parse } from '@babel/parser';
 import type { Node } from '@babel/types';
 import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
 import { HOLE, UNKNOWN } from '../src/engine/evaluate.js';
@@ -46,6 +47,112 @@ function isDecoding(node: Node, ctx: FileContext): boolean {
 }
 
 const subtree = (root: Node, budget = 5000) => descendants(root, budget);
+
+/**
+ * One piece of the text handed to eval/Function: literal text written in the package, or an
+ * expression (with its folded value when the evaluator knows it).
+ */
+interface Piece {
+  node?: Node;
+  literal?: string;
+  value?: string;
+}
+
+const MAX_PIECES = 40;
+
+/**
+ * The pieces a code string is concatenated from: `'a' + x + \`b${y}\`` gives 'a', x, 'b', y. Names
+ * bound once to a concatenation are followed (bounded), so `const src = 'return ' + v; eval(src)`
+ * reads the same as the inline form.
+ */
+function pieces(node: Node, ctx: FileContext, out: Piece[] = [], depth = 0): Piece[] {
+  if (out.length > MAX_PIECES) return out;
+  if (node.type === 'ParenthesizedExpression') return pieces(node.expression, ctx, out, depth);
+  if (node.type === 'BinaryExpression' && node.operator === '+' && node.left.type !== 'PrivateName') {
+    pieces(node.left, ctx, out, depth);
+    return pieces(node.right, ctx, out, depth);
+  }
+  if (node.type === 'TemplateLiteral') {
+    node.quasis.forEach((q, i) => {
+      out.push({ literal: q.value.cooked ?? q.value.raw });
+      const e = node.expressions[i];
+      if (e) pieces(e as Node, ctx, out, depth);
+    });
+    return out;
+  }
+  if (node.type === 'StringLiteral') {
+    out.push({ node, literal: node.value });
+    return out;
+  }
+  if (node.type === 'Identifier' && depth < 3) {
+    const init = ctx.evaluator.initOf(node);
+    if (init && (init.type === 'BinaryExpression' || init.type === 'TemplateLiteral')) return pieces(init, ctx, out, depth + 1);
+  }
+  const v = ctx.evaluator.fold(node);
+  out.push({ node, value: typeof v === 'string' || typeof v === 'number' ? String(v) : undefined });
+  return out;
+}
+
+/** Printable ASCII written as `\x41` / `\u0041`: hiding readable text from a reviewer. */
+function escapedLiteral(piece: Piece, ctx: FileContext): boolean {
+  const n = piece.node;
+  if (!n || n.start == null || n.end == null) return false;
+  const raw = ctx.text.slice(n.start, Math.min(n.end, n.start + 4000));
+  const escapes = raw.match(/\\x(?:[2-6][0-9a-f]|7[0-9a-e])|\\u00(?:[2-6][0-9a-f]|7[0-9a-e])/gi);
+  return !!escapes && escapes.length >= 4;
+}
+
+const canParse = (code: string): boolean => {
+  try {
+    parse(code, { sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true, errorRecovery: false });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Past this size a probe parse costs more than it tells: the piece counts as code. */
+const MAX_PROBE = 20_000;
+
+/**
+ * Whether piece `i` lands where code runs (a statement or an expression) rather than in a name or a
+ * string of the generated code. Probed by parsing the template twice with that piece replaced:
+ * `(0)` parses only where an expression may stand, and `a b` (two names, no operator) parses only
+ * inside a string, a comment or a regex. Code generators (wasm glue that names a wrapper function,
+ * template engines quoting their data) insert values into names and strings; a loader runs what it
+ * decoded as the code itself.
+ */
+function inCodeSlot(list: readonly Piece[], i: number): boolean {
+  const text = (probe: string) => list.map((p, j) => (j === i ? probe : p.literal ?? p.value ?? 'a')).join('');
+  const withExpr = text('(0)');
+  if (withExpr.length > MAX_PROBE) return true;
+  return canParse(withExpr) && !canParse(text('a b'));
+}
+
+/**
+ * What the executed text is made of. `decoded`: a piece that came out of a decoder (base64, hex,
+ * char codes, string arrays, custom decoders) stands where code runs, or the literal text itself
+ * spells printable characters as escapes. `template`: every run-time piece fills a name or a string
+ * of code written out in literals (a code generator).
+ */
+function codeOrigin(arg: Node, ctx: FileContext): { decoded: boolean; template: boolean } {
+  const list = pieces(arg, ctx);
+  if (list.length > MAX_PIECES) return { decoded: isDecoding(arg, ctx), template: false };
+  let decoded = false;
+  let template = list.some((p) => p.literal !== undefined);
+  list.forEach((p, i) => {
+    if (p.literal !== undefined) {
+      if (escapedLiteral(p, ctx)) decoded = true;
+      return;
+    }
+    const fromDecoder = !!p.node && isDecoding(p.node, ctx);
+    if (!fromDecoder && p.value !== undefined) return;
+    const code = list.length === 1 || inCodeSlot(list, i);
+    if (code) template = false;
+    if (fromDecoder && code) decoded = true;
+  });
+  return { decoded, template: template && !decoded };
+}
 
 /** Bytes appended after an image's end marker: where steganographic payloads usually sit. */
 export function appendedPayload(data: Buffer): string | undefined {
@@ -136,7 +243,8 @@ export default defineRule({
             ctx.report({ node: call.node, message: `executes code read out of bundled file ${stego.file} with ${callee} (steganography)${analyzed ? '; the hidden code was analyzed' : ''}`, severity: 'critical', signals: ['dynamic-code', 'dynamic-code:decoded', 'obfuscation'] });
             return;
           }
-          const decoding = arg ? isDecoding(arg, ctx) : false;
+          const origin = arg ? codeOrigin(arg, ctx) : { decoded: false, template: false };
+          const decoding = origin.decoded;
           if (typeof folded === 'string') {
             const analyzed = ctx.analyzeDecoded(folded, call.node);
             ctx.report({
@@ -147,6 +255,8 @@ export default defineRule({
             });
           } else if (decoding) {
             ctx.report({ node: call.node, message: `executes decoded code with ${callee}`, severity: 'high', signals: ['dynamic-code', 'dynamic-code:decoded'] });
+          } else if (origin.template && !callee.includes('serial')) {
+            ctx.report({ node: call.node, message: `generates code with ${callee} from a template written in literals: run-time values fill only names or strings in it`, severity: 'low', signals: ['dynamic-code'] });
           } else {
             ctx.report({ node: call.node, message: `executes code built at run time with ${callee}`, severity: callee.includes('serial') ? 'high' : 'medium', signals: ['dynamic-code'] });
           }
