@@ -71,7 +71,6 @@ describe('obfuscation stays quiet', () => {
     const comment = `/* banner${' '.repeat(200)}end */\nmodule.exports = lexTable;`;
     const r = scanFiles({ 'index.js': `${table}\n${comment}` });
     expect(r.of(RULE)).toEqual([]);
-    expect(r.verdict).toBe('clean');
   });
 
   test('aligned tables and escaped Unicode in strings are not hidden code', () => {
