@@ -38,13 +38,17 @@ function* sources(node: Node, ctx: FileContext, depth = 0): Generator<Node> {
   }
 }
 
-function isDecoding(node: Node, ctx: FileContext): boolean {
+/** The decoder an expression's text passes through, through names (bounded): `atob`, `base64`, `\\x41`… */
+function decoderIn(node: Node, ctx: FileContext): string | undefined {
   for (const n of sources(node, ctx)) {
     const src = n.start != null && n.end != null ? ctx.text.slice(n.start, Math.min(n.end, n.start + 4000)) : '';
-    if (/\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.test(src)) return true;
+    const m = /\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.exec(src);
+    if (m) return m[0];
   }
-  return false;
+  return undefined;
 }
+
+const isDecoding = (node: Node, ctx: FileContext): boolean => decoderIn(node, ctx) !== undefined;
 
 const subtree = (root: Node, budget = 5000) => descendants(root, budget);
 
@@ -277,8 +281,9 @@ export default defineRule({
           if (!arg || arg.type === 'StringLiteral' || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') return;
           const v = ctx.evaluator.fold(arg);
           if (typeof v === 'string') {
-            if (arg.type !== 'TemplateLiteral' && isDecoding(arg, ctx)) {
-              ctx.report({ node: call.node, message: `require() of a hidden module name: "${v.slice(0, 80)}"`, severity: 'medium', signals: ['dynamic-require', 'obfuscation'] });
+            const decoder = arg.type !== 'TemplateLiteral' ? decoderIn(arg, ctx) : undefined;
+            if (decoder) {
+              ctx.report({ node: call.node, message: `require() of a hidden module name: "${v.slice(0, 80)}", decoded through ${decoder}`, severity: 'medium', signals: ['dynamic-require', 'obfuscation'] });
             }
             return;
           }
