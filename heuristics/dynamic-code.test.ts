@@ -174,6 +174,21 @@ describe('dynamic-code: code written to a file and then run', () => {
     expect(r.verdict).toBe('malicious');
   });
 
+  test('a test writing a module from literals and forking it is dynamic code, not decoded', () => {
+    const r = scanFiles({
+      'test/fork.test.js': "const fs = require('fs'); const cp = require('child_process'); const path = require('path');\nconst dir = path.join(__dirname, 'tmp');\nfs.writeFileSync(path.join(dir, 'index.js'), 'module.exports.foo = function foo () { throw new Error(1) }');\ncp.fork(path.resolve(dir, 'index.js'), { env: { ...process.env } });",
+    });
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-code'], { message: expect.stringContaining('index.js, which this file wrote') })]);
+    expect(r.of(RULE)[0]?.signals).not.toContain('dynamic-code:decoded');
+  });
+
+  test('its twin, writing a base64-decoded payload and requiring it, is decoded', () => {
+    const r = scanFiles({
+      'index.js': "const fs = require('fs'); const path = require('path');\nconst p = path.join(require('os').tmpdir(), 'stage2.js');\nfs.writeFileSync(p, Buffer.from('Y29uc29sZS5sb2coMSk=', 'base64').toString());\nrequire(p);",
+    });
+    expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded'], { message: expect.stringContaining('decoded through base64') }));
+  });
+
   test('writing a generated config file and never running it is not dynamic code', () => {
     const r = scanFiles({ 'index.js': "const fs = require('fs');\nfs.writeFileSync('out/config.js', 'module.exports = {};');\nconsole.log('done');" });
     expect(r.of(RULE)).toEqual([]);

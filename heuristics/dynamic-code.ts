@@ -209,7 +209,7 @@ export default defineRule({
   },
   create(pkg) {
     // Code written to a file and then run from the same file: `writeFileSync(p, code); require(p)`.
-    const written = new Map<string, { name: string; code: string }[]>();
+    const written = new Map<string, { name: string; code: string; decoder?: string }[]>();
     return {
       call(call, ctx) {
         const callee = call.callee;
@@ -221,7 +221,9 @@ export default defineRule({
           if (target && typeof code === 'string' && /\.(?:c|m)?js$|\.sh$/.test(target)) {
             const name = target.split(HOLE).join('').split('/').pop()!;
             const list = written.get(ctx.path) ?? [];
-            list.push({ name, code });
+            // Decoded only when the written text came out of a decoder; code written from literals
+            // (a test writing a fixture module and forking it) is dynamic code, not a hidden payload.
+            list.push({ name, code, decoder: decoderIn(data as Node, ctx) });
             written.set(ctx.path, list);
           }
           return;
@@ -233,7 +235,12 @@ export default defineRule({
           for (const w of written.get(ctx.path)!) {
             if (w.name && text.includes(w.name)) {
               const analyzed = w.name.endsWith('.sh') ? false : ctx.analyzeDecoded(w.code, call.node);
-              ctx.report({ node: call.node, message: `runs ${w.name}, which this file wrote a moment before${analyzed ? ' (the written code was analyzed)' : ''}`, severity: 'high', signals: ['dynamic-code', 'dynamic-code:decoded'] });
+              ctx.report({
+                node: call.node,
+                message: `runs ${w.name}, which this file wrote a moment before${w.decoder ? ` from text decoded through ${w.decoder}` : ''}${analyzed ? ' (the written code was analyzed)' : ''}`,
+                severity: w.decoder ? 'high' : 'medium',
+                signals: w.decoder ? ['dynamic-code', 'dynamic-code:decoded'] : ['dynamic-code'],
+              });
             }
           }
         }
