@@ -73,6 +73,17 @@ describe('obfuscation stays quiet', () => {
     expect(r.of(RULE)).toEqual([]);
   });
 
+  test('a bidi code point inside a binary decode table (raw control characters) is data', () => {
+    // An HTML-entity decode tree packs code points, U+202A among them, into one string.
+    const r = scanFiles({ 'index.js': 'const tree = new Uint16Array("\u1d41<\u00d5\x00\x00\x00\x00\u202a\u0131\x01\x02abc".split("").map((c) => c.charCodeAt(0)));\nmodule.exports = tree;' });
+    expect(r.of(RULE)).toEqual([]);
+  });
+
+  test('its twin, a bidi override in a plain string (stretched string), is reported where it sits', () => {
+    const r = scanFiles({ 'index.js': 'const level = "user\u202E \u2066// admin only\u2069 \u2066";\nif (level !== "user") grant();' });
+    expect(r.of(RULE)).toEqual([expect.objectContaining({ severity: 'high', message: expect.stringContaining('U+202E in a string') })]);
+  });
+
   test('aligned tables and escaped Unicode in strings are not hidden code', () => {
     const r = scanFiles({ 'index.js': "const RTL = /[\\u202A-\\u202E]/;\nconst table = {\n  a:    1,\n  bb:   2,\n};\nmodule.exports = { RTL, table };" });
     expect(r.of(RULE)).toEqual([]);

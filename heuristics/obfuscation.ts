@@ -31,18 +31,23 @@ const FLATTENING = new RegExp(`(['"])(\\d+(?:\\|\\d+){${FLATTENING_STEPS_AT - 1}
 const MAX_TOKENIZE = 4_000_000;
 
 type Place = 'code' | 'literal' | 'comment' | undefined;
+interface Spot {
+  place: Place;
+  /** The string, template, regex or comment token the offset sits in. */
+  start?: number;
+  end?: number;
+}
 
 /**
- * Where each blank run (by start offset, ascending) sits: between tokens of code (what hides code
- * off-screen), or inside a string, template, regex or comment, where it is data: lexer tables and
- * aligned text hold long runs of tabs and spaces. One tokenizer pass for all of them; undefined
- * for the runs it could not reach (a syntax acorn does not read, or past MAX_TOKENIZE).
+ * Where each offset (ascending) sits: between tokens of code, or inside a string, template, regex
+ * or comment. One tokenizer pass for all of them; place undefined for offsets it could not reach (a
+ * syntax acorn does not read, or past MAX_TOKENIZE).
  */
-export function blankRunPlaces(text: string, offsets: readonly number[]): Place[] {
-  const places: Place[] = offsets.map(() => undefined);
+export function placesOf(text: string, offsets: readonly number[]): Spot[] {
+  const spots: Spot[] = offsets.map(() => ({ place: undefined }));
   let next = 0;
-  const settle = (place: Place, upTo: number) => {
-    while (next < offsets.length && offsets[next]! < upTo) places[next++] = place;
+  const settle = (place: Place, upTo: number, start?: number) => {
+    while (next < offsets.length && offsets[next]! < upTo) spots[next++] = place === 'code' ? { place } : { place, start, end: upTo };
   };
   try {
     const tokens = tokenizer(text.length > MAX_TOKENIZE ? text.slice(0, MAX_TOKENIZE) : text, {
@@ -53,23 +58,33 @@ export function blankRunPlaces(text: string, offsets: readonly number[]): Place[
       allowReturnOutsideFunction: true,
       allowImportExportEverywhere: true,
       allowAwaitOutsideFunction: true,
-      // Comments come before the token that follows them: runs up to the comment are code.
+      // Comments come before the token that follows them: offsets up to the comment are code.
       onComment: (_block, _text, start, end) => {
         settle('code', start);
-        settle('comment', end);
+        settle('comment', end, start);
       },
     });
     for (const t of tokens) {
       settle('code', t.start);
-      settle('literal', t.end);
+      settle('literal', t.end, t.start);
       if (next >= offsets.length) break;
     }
     if (text.length <= MAX_TOKENIZE) settle('code', Infinity);
   } catch {
     // Whatever was settled before the syntax acorn could not read stands; the rest stays unknown.
   }
-  return places;
+  return spots;
 }
+
+/** Raw C0 control characters (not tab or line breaks): binary data packed into a string. */
+const RAW_CONTROL = /[\x00-\x08\x0e-\x1f]/g;
+/** Raw control characters in one string from which it reads as a binary table, not text. */
+const BINARY_TABLE_AT = 4;
+
+const lineAndColumn = (text: string, index: number) => {
+  const before = text.slice(0, index);
+  return { line: before.split('\n').length, column: index - before.lastIndexOf('\n') };
+};
 
 export default defineRule({
   meta: {
@@ -110,17 +125,14 @@ export default defineRule({
         // string, or spaces in a comment, are data.
         if (OFFSCREEN.test(text)) {
           const runs = [...text.matchAll(new RegExp(OFFSCREEN.source, 'g'))].slice(0, 64);
-          const places = blankRunPlaces(text, runs.map((m) => m.index + 1));
-          const hidden = runs.findIndex((_, i) => places[i] !== 'literal' && places[i] !== 'comment');
+          const spots = placesOf(text, runs.map((m) => m.index + 1));
+          const hidden = runs.findIndex((_, i) => spots[i]!.place !== 'literal' && spots[i]!.place !== 'comment');
           const m = runs[hidden];
           if (m) {
             const blanks = m[0].length - 2;
-            const sure = places[hidden] === 'code';
-            const before = text.slice(0, m.index);
-            const line = before.split('\n').length;
+            const sure = spots[hidden]!.place === 'code';
             ctx.report({
-              line,
-              column: m.index - before.lastIndexOf('\n'),
+              ...lineAndColumn(text, m.index),
               message: `code pushed off-screen: ${blanks} blank characters between code tokens on one line, then more code (reported from ${OFFSCREEN_AT})${sure ? '' : '; the file could not be tokenized to tell code from strings'}`,
               severity: 'high',
               signals: ['obfuscation'],
@@ -128,7 +140,25 @@ export default defineRule({
             });
           }
         }
-        reportMatches(ctx, BIDI, 1, (m) => ({ message: `bidirectional control character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}: source can display differently from how it runs (Trojan Source)`, severity: 'high', signals: ['obfuscation'] }));
+        // A bidi control reorders how source displays; inside a string that is a binary table (raw
+        // control characters: an HTML entity decode tree, a lexer table) it is one more code point.
+        if (BIDI.test(text)) {
+          const marks = [...text.matchAll(new RegExp(BIDI.source, 'g'))].slice(0, 64);
+          const spots = placesOf(text, marks.map((m) => m.index));
+          const binary = (spot: Spot) => spot.place === 'literal' && spot.start !== undefined && (text.slice(spot.start, Math.min(spot.end!, spot.start + 200_000)).match(RAW_CONTROL)?.length ?? 0) >= BINARY_TABLE_AT;
+          const i = marks.findIndex((_, k) => !binary(spots[k]!));
+          const m = marks[i];
+          if (m) {
+            const where = spots[i]!.place === 'literal' ? 'in a string' : spots[i]!.place === 'comment' ? 'in a comment' : spots[i]!.place === 'code' ? 'in code' : 'in text the tokenizer could not read';
+            ctx.report({
+              ...lineAndColumn(text, m.index),
+              message: `bidirectional control character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${where}: source can display differently from how it runs (Trojan Source; reported from one, outside binary tables of ${BINARY_TABLE_AT}+ raw control characters)`,
+              severity: 'high',
+              signals: ['obfuscation'],
+              evidence: text.slice(Math.max(0, m.index - 20), m.index + 20),
+            });
+          }
+        }
         reportMatches(ctx, ZERO_WIDTH, 1, (m) => ({ message: `invisible character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} in code`, severity: 'low', signals: ['obfuscation'] }));
       },
     };
