@@ -77,6 +77,9 @@ describe('obfuscation stays quiet', () => {
     // An HTML-entity decode tree packs code points, U+202A among them, into one string.
     const r = scanFiles({ 'index.js': 'const tree = new Uint16Array("\u1d41<\u00d5\x00\x00\x00\x00\u202a\u0131\x01\x02abc".split("").map((c) => c.charCodeAt(0)));\nmodule.exports = tree;' });
     expect(r.of(RULE)).toEqual([]);
+    // The same table with its NULs written as escapes.
+    const escaped = scanFiles({ 'index.js': 'const tree = "\u1d41<\\0\\0\\0\\0\u202a\u0131abc";\nmodule.exports = tree;' });
+    expect(escaped.of(RULE)).toEqual([]);
   });
 
   test('its twin, a bidi override in a plain string (stretched string), is reported where it sits', () => {

@@ -76,9 +76,12 @@ export function placesOf(text: string, offsets: readonly number[]): Spot[] {
   return spots;
 }
 
-/** Raw C0 control characters (not tab or line breaks): binary data packed into a string. */
-const RAW_CONTROL = /[\x00-\x08\x0e-\x1f]/g;
-/** Raw control characters in one string from which it reads as a binary table, not text. */
+/**
+ * C0 control characters other than tab and line breaks, raw or escaped (`\\0`, `\\x01`, `\\u0002`):
+ * binary data packed into a string (an HTML entity decode tree, a lexer table), not text to display.
+ */
+const RAW_CONTROL = /[\x00-\x08\x0e-\x1f]|\\0|\\x(?:0[0-8bcef]|1[0-9a-f])|\\u00(?:0[0-8bcef]|1[0-9a-f])/gi;
+/** Control characters in one string from which it reads as a binary table, not text. */
 const BINARY_TABLE_AT = 4;
 
 const lineAndColumn = (text: string, index: number) => {
@@ -152,7 +155,7 @@ export default defineRule({
             const where = spots[i]!.place === 'literal' ? 'in a string' : spots[i]!.place === 'comment' ? 'in a comment' : spots[i]!.place === 'code' ? 'in code' : 'in text the tokenizer could not read';
             ctx.report({
               ...lineAndColumn(text, m.index),
-              message: `bidirectional control character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${where}: source can display differently from how it runs (Trojan Source; reported from one, outside binary tables of ${BINARY_TABLE_AT}+ raw control characters)`,
+              message: `bidirectional control character U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')} ${where}: source can display differently from how it runs (Trojan Source; reported from one, outside binary tables of ${BINARY_TABLE_AT}+ control characters, raw or escaped)`,
               severity: 'high',
               signals: ['obfuscation'],
               evidence: text.slice(Math.max(0, m.index - 20), m.index + 20),
