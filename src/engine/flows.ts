@@ -4,6 +4,7 @@ import type { Evaluator } from './evaluate.js';
 import { HOLE } from './evaluate.js';
 import type { WalkResult } from './walk.js';
 import { descendants, parentOf } from './walk.js';
+import { pathsOverlap } from './bindings.js';
 import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from './indicators.js';
 import { aiKeyProvider } from './ai-indicators.js';
 
@@ -108,8 +109,12 @@ export class FlowService {
   private readonly exportsMemo = new Map<string, Map<string, Node>>();
   private callerIndex: Map<string, { file: FlowFile; call: Node }[]> | undefined;
   private callerIndexFiles = -1;
+  private readonly declaredMemo = new WeakMap<Node, Taint[]>();
+  private readonly declaredActive = new Set<Node>();
   private steps = 0;
   private depth = 0;
+  /** Where resolution gave up and a flow was dropped rather than assumed (diagnostics). */
+  readonly gaps = { memberWrites: 0, unresolvedCalls: 0, budget: 0 };
 
   constructor(
     private readonly files: ReadonlyMap<string, FlowFile>,
@@ -187,7 +192,11 @@ export class FlowService {
   }
 
   private taint(raw: Node | null | undefined, file: FlowFile): Taint[] {
-    if (!raw || ++this.steps > MAX_STEPS) return [];
+    if (!raw) return [];
+    if (++this.steps > MAX_STEPS) {
+      if (this.steps === MAX_STEPS + 1) this.gaps.budget++;
+      return [];
+    }
     const node = unwrap(raw);
     const memo = this.memo.get(node);
     if (memo) return memo;
@@ -238,7 +247,7 @@ export class FlowService {
         if (canon && BROWSER_SOURCES.has(canon)) return this.source(file, node, 'browser-store', canon);
         // process.env[name] with a name we cannot fold reads one variable, not the environment.
         if (node.computed && ev.canonical(node.object) === 'process.env') return this.envReadByCandidates(file, node);
-        const base = this.taint(node.object, file);
+        const base = this.memberBase(node, file);
         // Field sensitivity for the environment: `cfg.url` of an object derived from process.env is
         // one setting, not the whole environment (a named secret field stays a secret).
         if (!node.computed && node.property.type === 'Identifier' && base.some((t) => t.kind === 'env-bulk')) {
@@ -282,6 +291,20 @@ export class FlowService {
       default:
         return [];
     }
+  }
+
+  /**
+   * The object a member read reads from. On a name, only the values stored into the field read
+   * (`options.socketPath` does not see `options.parsed[k] = env[k]`), besides what the name holds.
+   */
+  private memberBase(node: Extract<Node, { type: 'MemberExpression' | 'OptionalMemberExpression' }>, file: FlowFile): Taint[] {
+    const obj = unwrap(node.object);
+    if (obj.type !== 'Identifier') return this.taint(node.object, file);
+    const out = this.declared(obj, file);
+    const key = node.property;
+    const field = !node.computed && key.type === 'Identifier' ? key.name : key.type === 'PrivateName' ? '#' + key.id.name : (file.evaluator.foldString(key as Node) ?? '*');
+    this.merge(out, this.storedInto(obj, [field], file));
+    return out;
   }
 
   private call(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpression' | 'NewExpression' }>, file: FlowFile): Taint[] {
@@ -372,7 +395,49 @@ export class FlowService {
     return file.evaluator.foldLoose(arg);
   }
 
+  /** A name read whole: what it was bound to, and every value stored into any of its fields. */
   private identifier(node: Extract<Node, { type: 'Identifier' }>, file: FlowFile): Taint[] {
+    const out = this.declared(node, file);
+    this.merge(out, this.storedInto(node, [], file));
+    return out;
+  }
+
+  /**
+   * Values stored into fields of the object this name holds, that a read of field path `path`
+   * can see (`[]`: the whole object). Writes into a same-named object of another scope, and into
+   * other fields (`options.path = …` when `options.parsed` is read), are not this read's.
+   */
+  private storedInto(node: Extract<Node, { type: 'Identifier' }>, path: string[], file: FlowFile): Taint[] {
+    const out: Taint[] = [];
+    const bindings = file.walked.bindings;
+    if (bindings.memberWritesOverflow.has(node.name)) this.gaps.memberWrites++;
+    for (const w of bindings.memberWritesOf(node.name, node)) {
+      if (out.length >= MAX_TAINTS) break;
+      if (!pathsOverlap(path, w.path)) continue;
+      const t = this.taint(w.value, file);
+      const field = w.path.filter((p) => p !== '*').join('.');
+      if (t.length) this.merge(out, this.extend(t, this.hop(file, w.value, `stored into ${node.name}${field ? '.' + field : ''}`)));
+    }
+    return out;
+  }
+
+  /** What a name was bound to (declarations, assignments, parameters, imports), memoized. */
+  private declared(node: Extract<Node, { type: 'Identifier' }>, file: FlowFile): Taint[] {
+    const memo = this.declaredMemo.get(node);
+    if (memo) return [...memo];
+    if (this.declaredActive.has(node)) return [];
+    this.declaredActive.add(node);
+    let out: Taint[] = [];
+    try {
+      out = this.bindingTaint(node, file);
+    } finally {
+      this.declaredActive.delete(node);
+    }
+    this.declaredMemo.set(node, out);
+    return [...out];
+  }
+
+  private bindingTaint(node: Extract<Node, { type: 'Identifier' }>, file: FlowFile): Taint[] {
     // `const { env } = process`, `const e = p['en' + 'v']`: the evaluator already knows what this is.
     if (file.evaluator.canonical(node) === 'process.env') return this.source(file, node, 'env-bulk', 'process.env (every environment variable)');
     const out: Taint[] = [];
@@ -401,15 +466,6 @@ export class FlowService {
       } else if (b.kind === 'import' && b.source?.startsWith('.')) {
         const target = this.fileFor(file, b.source);
         if (target) this.merge(out, this.exportTaint(target, b.imported === '*' ? 'default' : (b.imported ?? 'default'), node, file));
-      }
-    }
-    // Values written into the object this name holds.
-    const writes = bindings.memberWrites.get(node.name);
-    if (writes) {
-      for (const w of writes) {
-        if (out.length >= MAX_TAINTS) break;
-        const t = this.taint(w, file);
-        if (t.length) this.merge(out, this.extend(t, this.hop(file, w, `stored into ${node.name}`)));
       }
     }
     return out;
@@ -459,8 +515,9 @@ export class FlowService {
   /** Whether `callee`, a use of `name`, resolves to `fn` (or to nothing we know: then it may). */
   private callsFunction(callee: Node, name: string, fn: Node, file: FlowFile): boolean {
     if (callee.type !== 'Identifier') return true;
+    // A name that resolves to no declaration here is a global of that name, not this function.
     const bindings = file.walked.bindings.visible(name, callee);
-    return bindings.length === 0 || bindings.some((b) => b.init === fn || (b.init && unwrap(b.init) === fn));
+    return bindings.some((b) => b.init === fn || (b.init && unwrap(b.init) === fn));
   }
 
   private functionName(fn: Node): string | undefined {
