@@ -72,6 +72,11 @@ export interface AnalysisStats {
   /** Function bodies left out of the syntax trees (lazy-bodies.ts), and their bytes. */
   lazyBodies?: number;
   lazyBytes?: number;
+  /**
+   * Where flow analysis gave up and dropped a path instead of assuming it: names with too many
+   * member writes to follow, paths longer than a reader can check, queries over the step budget.
+   */
+  flowGaps?: { memberWrites: number; longPaths: number; budget: number };
   slowestFile?: { file: string; ms: number };
 }
 
@@ -467,8 +472,14 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     for (const [name, decoded] of parsedFiles) if (decoded.depth > 0 && decoded.origin?.file === file) parsedFiles.delete(name);
   }
 
+  const noteGaps = () => {
+    if (flows.gaps.memberWrites || flows.gaps.longPaths || flows.gaps.budget) stats.flowGaps = { ...flows.gaps };
+  };
   // Shards past the first analyzed only their share: the retained files are the first shard's.
-  if (!primary) return { findings, scripts, graph, stats };
+  if (!primary) {
+    noteGaps();
+    return { findings, scripts, graph, stats };
+  }
 
   // Phase A2: reach again with the AST-only edges of the retained files.
   for (const pf of parsedFiles.values()) dynamicEdges(pf);
@@ -483,6 +494,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     yield;
     runFile(pf);
   }
+  noteGaps();
   return { findings, scripts, graph, stats };
 }
 

@@ -35,6 +35,12 @@ export interface Taint {
   /** hops[0] is the source; later hops are the steps towards the sink. */
   hops: Hop[];
   /**
+   * Where in the value the source sits: `{ env: process.env }` carries the environment at ['env'].
+   * Absent, the value is the source or was computed from it (a string built from it). A read of a
+   * field steps in (`o.env`) or, for another field, leaves it behind ('*' is a field of any name).
+   */
+  at?: string[];
+  /**
    * Alternatives this value was picked from, as `group:branch` (`a || b`, `c ? a : b`): two taints in
    * one group with different branches never travel together (`key = anthropicKey ?? openrouterKey`).
    */
@@ -62,7 +68,7 @@ export interface FlowFile {
 
 const MAX_STEPS = 20_000;
 const MAX_TAINTS = 6;
-const MAX_HOPS = 10;
+const MAX_HOPS = 16;
 
 const FINGERPRINT_CALLS: Record<string, string> = {
   'os.hostname': 'host name',
@@ -101,6 +107,16 @@ function unwrap(node: Node): Node {
   return n;
 }
 
+/** The taints of a value with the source nested at `prefix` inside it. */
+function nest(taints: Taint[], prefix: string[]): Taint[] {
+  return prefix.length ? taints.map((t) => ({ ...t, at: [...prefix, ...(t.at ?? [])] })) : taints;
+}
+
+/** A value computed from others (a string, a transform's result) carries them, not their fields. */
+function flat(taints: Taint[]): Taint[] {
+  return taints.map((t) => (t.at ? { ...t, at: undefined } : t));
+}
+
 export class FlowService {
   // Weak keys: a file analyzed past the retention budget must be collectable once it is done.
   private readonly memo = new WeakMap<Node, Taint[]>();
@@ -114,7 +130,7 @@ export class FlowService {
   private steps = 0;
   private depth = 0;
   /** Where resolution gave up and a flow was dropped rather than assumed (diagnostics). */
-  readonly gaps = { memberWrites: 0, unresolvedCalls: 0, budget: 0 };
+  readonly gaps = { memberWrites: 0, longPaths: 0, budget: 0 };
 
   constructor(
     private readonly files: ReadonlyMap<string, FlowFile>,
@@ -140,12 +156,19 @@ export class FlowService {
     return { file: file.path, line: lineOf(node), note };
   }
 
+  /**
+   * One more step on each path. A path that would grow past MAX_HOPS is dropped (and counted), not
+   * cut short: a finding shows every step from source to sink, or it is not made.
+   */
   private extend(taints: Taint[], hop: Hop): Taint[] {
-    return taints.map((t) => {
+    const out: Taint[] = [];
+    for (const t of taints) {
       const last = t.hops[t.hops.length - 1];
-      if (t.hops.length >= MAX_HOPS || (last && last.file === hop.file && last.line === hop.line && last.note === hop.note)) return t;
-      return { ...t, hops: [...t.hops, hop] };
-    });
+      if (last && last.file === hop.file && last.line === hop.line && last.note === hop.note) out.push(t);
+      else if (t.hops.length >= MAX_HOPS) this.gaps.longPaths++;
+      else out.push({ ...t, hops: [...t.hops, hop] });
+    }
+    return out;
   }
 
   private merge(into: Taint[], more: Taint[]): void {
@@ -247,16 +270,7 @@ export class FlowService {
         if (canon && BROWSER_SOURCES.has(canon)) return this.source(file, node, 'browser-store', canon);
         // process.env[name] with a name we cannot fold reads one variable, not the environment.
         if (node.computed && ev.canonical(node.object) === 'process.env') return this.envReadByCandidates(file, node);
-        const base = this.memberBase(node, file);
-        // Field sensitivity for the environment: `cfg.url` of an object derived from process.env is
-        // one setting, not the whole environment (a named secret field stays a secret).
-        if (!node.computed && node.property.type === 'Identifier' && base.some((t) => t.kind === 'env-bulk')) {
-          const rest = base.filter((t) => t.kind !== 'env-bulk');
-          const field = node.property.name;
-          const one = this.envRead(file, node, field);
-          return [...rest, ...one];
-        }
-        return base;
+        return this.memberBase(node, file);
       }
       case 'CallExpression':
       case 'OptionalCallExpression':
@@ -265,9 +279,9 @@ export class FlowService {
       case 'TaggedTemplateExpression':
         return this.taint(node.quasi, file);
       case 'TemplateLiteral':
-        return this.union(node.expressions, file);
+        return flat(this.union(node.expressions, file));
       case 'BinaryExpression':
-        return node.left.type === 'PrivateName' ? this.taint(node.right, file) : this.union([node.left, node.right], file);
+        return node.left.type === 'PrivateName' ? this.taint(node.right, file) : flat(this.union([node.left, node.right], file));
       case 'LogicalExpression':
         return node.operator === '&&' ? this.union([node.left, node.right], file) : this.alternatives(node, [node.left, node.right], file);
       case 'ConditionalExpression':
@@ -277,15 +291,17 @@ export class FlowService {
       case 'AssignmentExpression':
         return this.taint(node.right, file);
       case 'ObjectExpression': {
-        const parts: Node[] = [];
+        // Each value sits at its key: `{ env: process.env }.env` is the environment, `.port` is not.
+        const out: Taint[] = [];
         for (const p of node.properties) {
-          if (p.type === 'ObjectProperty') parts.push(p.value);
-          else if (p.type === 'SpreadElement') parts.push(p.argument);
+          if (out.length >= MAX_TAINTS) break;
+          if (p.type === 'SpreadElement') this.merge(out, this.taint(p.argument, file));
+          else if (p.type === 'ObjectProperty') this.merge(out, nest(this.taint(p.value, file), [this.keyOf(p, file) ?? '*']));
         }
-        return this.union(parts, file);
+        return out;
       }
       case 'ArrayExpression':
-        return this.union(node.elements, file);
+        return nest(this.union(node.elements, file), ['*']);
       case 'YieldExpression':
         return this.taint(node.argument, file);
       default:
@@ -298,13 +314,78 @@ export class FlowService {
    * (`options.socketPath` does not see `options.parsed[k] = env[k]`), besides what the name holds.
    */
   private memberBase(node: Extract<Node, { type: 'MemberExpression' | 'OptionalMemberExpression' }>, file: FlowFile): Taint[] {
-    const obj = unwrap(node.object);
-    if (obj.type !== 'Identifier') return this.taint(node.object, file);
-    const out = this.declared(obj, file);
     const key = node.property;
     const field = !node.computed && key.type === 'Identifier' ? key.name : key.type === 'PrivateName' ? '#' + key.id.name : (file.evaluator.foldString(key as Node) ?? '*');
-    this.merge(out, this.storedInto(obj, [field], file));
-    return out;
+    return this.fieldTaint(node.object, [field], file, 0, node);
+  }
+
+  /**
+   * The sources field `path` of a value may carry: `{ a: x, b: y }` at ['a'] is x's; a name's is
+   * what its object literal put there plus what was stored into that field later; anything else
+   * carries its whole taint (a field of the environment is one variable). '*' is any field.
+   */
+  private fieldTaint(raw: Node, path: readonly (string | number)[], file: FlowFile, depth = 0, site?: Node): Taint[] {
+    const node = unwrap(raw);
+    const at = site ?? node;
+    if (path.length === 0 || depth > 8) return this.taint(node, file);
+    if (++this.steps > MAX_STEPS) return [];
+    const head = String(path[0]);
+    const rest = path.slice(1);
+    const out: Taint[] = [];
+    if (node.type === 'ObjectExpression' && head !== '*') {
+      for (const p of node.properties) {
+        if (p.type === 'SpreadElement') this.merge(out, this.fieldTaint(p.argument, path, file, depth + 1));
+        else if (p.type === 'ObjectProperty') {
+          const k = this.keyOf(p, file);
+          if (k === undefined || k === head) this.merge(out, this.fieldTaint(p.value, rest, file, depth + 1));
+        }
+      }
+      return out;
+    }
+    if (node.type === 'ArrayExpression' && /^\d+$/.test(head) && !node.elements.some((e) => e?.type === 'SpreadElement')) {
+      const el = node.elements[Number(head)];
+      return el && el.type !== 'SpreadElement' ? this.fieldTaint(el, rest, file, depth + 1) : [];
+    }
+    if (node.type === 'Identifier' && file.evaluator.canonical(node) !== 'process.env') {
+      const visible = file.walked.bindings.visible(node.name, node);
+      // A name only ever bound to object literals: the field's own value, not its siblings'.
+      const literal = visible.length > 0 && visible.every((b) => (b.kind === 'const' || b.kind === 'let' || b.kind === 'var') && b.init && !b.path && !b.iterates && unwrap(b.init).type === 'ObjectExpression');
+      if (literal) {
+        for (const b of visible) {
+          const t = this.fieldTaint(b.init!, path, file, depth + 1);
+          if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init!, `${node.name} = …`)));
+        }
+      } else this.merge(out, this.stepInto(this.declared(node, file), path, at, file));
+      this.merge(out, this.storedInto(node, path.map(String), file, at));
+      return out;
+    }
+    return this.stepInto(this.taint(node, file), path, at, file);
+  }
+
+  /**
+   * The taints of a value's field: a source nested in the value (see Taint.at) is kept when the
+   * field leads to it and left behind otherwise; a named field of the environment itself is one
+   * variable of it (`env.HOME`), judged by its name.
+   */
+  private stepInto(taints: Taint[], path: readonly (string | number)[], site: Node, file: FlowFile): Taint[] {
+    let cur = taints;
+    for (const f of path.map(String)) {
+      const next: Taint[] = [];
+      for (const t of cur) {
+        if (t.at?.length) {
+          if (t.at[0] === f || t.at[0] === '*' || f === '*') next.push({ ...t, at: t.at.slice(1) });
+        } else if (t.kind === 'env-bulk' && f !== '*') this.merge(next, this.envRead(file, site, f));
+        else next.push(t);
+      }
+      cur = next;
+    }
+    return cur;
+  }
+
+  private keyOf(p: Extract<Node, { type: 'ObjectProperty' }>, file: FlowFile): string | undefined {
+    if (!p.computed && p.key.type === 'Identifier') return p.key.name;
+    if (p.key.type === 'StringLiteral' || p.key.type === 'NumericLiteral') return String(p.key.value);
+    return p.computed ? file.evaluator.foldString(p.key as Node) : undefined;
   }
 
   private call(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpression' | 'NewExpression' }>, file: FlowFile): Taint[] {
@@ -346,7 +427,7 @@ export class FlowService {
     const inputs: (Node | null | undefined)[] = [...args];
     if ((c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression') && !fn) inputs.push(c.object);
     const via = this.union(inputs, file);
-    if (via.length) this.merge(out, this.extend(via, this.hop(file, node, callee ? `${callee}(…)` : 'call')));
+    if (via.length) this.merge(out, this.extend(flat(via), this.hop(file, node, callee ? `${callee}(…)` : 'call')));
     return out;
   }
 
@@ -407,14 +488,15 @@ export class FlowService {
    * can see (`[]`: the whole object). Writes into a same-named object of another scope, and into
    * other fields (`options.path = …` when `options.parsed` is read), are not this read's.
    */
-  private storedInto(node: Extract<Node, { type: 'Identifier' }>, path: string[], file: FlowFile): Taint[] {
+  private storedInto(node: Extract<Node, { type: 'Identifier' }>, path: string[], file: FlowFile, site: Node = node): Taint[] {
     const out: Taint[] = [];
     const bindings = file.walked.bindings;
     if (bindings.memberWritesOverflow.has(node.name)) this.gaps.memberWrites++;
     for (const w of bindings.memberWritesOf(node.name, node)) {
       if (out.length >= MAX_TAINTS) break;
       if (!pathsOverlap(path, w.path)) continue;
-      const t = this.taint(w.value, file);
+      // Written deeper than read: the value sits inside what is read. Read deeper: step into it.
+      const t = nest(this.stepInto(this.taint(w.value, file), path.slice(w.path.length), site, file), w.path.slice(path.length));
       const field = w.path.filter((p) => p !== '*').join('.');
       if (t.length) this.merge(out, this.extend(t, this.hop(file, w.value, `stored into ${node.name}${field ? '.' + field : ''}`)));
     }
@@ -455,14 +537,15 @@ export class FlowService {
           continue;
         }
         if (altGroup) {
-          const t = this.taint(b.init, file).map((x) => ({ ...x, alts: [...(x.alts ?? []), `${altGroup}:${assigned.indexOf(b)}`] }));
+          const t = (b.path ? this.fieldTaint(b.init, b.path, file) : this.taint(b.init, file)).map((x) => ({ ...x, alts: [...(x.alts ?? []), `${altGroup}:${assigned.indexOf(b)}`] }));
           if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init, `${node.name} = …`)));
           continue;
         }
-        const t = this.taint(b.init, file);
+        // `const { live } = options` reads one field of options, not all of them.
+        const t = b.path ? this.fieldTaint(b.init, b.path, file) : this.taint(b.init, file);
         if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init, `${node.name} = …`)));
       } else if (b.kind === 'param' && b.fn) {
-        this.merge(out, this.paramTaint(b.fn, b.index ?? 0, node.name, file));
+        this.merge(out, this.paramTaint(b.fn, b.index ?? 0, node.name, file, b.path));
       } else if (b.kind === 'import' && b.source?.startsWith('.')) {
         const target = this.fileFor(file, b.source);
         if (target) this.merge(out, this.exportTaint(target, b.imported === '*' ? 'default' : (b.imported ?? 'default'), node, file));
@@ -472,7 +555,9 @@ export class FlowService {
   }
 
   /** A parameter: a callback of a source call, or the arguments at the function's call sites. */
-  private paramTaint(fn: Node, index: number, name: string, file: FlowFile): Taint[] {
+  private paramTaint(fn: Node, index: number, name: string, file: FlowFile, path?: (string | number)[]): Taint[] {
+    // `function f({ options }) {…}` called as `f({ options, settings })`: only `options` arrives in it.
+    const argTaint = (arg: Node, from: FlowFile) => (path ? this.fieldTaint(arg, path, from) : this.taint(arg, from));
     const out: Taint[] = [];
     const parent = parentOf(fn);
     if (parent && (parent.type === 'CallExpression' || parent.type === 'NewExpression') && parent.arguments.includes(fn as never)) {
@@ -495,7 +580,7 @@ export class FlowService {
         if (!this.callsFunction(call.callee, fnName, fn, file)) continue;
         const arg = call.arguments[index];
         if (!arg || arg.type === 'ArgumentPlaceholder') continue;
-        const t = this.taint(arg.type === 'SpreadElement' ? arg.argument : arg, file);
+        const t = arg.type === 'SpreadElement' ? this.taint(arg.argument, file) : argTaint(arg, file);
         if (t.length) this.merge(out, this.extend(t, this.hop(file, call, `passed to ${fnName}()`)));
       }
     }
@@ -505,7 +590,7 @@ export class FlowService {
         if (call.type !== 'CallExpression' && call.type !== 'NewExpression') continue;
         const arg = call.arguments[index];
         if (!arg || arg.type === 'ArgumentPlaceholder') continue;
-        const t = this.taint(arg.type === 'SpreadElement' ? arg.argument : arg, other);
+        const t = arg.type === 'SpreadElement' ? this.taint(arg.argument, other) : argTaint(arg, other);
         if (t.length) this.merge(out, this.extend(t, this.hop(other, call, `passed to ${file.path}${exportName === 'default' ? '' : '#' + exportName}`)));
       }
     }
