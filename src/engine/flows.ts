@@ -645,6 +645,76 @@ export class FlowService {
     return undefined;
   }
 
+  /**
+   * What a call runs, for install-time reach: a function (local, or exported by a package file,
+   * through re-exports), or a package module whose export could not be told (`lib[name]()`,
+   * an export that is not a function we can see): then any of its functions may run.
+   */
+  calleeTarget(calleeRaw: Node, file: FlowFile): { fn: Node; file: FlowFile } | { module: FlowFile } | undefined {
+    const callee = unwrap(calleeRaw);
+    const found = this.findCalledFunction(callee, file);
+    if (found) return found;
+    const target = this.moduleTarget(callee, file);
+    if (target) return this.resolveExport(target.file, target.name, 0) ?? { module: target.file };
+    if ((callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') && callee.computed) {
+      const spec = file.evaluator.canonical(callee.object);
+      const module = spec?.startsWith('.') ? this.fileFor(file, spec) : undefined;
+      if (module) return { module };
+    }
+    return undefined;
+  }
+
+  /** An export followed through `export … from`, `module.exports = require('./x')` and imports. */
+  private resolveExport(file: FlowFile, name: string, depth: number): { fn: Node; file: FlowFile } | { module: FlowFile } | undefined {
+    if (depth > 8) return undefined;
+    const node = this.exportedNode(file, name);
+    if (node) {
+      const fn = this.functionOf(node, file) ?? (node.type === 'ObjectMethod' || node.type === 'ClassMethod' ? node : undefined);
+      if (fn) return { fn, file };
+      const next = this.moduleTarget(unwrap(node), file);
+      if (next) return this.resolveExport(next.file, next.name, depth + 1) ?? { module: next.file };
+      return undefined;
+    }
+    // `module.exports = require('./impl')`: every export of impl is this module's.
+    const whole = name !== 'default' ? this.exportedNode(file, 'default') : undefined;
+    const forward = whole && this.moduleTarget(unwrap(whole), file);
+    if (forward && forward.name === 'default') return this.resolveExport(forward.file, name, depth + 1);
+    const re = this.reexportsOf(file);
+    const direct = re.named.get(name);
+    if (direct) {
+      const target = this.fileFor(file, direct.spec);
+      return target ? (this.resolveExport(target, direct.imported, depth + 1) ?? { module: target }) : undefined;
+    }
+    for (const spec of re.star) {
+      const target = this.fileFor(file, spec);
+      const r = target && this.resolveExport(target, name, depth + 1);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  private readonly reexportsMemo = new WeakMap<Node, { named: Map<string, { spec: string; imported: string }>; star: string[] }>();
+
+  /** `export { a as b } from './x'` and `export * from './y'` of a file. */
+  private reexportsOf(file: FlowFile): { named: Map<string, { spec: string; imported: string }>; star: string[] } {
+    const memo = this.reexportsMemo.get(file.ast);
+    if (memo) return memo;
+    const out = { named: new Map<string, { spec: string; imported: string }>(), star: [] as string[] };
+    const body = file.ast.type === 'File' ? file.ast.program.body : [];
+    for (const stmt of body) {
+      if (stmt.type === 'ExportAllDeclaration') out.star.push(stmt.source.value);
+      else if (stmt.type === 'ExportNamedDeclaration' && stmt.source) {
+        for (const sp of stmt.specifiers) {
+          const exported = sp.exported.type === 'Identifier' ? sp.exported.name : sp.exported.value;
+          if (sp.type === 'ExportSpecifier') out.named.set(exported, { spec: stmt.source.value, imported: sp.local.type === 'Identifier' ? sp.local.name : (sp.local as unknown as { value: string }).value });
+          else if (sp.type === 'ExportNamespaceSpecifier') out.named.set(exported, { spec: stmt.source.value, imported: 'default' });
+        }
+      }
+    }
+    this.reexportsMemo.set(file.ast, out);
+    return out;
+  }
+
   /** For `x.name` or `x` where x is `require('./file')`: the file and export name. */
   private moduleTarget(node: Node, file: FlowFile): { file: FlowFile; name: string } | undefined {
     const ev = file.evaluator;
@@ -736,7 +806,7 @@ export class FlowService {
           for (const v of d.declarations) if (v.id.type === 'Identifier' && v.init) out.set(v.id.name, v.init);
         }
         for (const s of stmt.specifiers) {
-          if (s.type === 'ExportSpecifier') out.set(s.exported.type === 'Identifier' ? s.exported.name : s.exported.value, s.local);
+          if (s.type === 'ExportSpecifier' && !stmt.source) out.set(s.exported.type === 'Identifier' ? s.exported.name : s.exported.value, s.local);
         }
       }
     }
