@@ -4,6 +4,17 @@ import { SHELL_DOWNLOAD, SHELL_FETCH, SHELL_RECON } from '../src/engine/indicato
 /** Install-time helpers that are common and honest: building or fetching a native addon. */
 const KNOWN_BUILD_TOOLS = /^(?:node-gyp(?:-build)?|prebuild-install|node-pre-gyp|@mapbox\/node-pre-gyp|napi-postinstall|cmake-js|husky|patch-package|opencollective(?:-postinstall)?|is-ci|ngcc|tsc|node-gyp-build-optional-packages)\b/;
 
+/**
+ * `<!(node -e "require('nan')")`, `<!(node -p "require('node-addon-api').include")`: how native
+ * addons find a dependency's headers. Code that only loads a package by name and reads a property
+ * of it runs nothing of this package.
+ */
+function headerLookup(expansion: string): boolean {
+  const m = /^<!@?\(\s*node\s+-[ep]\s+(["'])(.*)\1\s*\)$/s.exec(expansion.trim());
+  if (!m) return false;
+  return /^\s*(?:console\.log\(\s*)?require\(\s*(?:\\?["'])(?:@[\w.-]+\/)?[\w.-]+(?:\/[\w.-]+)*(?:\\?["'])\s*\)(?:\.[A-Za-z_$][\w$]*)*\s*\)?\s*;?\s*$/.test(m[2]!) && !/require\(\s*\\?["']\./.test(m[2]!);
+}
+
 export default defineRule({
   meta: {
     id: 'install-scripts',
@@ -70,8 +81,13 @@ export default defineRule({
         const hasInstall = ctx.scripts.install.some((s) => s.script === 'install' || s.script === 'preinstall');
         const gyp = ctx.textOf('binding.gyp');
         if (gyp !== undefined) {
-          const expansions = gyp.match(/<!@?\(([^)]{0,400})\)/g) ?? [];
-          const bad = expansions.find((e) => SHELL_DOWNLOAD.test(e) || SHELL_FETCH.test(e) || /\bnode\s+-e\b|\beval\b|base64/.test(e));
+          // An expansion is a whole gyp string, `'<!(…)'`: read the strings, escapes undone.
+          const expansions = [...gyp.matchAll(/'((?:\\.|[^'\\\n]){0,2000})'|"((?:\\.|[^"\\\n]){0,2000})"/g)]
+            .map((m) => (m[1] ?? m[2] ?? '').replace(/\\(.)/g, '$1').trim())
+            .filter((v) => /^<!@?\(/.test(v))
+            .map((v) => v.slice(0, 400));
+          if (expansions.length === 0) expansions.push(...(gyp.match(/<!@?\(([^)]{0,400})\)/g) ?? []));
+          const bad = expansions.find((e) => SHELL_DOWNLOAD.test(e) || SHELL_FETCH.test(e) || (/\bnode\s+-[ep]\b|\beval\b|base64/.test(e) && !headerLookup(e)));
           if (bad) {
             ctx.report({ file: 'binding.gyp', message: 'binding.gyp command expansion runs a network or shell command when node-gyp builds the package', severity: 'critical', evidence: bad.slice(0, 200), signals: ['install-script', 'install-shell-download'] });
           } else if (!hasInstall) {

@@ -39,7 +39,8 @@ const COMMANDS: { re: RegExp; label: string; kind: Kind }[] = [
   { re: /\bcrontab\s+(?:-\s*$|-\s*[|;&]|[^\s-][^\s]*$|-l\s*[|;&])|\|\s*crontab\b|\(crontab\s+-l/, label: 'cron job', kind: 'startup' },
   { re: /\b(?:npm|pnpm)\s+(?:config\s+set|set)\s+(?:--(?:global|location[= ]\w+)\s+)?(?:registry|@[\w-]+:registry|strict-ssl|ca|cafile|ignore-scripts|script-shell|\/\/[^\s]*:_authToken)\b/, label: 'npm setting', kind: 'package-manager' },
   { re: /\byarn\s+config\s+set\s+(?:-H\s+)?(?:npmRegistryServer|registry|strict-ssl|enableStrictSsl|npmAlwaysAuth|httpsCaFilePath|unsafeHttpWhitelist)\b/, label: 'yarn setting', kind: 'package-manager' },
-  { re: /\bgit\s+config\s+(?:--(?:global|system|local)\s+)?core\.hooksPath\b/, label: 'git hooks path (core.hooksPath)', kind: 'git-hooks' },
+  // Setting it takes a value; `git config core.hooksPath` alone (or --get) reads where hooks are.
+  { re: /\bgit\s+config\s+(?:--(?:global|system|local|add|replace-all)\s+)*core\.hooksPath\s+(?!-)[^\s;&|]/, label: 'git hooks path (core.hooksPath)', kind: 'git-hooks' },
 ];
 
 /** Settings that redirect installs or switch off TLS checks: worse than any other config change. */
