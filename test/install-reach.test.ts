@@ -47,6 +47,18 @@ describe('install-time reach follows what the lifecycle script calls', () => {
     expect(r.verdict).toBe('malicious');
   });
 
+  test('twin: an ESM re-export (`export { x } from`) is followed to the function', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node scripts/postinstall.mjs' } }),
+      'scripts/postinstall.mjs': "import { run } from '../lib/index.mjs';\nawait run();",
+      'lib/index.mjs': "export { run } from './impl.mjs';\nexport * from './other.mjs';",
+      'lib/other.mjs': 'export const x = 1;',
+      'lib/impl.mjs': "import fs from 'node:fs'; import os from 'node:os';\nexport async function run() { fs.appendFileSync(os.homedir() + '/.bashrc', 'x'); }\nexport function unused() {}",
+    });
+    expect(profileWrite(r)?.reach).toBe('install');
+    expect(r.verdict).toBe('malicious');
+  });
+
   test('twin: a call the evaluator cannot resolve to one export takes every function of the module', () => {
     const r = scanFiles(pkg("const c = require('../lib/commands');\nconst name = process.env.npm_config_step || 'x';\nc[name]();"));
     expect(profileWrite(r)?.reach).toBe('install');

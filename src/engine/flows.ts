@@ -664,6 +664,11 @@ export class FlowService {
     return undefined;
   }
 
+  /** What export `name` of a package file is, followed through re-exports (see calleeTarget). */
+  exportTarget(file: FlowFile, name: string): { fn: Node; file: FlowFile } | { module: FlowFile } | undefined {
+    return this.resolveExport(file, name, 0);
+  }
+
   /** An export followed through `export … from`, `module.exports = require('./x')` and imports. */
   private resolveExport(file: FlowFile, name: string, depth: number): { fn: Node; file: FlowFile } | { module: FlowFile } | undefined {
     if (depth > 8) return undefined;

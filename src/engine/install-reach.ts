@@ -30,6 +30,7 @@ const CALLS_BACK_GLOBAL = /^(?:Promise|setTimeout|setImmediate|setInterval|queue
 const NODE_API = /^(?:fs|fs\.promises|child_process|https?|http2|net|tls|dns|dns\.promises|os|zlib|stream|readline|crypto|events|util|worker_threads|dgram|path|url|module|vm|timers|process)\./;
 const MAX_REGIONS = 20_000;
 const MAX_NODES = 3_000_000;
+const MAX_LAZY_TEXT = 256 * 1024;
 
 function isFn(n: Node | undefined): n is Fn {
   return !!n && FUNCTION_TYPES.has(n.type);
@@ -76,6 +77,46 @@ export function installRuns(
     return isResolvedFunctionCall(parent, file);
   };
 
+  /**
+   * A body the parser left out (lazy-bodies.ts) has no tree to resolve calls in. Every function it
+   * names may run: local functions by a word of its text, and exports of that name of the modules
+   * its file loads. A call of a computed or returned function (`f[k](`, `g()(`) could be anything
+   * there: then those modules run whole.
+   */
+  const lazyBody = (file: FlowFile, fn: Fn) => {
+    const body = fn.body as Node;
+    const text = file.text.slice(body.start ?? 0, Math.min(body.end ?? 0, (body.start ?? 0) + MAX_LAZY_TEXT));
+    const words = new Set(text.replace(/(["'])(?:\\.|(?!\1)[^\\\n])*\1/g, '""').match(/[A-Za-z_$][\w$]*/g)?.slice(0, 20_000) ?? []);
+    const opaque = (body.end ?? 0) - (body.start ?? 0) > MAX_LAZY_TEXT || /[\])]\s*\(/.test(text.replace(/\b(?:if|for|while|switch|catch|return|typeof|await|function)\s*\(/g, ''));
+    const targets = [file, ...edgesOf(file.path).map((t) => files.get(t) ?? t)];
+    for (const target of targets) {
+      if (typeof target === 'string') {
+        wholeFile.add(target);
+        continue;
+      }
+      if (opaque) {
+        markModule(target);
+        continue;
+      }
+      for (const w of words) {
+        const r = flows.exportTarget(target, w);
+        if (r) {
+          if ('module' in r) markModule(r.module);
+          else if (files.has(r.file.path)) markFn(r.file, r.fn);
+        }
+      }
+    }
+    if (opaque) return;
+    for (const w of words) {
+      for (const b of file.walked.bindings.visible(w, body)) {
+        const init = b.init;
+        if (b.kind === 'function' && init) markFn(file, init);
+        else if (init && isFn(init)) markFn(file, init);
+        else if (b.kind === 'class' && init) for (const m of descendants(init, 100_000)) if (isFn(m)) markFn(file, m);
+      }
+    }
+  };
+
   for (const path of installFiles) {
     const file = files.get(path);
     if (!file) {
@@ -98,6 +139,10 @@ export function installRuns(
       break;
     }
     const { file, region } = queue[i]!;
+    if (isFn(region) && (region.body as { tgLazy?: boolean }).tgLazy) {
+      lazyBody(file, region);
+      continue;
+    }
     for (const n of descendants(region, MAX_NODES - nodes, (x) => x !== region && (isFn(x) || x.type === 'ClassBody'))) {
       nodes++;
       if (n !== region && isFn(n)) {
