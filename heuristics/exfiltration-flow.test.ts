@@ -261,3 +261,25 @@ describe('exfiltration-flow follows data, not names', () => {
     expect(critical(r)).toEqual([]);
   });
 });
+
+describe('exfiltration-flow: a key and its fallback are one key', () => {
+  const hub = (pick: string) => [
+    'async function get(url) {',
+    '  const headers = new Headers();',
+    `  const token = ${pick};`,
+    "  if (token) headers.set('Authorization', `Bearer ${token}`);",
+    '  return fetch(url, { headers });',
+    '}',
+    'module.exports = get;',
+  ].join('\n');
+  test('`KEY ?? LEGACY_KEY` sent with a request is not a bundle of secrets', () => {
+    const r = scanFiles({ 'index.js': hub('process.env.HF_TOKEN ?? process.env.HF_ACCESS_TOKEN') });
+    expect(r.of(RULE).filter((f) => f.severity === 'critical')).toEqual([]);
+    expect(r.verdict).not.toBe('malicious');
+  });
+  test('twin: the key sent together with another secret is a bundle', () => {
+    const r = scanFiles({ 'index.js': hub('process.env.HF_TOKEN + ":" + process.env.AWS_SECRET_ACCESS_KEY') });
+    expect(r.of(RULE).some((f) => f.severity === 'critical' && /bundled with/.test(f.message))).toBe(true);
+    expect(r.verdict).toBe('malicious');
+  });
+});

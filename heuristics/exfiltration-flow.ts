@@ -155,7 +155,8 @@ function judgeAiKey(t: Taint, sink: Sink, all: Taint[], host: string | undefined
   const own = belongs(provider);
   // Other secrets on the same request, by a direct path: a gateway's own key (Helicone-Auth…) rides
   // along; anything else is a bundle.
-  const others = all.filter((o) => o !== t && o.kind !== 'fingerprint' && o.kind !== 'ai-key' && direct(o) && !(o.kind === 'env-secret' && /HELICONE|PORTKEY|AI_?GATEWAY|CF_AIG/i.test(o.label)));
+  // A fallback picked instead of the key (`HF_TOKEN ?? HF_ACCESS_TOKEN`) does not travel with it.
+  const others = all.filter((o) => o !== t && o.kind !== 'fingerprint' && o.kind !== 'ai-key' && direct(o) && !areAlternatives(o, t) && !(o.kind === 'env-secret' && /HELICONE|PORTKEY|AI_?GATEWAY|CF_AIG/i.test(o.label)));
   // Other providers' keys: picked instead of this one (`anthropicKey ?? openrouterKey`), or carried with it.
   const keys = all.filter((o) => o !== t && o.kind === 'ai-key' && o.provider !== provider);
   const together = keys.filter((o) => !areAlternatives(o, t) && direct(o) && direct(t));
