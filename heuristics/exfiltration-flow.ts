@@ -6,17 +6,40 @@ import { DNS_CALLS, NETWORK_CALLS, STREAM_WRITE, destinationOf, normalizeChain }
 import { RECON_ENDPOINTS, EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import { isProviderHost, providerName, providerOfHost } from '../src/engine/ai-indicators.js';
 import type { Severity, Signal } from '../src/types.js';
+import { programOf } from '../src/engine/effects.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Network tools a helper may build a command for. */
 const BODY_HINTS: BodyHints = { literals: /\b(?:ncat|netcat|nslookup|Invoke-WebRequest)\b|\bnc\s|\bdig\s|\bping\s|\biwr\s|\birm\s/ };
 
 const EXEC = /^child_process\.(?:exec|execSync|execFile|execFileSync|spawn|spawnSync)$/;
-const NET_TOOL = /\b(?:curl|wget|nc|ncat|netcat|nslookup|dig|host|ping|Invoke-WebRequest|iwr|irm)\b/i;
+/** Programs that send what they are given over the network: HTTP clients, raw sockets, DNS lookups. */
+const HTTP_TOOL = /^(?:curl|wget|invoke-webrequest|invoke-restmethod|iwr|irm)$/;
+const RAW_TOOL = /^(?:nc|ncat|netcat|socat|telnet|nslookup|dig|host|ping)$/;
+/** `sh -c "…"`, `cmd /c …`, `powershell -Command …`: the command the shell is handed. */
+const SHELL_PREFIX = /^(?:(?:\S*\/)?(?:ba|z|da)?sh|cmd(?:\.exe)?|powershell(?:\.exe)?|pwsh)\s+(?:(?:-\w+|\/[cCkK])\s+)*/i;
+
+/**
+ * The network program a command line runs, if any: the program of each piped or chained part of it
+ * (after a shell wrapper), not any word of it. A tool that passes its own argv or a `--host` flag
+ * to git or docker sends nothing anywhere by itself.
+ */
+export function networkProgram(command: string): { program: string; raw: boolean } | undefined {
+  for (const part of command.split(/\|\||&&|[|;&\n`]|\$\(/)) {
+    const inner = part.trim().replace(SHELL_PREFIX, '').replace(/^["']+/, '');
+    const program = programOf(inner);
+    if (!program) continue;
+    if (HTTP_TOOL.test(program)) return { program, raw: false };
+    if (RAW_TOOL.test(program)) return { program, raw: true };
+  }
+  return undefined;
+}
 
 interface Sink {
   kind: 'network' | 'dns' | 'shell-network';
   args: Node[];
   destination?: string;
+  /** Shell sinks: a raw socket or DNS tool (nc, dig…), which no API client sends a token with. */
+  raw?: boolean;
 }
 
 function dataArgs(call: CallInfo): Node[] {
@@ -32,15 +55,19 @@ function sinkOf(call: CallInfo, ctx: FileContext): Sink | undefined {
   if (DNS_CALLS.test(callee)) return { kind: 'dns', args: dataArgs(call).slice(0, 1), destination: dest() };
   if (EXEC.test(callee)) {
     const args = dataArgs(call).filter((a) => a.type !== 'ObjectExpression');
-    const text = args.map((a) => ctx.evaluator.foldLoose(a) ?? HOLE).join(' ');
+    const text = args.map((a) => (a.type === 'ArrayExpression' ? a.elements.map((e) => (e && e.type !== 'SpreadElement' ? ctx.evaluator.foldLoose(e) ?? HOLE : HOLE)).join(' ') : ctx.evaluator.foldLoose(a) ?? HOLE)).join(' ');
     // A command line without a network tool is not a sink: tools pass env and paths to programs.
-    return NET_TOOL.test(text) ? { kind: 'shell-network', args } : undefined;
+    const tool = networkProgram(text);
+    if (!tool) return undefined;
+    const url = /\bhttps?:\/\/[^\s'"]+/i.exec(text)?.[0];
+    return { kind: 'shell-network', args, destination: url, raw: tool.raw };
   }
   return undefined;
 }
 
 function isDrop(sink: Sink): boolean {
-  if (sink.kind === 'dns' || sink.kind === 'shell-network') return true;
+  // Data in a DNS name or down a raw socket is sent to be collected; an HTTP tool is judged by its URL.
+  if (sink.kind === 'dns' || (sink.kind === 'shell-network' && sink.raw)) return true;
   const dest = sink.destination;
   if (!dest) return false;
   if (matchIndicator(EXFIL_ENDPOINTS, dest) || matchIndicator(RECON_ENDPOINTS, dest)) return true;
@@ -128,7 +155,8 @@ function judgeAiKey(t: Taint, sink: Sink, all: Taint[], host: string | undefined
   const own = belongs(provider);
   // Other secrets on the same request, by a direct path: a gateway's own key (Helicone-Auth…) rides
   // along; anything else is a bundle.
-  const others = all.filter((o) => o !== t && o.kind !== 'fingerprint' && o.kind !== 'ai-key' && direct(o) && !(o.kind === 'env-secret' && /HELICONE|PORTKEY|AI_?GATEWAY|CF_AIG/i.test(o.label)));
+  // A fallback picked instead of the key (`HF_TOKEN ?? HF_ACCESS_TOKEN`) does not travel with it.
+  const others = all.filter((o) => o !== t && o.kind !== 'fingerprint' && o.kind !== 'ai-key' && direct(o) && !areAlternatives(o, t) && !(o.kind === 'env-secret' && /HELICONE|PORTKEY|AI_?GATEWAY|CF_AIG/i.test(o.label)));
   // Other providers' keys: picked instead of this one (`anthropicKey ?? openrouterKey`), or carried with it.
   const keys = all.filter((o) => o !== t && o.kind === 'ai-key' && o.provider !== provider);
   const together = keys.filter((o) => !areAlternatives(o, t) && direct(o) && direct(t));
@@ -149,7 +177,7 @@ function judgeAiKey(t: Taint, sink: Sink, all: Taint[], host: string | undefined
 }
 
 function report(ctx: FileContext, call: CallInfo, sink: Sink, t: Taint, sinkHop: Hop, all: Taint[]): void {
-  const host = sink.kind === 'network' ? namedHost(sink.destination) : undefined;
+  const host = sink.kind !== 'dns' ? namedHost(sink.destination) : undefined;
   // A destination built to receive data (webhook, bin, tunnel, raw IP, DNS built at run time).
   const drop = isDrop(sink);
   const install = ctx.reach === 'install';

@@ -173,6 +173,35 @@ describe('install-scripts stays quiet', () => {
     expect(r.verdict).toBe('clean');
   });
 
+  test("binding.gyp with nan's node -e header lookup is info", () => {
+    const r = scanFiles({
+      'package.json': manifest({ gypfile: true }),
+      'binding.gyp': "{ 'targets': [{ 'target_name': 'addon', 'include_dirs': ['<!(node -e \"require(\\'nan\\')\")'], 'sources': ['src/addon.cc'] }] }",
+    });
+    expect(r.of(RULE)).toEqual([finding('info', ['native-build'], { file: 'binding.gyp' })]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('twin: a binding.gyp node -e expansion that runs a package file is medium inline code, not a header lookup', () => {
+    const r = scanFiles({
+      'package.json': manifest({ gypfile: true }),
+      'build/setup.js': 'module.exports = 1;',
+      'binding.gyp': "{ 'targets': [{ 'target_name': 'addon', 'include_dirs': ['<!(node -e \"require(\\'./build/setup\\')\")'], 'sources': ['src/addon.cc'] }] }",
+    });
+    expect(r.of(RULE)).toContainEqual(finding('medium', ['install-script', 'install-inline-code'], { file: 'binding.gyp' }));
+  });
+
+  test.each([
+    ['calls into what it loads', "<!(node -e \"require(\\'child_process\\').execSync(\\'id\\')\")"],
+  ])('twin: a binding.gyp node -e expansion that %s is critical', (_, expansion) => {
+    const r = scanFiles({
+      'package.json': manifest({ gypfile: true }),
+      'build/setup.js': 'module.exports = 1;',
+      'binding.gyp': `{ 'targets': [{ 'target_name': 'addon', 'include_dirs': ['${expansion}'], 'sources': ['src/addon.cc'] }] }`,
+    });
+    expect(r.of(RULE)).toContainEqual(finding('critical', ['install-shell-download'], { file: 'binding.gyp' }));
+  });
+
   test('husky install as prepare script is not an install script of a registry package', () => {
     const r = scanFiles({ 'package.json': manifest({ scripts: { prepare: 'husky install', test: 'vitest' } }) });
     expect(r.of(RULE)).toEqual([]);

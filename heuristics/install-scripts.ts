@@ -39,7 +39,7 @@ export function gypExpansions(gyp: string): string[] {
  * only loads a module to print where its headers are, the way every nan and node-addon-api build
  * finds them. Other inline code that does not reach out is worth reading (medium), not a payload.
  */
-const MODULE_LOOKUP = /\bnode\s+-[ep]\s+\\?(["'])\s*(?:console\.log\(\s*)?require(?:\.resolve)?\(\s*\\?(["'])[@\w./-]{1,214}\\?\2\s*\)(?:\.[A-Za-z_$][\w$]{0,40}){0,4}\s*\)?\s*;?\s*\\?\1/;
+const MODULE_LOOKUP = /\bnode\s+-[ep]\s+\\?(["'])\s*(?:console\.log\(\s*)?require(?:\.resolve)?\(\s*\\?(["'])(?!\.)[@\w./-]{1,214}\\?\2\s*\)(?:\.[A-Za-z_$][\w$]{0,40}){0,4}\s*\)?\s*;?\s*\\?\1/;
 
 function isModuleLookup(expansion: string): boolean {
   return MODULE_LOOKUP.test(expansion);

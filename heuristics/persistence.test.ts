@@ -95,3 +95,21 @@ describe('persistence: on load it is high; in functions and bins it stays low or
     expect(r.verdict).toBe('clean');
   });
 });
+
+describe('persistence: reading git config is not setting it', () => {
+  test('asking git where the hooks are, at install, is not a hooks-path change', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node setup.js' } }),
+      'setup.js': "const { execSync } = require('child_process');\nconst dir = execSync('git config --local core.hooksPath', { encoding: 'utf8' }).trim();\nconsole.log(dir);",
+    });
+    expect(r.of(RULE).filter((f) => /core\.hooksPath/.test(f.message))).toEqual([]);
+  });
+  test('twin: setting it at install is still reported', () => {
+    const r = scanFiles({
+      'package.json': manifest({ scripts: { postinstall: 'node setup.js' } }),
+      'setup.js': "const { execSync } = require('child_process');\nexecSync('git config --local core.hooksPath /tmp/hooks');",
+    });
+    expect(r.of(RULE)[0]?.message).toMatch(/core\.hooksPath/);
+    expect(r.of(RULE)[0]?.reach).toBe('install');
+  });
+});

@@ -41,7 +41,7 @@ const COMMANDS: { re: RegExp; label: string; kind: Kind }[] = [
   { re: /\byarn\s+config\s+set\s+(?:-H\s+)?(?:npmRegistryServer|registry|strict-ssl|enableStrictSsl|npmAlwaysAuth|httpsCaFilePath|unsafeHttpWhitelist)\b/, label: 'yarn setting', kind: 'package-manager' },
   // A write: a value follows the key (or is appended to the string). `git config core.hooksPath`
   // alone, or with --get, reads where hooks live, as hook managers do before writing their own.
-  { re: /\bgit\s+config\s+(?:--(?:global|system|local)\s+)?core\.hooksPath(?=[ \t]+(?:[^\s-]|$))/, label: 'git hooks path (core.hooksPath)', kind: 'git-hooks' },
+  { re: /\bgit\s+config\s+(?:--(?:global|system|local|add|replace-all)\s+)*core\.hooksPath(?=[ \t]+(?:[^\s-]|$))/, label: 'git hooks path (core.hooksPath)', kind: 'git-hooks' },
 ];
 
 /** Settings that redirect installs or switch off TLS checks: worse than any other config change. */

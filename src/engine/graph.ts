@@ -9,6 +9,11 @@ import type { LifecycleScripts } from './scripts.js';
  */
 export interface ModuleGraph {
   reachOf(file: string): Reach;
+  /**
+   * The reach a file would have if nothing ran at install: for code of an install-reached module
+   * that install-time code never calls (see install-reach.ts).
+   */
+  reachBesidesInstall(file: string): Reach;
   entries: Record<'install' | 'import' | 'bin', string[]>;
   edges: Map<string, string[]>;
 }
@@ -92,20 +97,25 @@ export function buildGraph(
     if (r) bins.push(r);
   }
 
-  const reach = new Map<string, Reach>();
-  const order: Reach[] = ['install', 'import', 'bin'];
   const seeds: Record<'install' | 'import' | 'bin', string[]> = { install, import: imports, bin: bins };
-  for (const kind of order) {
-    const queue = [...seeds[kind as 'install' | 'import' | 'bin']];
-    while (queue.length) {
-      const f = queue.shift()!;
-      if (reach.has(f)) continue;
-      reach.set(f, kind);
-      for (const t of edgesOf(f)) if (!reach.has(t)) queue.push(t);
+  const spread = (order: ('install' | 'import' | 'bin')[]) => {
+    const reach = new Map<string, Reach>();
+    for (const kind of order) {
+      const queue = [...seeds[kind]];
+      while (queue.length) {
+        const f = queue.shift()!;
+        if (reach.has(f)) continue;
+        reach.set(f, kind);
+        for (const t of edgesOf(f)) if (!reach.has(t)) queue.push(t);
+      }
     }
-  }
+    return reach;
+  };
+  const reach = spread(['install', 'import', 'bin']);
+  let besides: Map<string, Reach> | undefined;
   return {
     reachOf: (file) => reach.get(file) ?? 'unreached',
+    reachBesidesInstall: (file) => (besides ??= spread(['import', 'bin'])).get(file) ?? 'unreached',
     entries: seeds,
     edges,
   };

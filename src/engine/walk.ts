@@ -29,13 +29,19 @@ function scopeOf(node: Node | undefined, blockScoped: boolean): Node | undefined
 
 const STORING_METHODS = new Set(['push', 'unshift', 'append', 'set', 'add']);
 
-/** `a.b.c` -> 'a' */
-function rootName(node: Node): string | undefined {
+/** `a.b[k].c` -> { root: 'a', path: ['b', '*', 'c'] }; literal keys count as names. */
+function memberPath(node: Node): { root: string; path: string[] } | undefined {
+  const path: string[] = [];
   let n: Node = node;
   for (let i = 0; i < 20; i++) {
-    if (n.type === 'Identifier') return n.name;
-    if (n.type === 'MemberExpression' || n.type === 'OptionalMemberExpression') n = n.object;
-    else return undefined;
+    if (n.type === 'Identifier') return { root: n.name, path: path.reverse() };
+    if (n.type !== 'MemberExpression' && n.type !== 'OptionalMemberExpression') return undefined;
+    const p = n.property;
+    if (!n.computed && p.type === 'Identifier') path.push(p.name);
+    else if (p.type === 'StringLiteral') path.push(p.value);
+    else if (p.type === 'NumericLiteral') path.push(String(p.value));
+    else path.push('*');
+    n = n.object;
   }
   return undefined;
 }
@@ -84,8 +90,8 @@ function recordDeclarations(node: Node, parent: Node | undefined, table: Binding
     }
     case 'AssignmentExpression':
       if (node.left.type === 'MemberExpression') {
-        const root = rootName(node.left);
-        if (root) table.addMemberWrite(root, node.right);
+        const m = memberPath(node.left);
+        if (m) table.addMemberWrite(m.root, { value: node.right, path: m.path, site: node });
       }
       if (node.left.type === 'Identifier') {
         if (node.operator === '=') table.add(node.left.name, { kind: 'var', init: node.right, site: node });
@@ -102,12 +108,13 @@ function recordDeclarations(node: Node, parent: Node | undefined, table: Binding
       if (node.callee.type === 'Identifier') table.addCall(node.callee.name, node);
       else if (node.callee.type === 'MemberExpression' && node.callee.property.type === 'Identifier') {
         const method = node.callee.property.name;
+        // The stored value lands in some field (an element, an entry) of the object the method is on.
         if (STORING_METHODS.has(method)) {
-          const root = rootName(node.callee.object);
-          if (root) for (const a of node.arguments) table.addMemberWrite(root, a);
+          const m = memberPath(node.callee.object);
+          if (m) for (const a of node.arguments) table.addMemberWrite(m.root, { value: a, path: [...m.path, '*'], site: node });
         } else if (method === 'assign' && node.callee.object.type === 'Identifier' && node.callee.object.name === 'Object' && node.arguments[0]) {
-          const root = rootName(node.arguments[0]);
-          if (root) for (const a of node.arguments.slice(1)) table.addMemberWrite(root, a);
+          const m = memberPath(node.arguments[0]);
+          if (m) for (const a of node.arguments.slice(1)) table.addMemberWrite(m.root, { value: a, path: [...m.path, '*'], site: node });
         }
       }
       return;
