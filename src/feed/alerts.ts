@@ -75,7 +75,7 @@ export interface WebhookOptions {
 /** POST malicious and suspicious results to `url`, retrying with backoff (Retry-After honoured), bounded. */
 export function webhookSink(url: string, options: WebhookOptions = {}): Sink {
   const policy: RetryPolicy = { attempts: 5, baseMs: 1000, maxMs: 30_000, maxRetryAfterMs: 120_000, ...options.retry };
-  const shown = url.replace(/(\w+:\/\/)([^/]+)\/.*/, '$1$2/…'); // webhook paths are secrets
+  const shown = url.replace(/\b(\w+:\/\/)([^/]+)\/[\s\S]*/, '$1$2/…'); // webhook paths are secrets
   return {
     name: 'webhook',
     verdicts: ['malicious', 'suspicious'],

@@ -74,7 +74,7 @@ export interface JsonAnswer {
 const RETRYABLE = new Set([408, 425, 429, 500, 502, 503, 504]);
 
 /** Credentials must never reach a message. */
-const redact = (u: string): string => u.replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@');
+const redact = (u: string): string => u.replace(/\b(\w+:\/\/)[^/\s@]+@/g, '$1***@');
 
 /** A body over the size limit: asking again will not make it smaller. */
 class TooBigError extends Error {}

@@ -93,7 +93,7 @@ function sourceOf(parsed: Spec): TarballSource {
 
 /** Credentials must never reach a message: strip `user:pass@` from URLs. */
 function redact(text: string): string {
-  return text.replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@');
+  return text.replace(/\b(\w+:\/\/)[^/\s@]+@/g, '$1***@');
 }
 
 function sri(data: Buffer): string {

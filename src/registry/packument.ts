@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type npmFetchTypes from 'npm-registry-fetch';
 import { toFetchOptions } from '../fetch/npm-config.js';
+import { trimTrailingSlashes } from '../text.js';
 
 // pacote's copy of npm-registry-fetch, as src/fetch/fetch.ts does for npm-package-arg.
 const npmFetch = createRequire(createRequire(import.meta.url).resolve('pacote'))('npm-registry-fetch') as typeof npmFetchTypes;
@@ -139,7 +140,7 @@ export function trimPackument(raw: unknown, name: string): Packument {
 
 /** The packument URL npm would use for `name` under this config (scoped registries honoured). */
 export function packumentUrl(name: string, fetchOpts: Record<string, unknown>): string {
-  const registry = String(npmFetch.pickRegistry(name, fetchOpts as npmFetchTypes.Options)).replace(/\/+$/, '');
+  const registry = trimTrailingSlashes(String(npmFetch.pickRegistry(name, fetchOpts as npmFetchTypes.Options)));
   return `${registry}/${name.replace('/', '%2f')}`;
 }
 
@@ -183,7 +184,7 @@ function describe(err: unknown): { code: string; message: string } {
   const e = (err ?? {}) as { code?: string; statusCode?: number; message?: string };
   const code = e.code ?? (e.statusCode ? `E${e.statusCode}` : 'EFETCH');
   // Credentials must never reach a message.
-  return { code, message: (e.message ?? String(err)).replace(/(\w+:\/\/)[^/\s@]+@/g, '$1***@') };
+  return { code, message: (e.message ?? String(err)).replace(/\b(\w+:\/\/)[^/\s@]+@/g, '$1***@') };
 }
 
 /** Fetch (or revalidate) the full packument of `name`. Throws PackumentError when there is none to use. */

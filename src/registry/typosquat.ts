@@ -3,6 +3,7 @@
 // ../shared/data/npm-popular-10k.tsv). A name is only ever compared with names far more popular than
 // itself, so two popular packages with similar names (ws / qs, chalk / chai) never flag each other.
 import popularData from '../../data/popular-names.json' with { type: 'json' };
+import { trimTrailingDigits } from '../text.js';
 
 export type SquatKind =
   | 'homoglyph'
@@ -231,7 +232,7 @@ export function findTyposquat(name: string, index: PopularIndex = popularIndex()
         const d = editDistance(name, t, maxD);
         if (d > maxD) continue;
         // Two names that only differ in a trailing digit are a family (vue2 / vue3), not a squat.
-        if (/\d$/.test(t) && /\d$/.test(name) && name.replace(/\d+$/, '') === t.replace(/\d+$/, '')) continue;
+        if (/\d$/.test(t) && /\d$/.test(name) && trimTrailingDigits(name) === trimTrailingDigits(t)) continue;
         if (d === 1) {
           const e = describeEdit(name, t);
           if (e) consider(t, e.kind, e.detail);
