@@ -11,6 +11,7 @@ import { isGitResult, runAudit } from '../audit/audit.js';
 import { ProgressBar } from '../audit/progress.js';
 import { listHuman, listJson, renderAuditHuman, toAuditJson } from '../audit/report.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
+import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { exitCodeFor } from './main.js';
 import { UsageError, withErrorBoundary } from './errors.js';
 
@@ -64,7 +65,7 @@ async function audit(argv: string[]): Promise<number> {
 
   if (values.list) {
     const entries = values.prod ? { ...lockfile, entries: lockfile.entries.filter((e) => !e.dev) } : lockfile;
-    process.stdout.write((values.json ? JSON.stringify(listJson(entries), null, 2) : listHuman(entries)) + '\n');
+    process.stdout.write(values.json ? JSON.stringify(listJson(entries), null, 2) + '\n' : forLog(listHuman(entries) + '\n', inGithubActions()));
     return 0;
   }
 
@@ -98,9 +99,9 @@ async function audit(argv: string[]): Promise<number> {
     if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     else {
       const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
-      process.stdout.write(renderAuditHuman(report, { color, verbose: values.verbose! }) + '\n');
+      process.stdout.write(forLog(renderAuditHuman(report, { color, verbose: values.verbose! }) + '\n', inGithubActions()));
     }
-    for (const p of report.packages) if (p.error && !isGitResult(p)) process.stderr.write(`tollgate: ${p.error}\n`);
+    for (const p of report.packages) if (p.error && !isGitResult(p)) process.stderr.write(forLog(`tollgate: ${safeLine(p.error)}\n`, inGithubActions()));
     if (values.html !== undefined) {
       const bytes = writeHtmlReport(values.html, json, { title: `Tollgate audit of ${path.basename(file)}` });
       if (!values.quiet) process.stderr.write(`tollgate: HTML report written to ${values.html} (${(bytes / 1024).toFixed(0)} KB)\n`);

@@ -4,6 +4,7 @@ import { scanTargets } from '../scan.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { renderHuman } from '../report/human.js';
+import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { toJsonReport } from '../report/json.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { RULES } from '../../heuristics/index.js';
@@ -159,7 +160,7 @@ async function scanCommand(argv: string[]): Promise<number> {
       fetch: { npmConfig, cache: values.cache, where: process.cwd() },
       registry: withRegistry ? { cacheDir: defaultCacheDir(), results: cache } : undefined,
       onResult: progress
-        ? (r, done, total) => process.stderr.write(`\r\u001b[K[${done}/${total}] ${r.name}${r.version ? '@' + r.version : ''}: ${r.verdict}`)
+        ? (r, done, total) => process.stderr.write(`\r\u001b[K[${done}/${total}] ${safeLine(`${r.name}${r.version ? '@' + r.version : ''}`)}: ${r.verdict}`)
         : undefined,
     });
   } finally {
@@ -170,9 +171,9 @@ async function scanCommand(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify(toJsonReport(results), null, 2) + '\n');
   } else {
     const color = !values['no-color'] && !process.env.NO_COLOR && process.stdout.isTTY === true;
-    process.stdout.write(renderHuman(results, { color, verbose: values.verbose! }) + '\n');
+    process.stdout.write(forLog(renderHuman(results, { color, verbose: values.verbose! }) + '\n', inGithubActions()));
   }
-  for (const r of results) if (r.error) process.stderr.write(`tollgate: ${r.error}\n`);
+  for (const r of results) if (r.error) process.stderr.write(forLog(`tollgate: ${safeLine(r.error)}\n`, inGithubActions()));
   if (values.html !== undefined) {
     try {
       const bytes = writeHtmlReport(values.html, { ...toJsonReport(results), context: { command: `tollgate scan ${positionals.join(' ')}` } }, { title: 'Tollgate scan' });
