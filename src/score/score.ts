@@ -148,6 +148,9 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
   if (hazard) raise(hazard.severity === 'critical' ? 60 : 40, `archive is hostile: ${hazard.message}`);
   const gap = findings.find((f) => (f.signals ?? []).includes('analysis-gap') && f.rule === 'unpack-hazard');
   if (gap) raise(40, `not fully analyzed: ${gap.message}`);
+  // A file whose analysis ran out of time (too-slow) was not fully checked: never clean.
+  const slow = findings.find((f) => f.rule === 'too-slow');
+  if (slow) raise(40, `not fully analyzed: ${where(slow)} took longer than the time budget for one file`);
   // Code that runs on install or import but could not be parsed is never waved through as clean.
   const blind = findings.find((f) => f.rule === 'parse-error' && (f.reach === 'install' || f.reach === 'import'));
   if (blind) raise(blind.severity === 'high' ? 55 : 40, `code that runs ${blind.reach === 'install' ? 'at install' : 'on import'} could not be analyzed: ${where(blind)} (${blind.message})`);
