@@ -8,6 +8,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SqliteStore } from '../src/feed/sqlite-store.js';
 
 const BIN = path.resolve('dist/src/cli/bin.js');
 let server: net.Server;
@@ -101,4 +102,24 @@ describe.runIf(process.platform === 'linux' && fs.existsSync(BIN))('CLI process 
     expect(stderr).toMatch(/tollgate: interrupted\n$/);
     for (const c of children) expect(await until(() => !alive(c), 15_000)).toBe(true);
   }, 60_000);
+
+  it('kill -9 of a watch parent: the child stops and the store can be taken over', async () => {
+    sockets.clear();
+    const store = path.join(cacheDir, 'watch.sqlite');
+    const env = { ...process.env, TOLLGATE_CACHE_DIR: cacheDir, NODE_OPTIONS: '' };
+    delete env.TOLLGATE_CHILD;
+    // The feed is the silent server: the watch is mid-poll, holding the store, when its parent dies.
+    const parent = spawn(process.execPath, [BIN, 'watch', '--changes-url', `http://127.0.0.1:${port}/`, '--registry', `http://127.0.0.1:${port}/`, '--store', store, '--since', '0', '--quiet'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(await connected()).toBe(true);
+    const [child] = childrenOf(parent.pid!);
+    expect(child).toBeDefined();
+    parent.kill('SIGKILL');
+    expect(await until(() => !alive(child!), 40_000)).toBe(true);
+    const next = SqliteStore.open(store);
+    try {
+      expect(() => next.acquire()).not.toThrow();
+    } finally {
+      await next.close();
+    }
+  }, 90_000);
 });
