@@ -6,7 +6,7 @@ import { isCodeFile } from '../src/engine/parse.js';
 import { NETWORK_CALLS, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
 import { EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import {
-  CONCEALMENT, HIDDEN_TAG, INVISIBLE_TEXT, OVERRIDE_INSTRUCTIONS, PASS_AS_ARGUMENT, READ_VERB, SECRET_WORDS, SENSITIVE_TARGET, decodeTagCharacters,
+  CONCEALMENT, HIDDEN_TAG, INVISIBLE_TEXT, OVERRIDE_INSTRUCTIONS, PASS_AS_ARGUMENT, READ_VERB, SECRET_WORDS, SENSITIVE_TARGET, decodeTagCharacters, htmlComments,
 } from '../src/engine/ai-indicators.js';
 import type { Severity } from '../src/types.js';
 
@@ -37,7 +37,7 @@ export function inspectDescription(text: string, ownTools: ReadonlySet<string>, 
   const strong: string[] = [];
   const weak: string[] = [];
   if (HIDDEN_TAG.test(text)) weak.push(`a ${HIDDEN_TAG.exec(text)![0].replace(/\s+/g, '')} tag addressed to the model`);
-  if (/<!--[\s\S]{8,}?-->/.test(text)) weak.push('an HTML comment the user never sees');
+  if (htmlComments(text).some((c) => c.body.length >= 8)) weak.push('an HTML comment the user never sees');
   if (CONCEALMENT.test(text)) strong.push(`tells the agent to keep the user out of it ("${CONCEALMENT.exec(text)![0].slice(0, 60)}")`);
   if (OVERRIDE_INSTRUCTIONS.test(text)) strong.push('tells the agent to ignore its instructions');
   const sm = SENSITIVE_TARGET.exec(text);

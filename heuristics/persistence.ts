@@ -32,7 +32,7 @@ const TARGETS: Target[] = [
 
 /** Commands that install persistence or change package-manager settings. */
 const COMMANDS: { re: RegExp; label: string; kind: Kind }[] = [
-  { re: /\breg(?:\.exe)?\s+add\s+["']?(?:HKCU|HKLM|HKEY_CURRENT_USER|HKEY_LOCAL_MACHINE)\\+Software\\+Microsoft\\+Windows\\+CurrentVersion\\+Run(?:Once)?\b|\\CurrentVersion\\Run(?:Once)?\b[^\n]*(?:New-ItemProperty|Set-ItemProperty)|(?:New-ItemProperty|Set-ItemProperty)[^\n]*\\CurrentVersion\\Run/i, label: 'Windows Run key', kind: 'startup' },
+  { re: /\breg(?:\.exe)?\s+add\s+["']?(?:HKCU|HKLM|HKEY_CURRENT_USER|HKEY_LOCAL_MACHINE)\\+Software\\+Microsoft\\+Windows\\+CurrentVersion\\+Run(?:Once)?\b|\\CurrentVersion\\Run(?:Once)?\b[^\n]{0,512}?(?:New-ItemProperty|Set-ItemProperty)|(?:New-ItemProperty|Set-ItemProperty)[^\n]{0,512}?\\CurrentVersion\\Run/i, label: 'Windows Run key', kind: 'startup' },
   { re: /\bschtasks(?:\.exe)?\s+\/create\b|\bRegister-ScheduledTask\b/i, label: 'Windows scheduled task', kind: 'startup' },
   { re: /\blaunchctl\s+(?:load|bootstrap|enable|submit)\b/, label: 'launchd job', kind: 'startup' },
   { re: /\bsystemctl\s+(?:--user\s+)?(?:enable|link)\b/, label: 'systemd unit', kind: 'startup' },

@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { SHELL_DOWNLOAD } from '../src/engine/indicators.js';
-import { AI_CLI_BYPASS, CONCEALMENT, INVISIBLE_TEXT, OVERRIDE_INSTRUCTIONS, SECRET_WORDS, SENSITIVE_TARGET, decodeTagCharacters } from '../src/engine/ai-indicators.js';
+import { AI_CLI_BYPASS, CONCEALMENT, INVISIBLE_TEXT, OVERRIDE_INSTRUCTIONS, SECRET_WORDS, SENSITIVE_TARGET, decodeTagCharacters, htmlComments } from '../src/engine/ai-indicators.js';
 import type { Severity } from '../src/types.js';
 
 /** Text that talks to an AI agent and tells it what to do (not text that merely mentions AI). */
@@ -66,12 +66,13 @@ export function scanDocument(text: string, addressed: boolean): Hit[] {
     if (hits.length < 3 && !hits.some((x) => x.message === h.message)) hits.push(h);
   };
   // Hidden HTML comments: what a rendered README never shows, and an agent reads.
-  for (const m of text.matchAll(/<!--([\s\S]{8,4000}?)-->/g)) {
-    const body = m[1]!;
+  for (const m of htmlComments(text)) {
+    const body = m.body;
+    if (body.length < 8 || body.length > 4000) continue;
     const addressedHere = addressed || AGENT_ADDRESS.test(body) || /\b(?:AI|LLM|assistant|agent)s?\b/i.test(body);
     const danger = dangerIn(body, false);
-    if (addressedHere && danger) add({ severity: 'high', message: `a hidden HTML comment tells AI agents to ${danger}`, index: m.index!, evidence: body.trim().slice(0, 160) });
-    else if (SHELL_DOWNLOAD.test(body)) add({ severity: 'medium', message: 'a hidden HTML comment holds a download-and-run command', index: m.index!, evidence: body.trim().slice(0, 160) });
+    if (addressedHere && danger) add({ severity: 'high', message: `a hidden HTML comment tells AI agents to ${danger}`, index: m.index, evidence: body.trim().slice(0, 160) });
+    else if (SHELL_DOWNLOAD.test(body)) add({ severity: 'medium', message: 'a hidden HTML comment holds a download-and-run command', index: m.index, evidence: body.trim().slice(0, 160) });
   }
   // Invisible Unicode tag characters spell text no one sees.
   if (INVISIBLE_TEXT.test(text)) {
@@ -79,7 +80,13 @@ export function scanDocument(text: string, addressed: boolean): Hit[] {
     if (hidden.trim().length >= 4) add({ severity: 'high', message: `text hidden in invisible Unicode tag characters: "${hidden.trim().slice(0, 80)}"`, index: text.search(/[\u{E0000}-\u{E007F}]/u), evidence: hidden.trim().slice(0, 160) });
   }
   // Passages addressed to agents.
-  const visible = text.replace(/<!--[\s\S]*?-->/g, (c) => ' '.repeat(c.length));
+  const parts: string[] = [];
+  let from = 0;
+  for (const c of htmlComments(text)) {
+    parts.push(text.slice(from, c.index), ' '.repeat(c.end - c.index));
+    from = c.end;
+  }
+  const visible = parts.join('') + text.slice(from);
   if (addressed) {
     const danger = dangerIn(visible, true);
     if (danger) add({ severity: 'high', message: `agent instructions shipped in the package tell agents to ${danger}`, index: 0, evidence: danger.slice(0, 160) });

@@ -10,7 +10,7 @@ import type { Reach, Severity, Signal } from '../src/types.js';
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Publish, push and workflow commands, npm tokens and registry endpoints. */
 const BODY_HINTS: BodyHints = { literals: /publish|git\s+(?:-C\s+\S+\s+)?push|\bgh\s+(?:repo|api)|workflows|secrets|NPM_TOKEN|NODE_AUTH_TOKEN|_authToken|npm\s+token|maintainer:|\/-\/|api\.github\.com|preinstall|postinstall|package\/package\.json|semver\.inc|npm\s+(?:pack|version|whoami|access)/, code: /createForAuthenticatedUser|createInOrg|createOrUpdate|createFork|createUsingTemplate/ };
 
-const PUBLISH_CMD = /\b(?:npm|pnpm|yarn|bun)(?:\.cmd)?\s+(?:[-\w=]+\s+)*publish\b/;
+const PUBLISH_CMD = /\b(?:npm|pnpm|yarn|bun)(?:\.cmd)?\s+(?:[-\w=]{1,64}\s+){0,16}publish\b/; // bounded: linear on \"npm npm npm…\"
 const GIT_PUSH = /\bgit\s+(?:-C\s+\S+\s+)?push\b/;
 const GH_REPO = /\bgh\s+(?:repo\s+create|api\s+(?:-X\s+\w+\s+)?\/?(?:user\/repos|repos\/\S+\/contents))/;
 const WORKFLOW = /(?:^|\/)\.github\/workflows(?:\/|$)/;

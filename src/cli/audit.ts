@@ -11,6 +11,7 @@ import { ProgressBar } from '../audit/progress.js';
 import { listHuman, listJson, renderAuditHuman, toAuditJson } from '../audit/report.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { useColor } from '../report/style.js';
+import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { UsageError, withErrorBoundary } from './errors.js';
 import { exitCodeFor, FAIL_ON } from './exit-code.js';
 import type { CommandArgs } from './options.js';
@@ -44,7 +45,7 @@ async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>)
 
   if (values.list) {
     const entries = values.prod ? { ...lockfile, entries: lockfile.entries.filter((e) => !e.dev) } : lockfile;
-    process.stdout.write((values.json ? JSON.stringify(listJson(entries), null, 2) : listHuman(entries)) + '\n');
+    process.stdout.write(values.json ? JSON.stringify(listJson(entries), null, 2) + '\n' : forLog(listHuman(entries) + '\n', inGithubActions()));
     return 0;
   }
 
@@ -78,9 +79,9 @@ async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>)
     const json = toAuditJson(report);
     if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     else {
-      process.stdout.write(renderAuditHuman(report, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
+      process.stdout.write(forLog(renderAuditHuman(report, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n', inGithubActions()));
     }
-    for (const p of report.packages) if (p.error && !isGitResult(p)) process.stderr.write(`tollgate: ${p.error}\n`);
+    for (const p of report.packages) if (p.error && !isGitResult(p)) process.stderr.write(forLog(`tollgate: ${safeLine(p.error)}\n`, inGithubActions()));
     if (values.html !== undefined) {
       const bytes = writeHtmlReport(values.html, json, { title: `Tollgate audit of ${path.basename(file)}` });
       if (!values.quiet) process.stderr.write(`tollgate: HTML report written to ${values.html} (${(bytes / 1024).toFixed(0)} KB)\n`);

@@ -13,6 +13,7 @@ import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';
 import { toSarif } from '../report/sarif.js';
 import { annotations, escapeData, escapeProperty, stepSummary } from '../report/github.js';
+import { forLog, inGithubActions, safeLine as t } from '../report/sanitize.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { checkLockfile, checkSpecs, type CheckReport, type CheckedPackage } from '../check/check.js';
 import { ConfigError, FAIL_ON_VALUES, loadConfig, splitPackageId, type FailOn } from '../check/config.js';
@@ -100,36 +101,44 @@ async function check({ values, positionals }: CommandArgs<typeof CHECK.options>)
   }
   if (only) report = { ...report, packages: report.packages.filter((p) => p.name === only.name && p.version === only.version) };
 
-  for (const w of report.warnings) process.stderr.write(`tollgate: warning: ${w}\n`);
+  const github = inGithubActions(values.github);
+  // Everything printed below holds package and lockfile strings: one line each (t), and in Actions no
+  // line of it can be a workflow command (forLog).
+  const out = (s: string) => process.stdout.write(forLog(s, github));
+  const err = (s: string) => process.stderr.write(forLog(s, github));
+  for (const w of report.warnings) err(`tollgate: warning: ${t(w)}\n`);
   if (values.sarif) writeOut(values.sarif, JSON.stringify(toSarif(report.packages.map((p) => ({ ...p, allowedBecause: p.policy.allowed?.reason })), RULES), null, 2) + '\n', values.quiet!);
   if (values.html) {
     writeHtmlReport(values.html, { ...toCheckJson(report), context: { command: 'check', subtitle: subtitle(report), notes: report.warnings } }, { title: 'Tollgate dependency check' });
     if (!values.quiet) process.stderr.write(`tollgate: wrote ${values.html}\n`);
   }
-  const github = values.github ?? process.env.GITHUB_ACTIONS === 'true';
   if (github) {
     const marked = report.packages.map((p) => ({ ...p, allowed: !!p.policy.allowed, fails: failsGate(p, failOn) }));
+    // Our own workflow commands (their data escaped). With --json they go to stderr, which the runner
+    // reads too: stdout stays one JSON document.
+    const annotate = values.json ? process.stderr : process.stdout;
     for (const c of report.policyChanges ?? []) {
-      process.stdout.write(`::warning file=${escapeProperty(c.file)},line=1,title=${escapeProperty(`Tollgate: ${c.file} changed; not applied until merged`)}::${escapeData(c.lines.join('\n').slice(0, 4000))}\n`);
+      annotate.write(`::warning file=${escapeProperty(c.file)},line=1,title=${escapeProperty(`Tollgate: ${c.file} changed; not applied until merged`)}::${escapeData(c.lines.join('\n').slice(0, 4000))}\n`);
     }
-    for (const line of annotations(marked)) process.stdout.write(line + '\n');
+    for (const line of annotations(marked)) annotate.write(line + '\n');
     const summaryFile = process.env.GITHUB_STEP_SUMMARY;
     if (summaryFile) {
       try {
         fs.appendFileSync(summaryFile, stepSummary({ title: 'Tollgate dependency check', subtitle: subtitle(report), packages: marked, warnings: report.warnings, exitCode: report.exitCode }));
       } catch (err) {
-        process.stderr.write(`tollgate: could not write the step summary to ${summaryFile} (${(err as Error).message})\n`);
+        process.stderr.write(`tollgate: could not write the step summary to ${t(summaryFile)} (${t((err as Error).message)})\n`);
       }
     }
   }
+  // JSON escapes every control character itself; a JSON line cannot start with "::".
   if (values.json) process.stdout.write(JSON.stringify(toCheckJson(report), null, 2) + '\n');
-  else if (only) process.stdout.write(renderExplain(report, only, config.file) + '\n');
+  else if (only) out(renderExplain(report, only, config.file) + '\n');
   else {
-    process.stdout.write(renderCheckHuman(report, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
+    out(renderCheckHuman(report, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
   }
-  for (const p of report.packages) if (p.error && p.kind !== 'git') process.stderr.write(`tollgate: ${p.error}\n`);
+  for (const p of report.packages) if (p.error && p.kind !== 'git') err(`tollgate: ${t(p.error)}\n`);
   if (only && !report.packages.length) {
-    process.stderr.write(`tollgate: ${only.name}@${only.version} is not in ${report.lockfile?.uri ?? 'the plan'}\n`);
+    err(`tollgate: ${t(only.name)}@${t(only.version)} is not in ${t(report.lockfile?.uri ?? 'the plan')}\n`);
     return 2;
   }
   return report.exitCode;
@@ -195,20 +204,20 @@ export function toCheckJson(r: CheckReport) {
 
 function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boolean }): string {
   const c = painter(opts.color);
-  const out = [c('bold', `Tollgate check: ${subtitle(r)}`), ''];
+  const out = [c('bold', `Tollgate check: ${t(subtitle(r))}`), ''];
   for (const ch of r.policyChanges ?? []) {
-    out.push(c('yellow', `${ch.file} is changed here: not applied (the gate used the file at ${r.base?.ref ?? 'the base'}; the change applies once merged). It would:`));
-    for (const l of ch.lines) out.push(`    - ${l}`);
+    out.push(c('yellow', `${t(ch.file)} is changed here: not applied (the gate used the file at ${t(r.base?.ref ?? 'the base')}; the change applies once merged). It would:`));
+    for (const l of ch.lines) out.push(`    - ${t(l)}`);
     out.push('');
   }
   for (const p of r.packages.filter((x) => opts.verbose || x.verdict !== 'clean' || x.policy.allowed || x.policy.suppressed.length)) {
     const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
     block.splice(block.length - 2, 2);
-    if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${f.severity.padEnd(8)} ${f.rule.padEnd(17)} ${f.message}`);
+    if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${f.severity.padEnd(8)} ${t(f.rule).padEnd(17)} ${t(f.message)}`);
     out.push(...block);
-    out.push(`    ${c('gray', 'at')} ${p.location.uri}:${p.location.line}`);
-    for (const path of p.paths ?? []) out.push(`    ${c('gray', 'via')} ${pathText(path)}`);
-    out.push(...policyLines(p).map((l) => `    ${c('cyan', l)}`));
+    out.push(`    ${c('gray', 'at')} ${t(p.location.uri)}:${p.location.line}`);
+    for (const path of p.paths ?? []) out.push(`    ${c('gray', 'via')} ${t(pathText(path))}`);
+    out.push(...policyLines(p).map((l) => `    ${c('cyan', t(l))}`));
     out.push('');
   }
   const clean = r.packages.filter((p) => p.verdict === 'clean' && !p.policy.allowed && !p.policy.suppressed.length).length;
@@ -228,19 +237,19 @@ function policyLines(p: CheckedPackage): string[] {
 
 function renderExplain(r: CheckReport, only: { name: string; version: string }, configFile: string | undefined): string {
   const p = r.packages[0];
-  if (!p) return `${only.name}@${only.version}: not found in ${r.lockfile?.uri ?? 'the install plan'}`;
-  const out = [`${p.name}@${p.version}`, ''];
+  if (!p) return `${t(only.name)}@${t(only.version)}: not found in ${t(r.lockfile?.uri ?? 'the install plan')}`;
+  const out = [t(`${p.name}@${p.version}`), ''];
   out.push(`engine verdict: ${p.policy.before.verdict} (score ${p.policy.before.score})`);
   out.push(`after config:   ${p.verdict} (score ${p.score})${p.policy.allowed ? ', allowed' : ''}`);
   out.push(`gate (--fail-on ${r.failOn}): ${failsGate(p, r.failOn) ? 'FAILS' : p.verdict === 'error' ? 'ERROR (not known to be safe)' : 'passes'}`);
   out.push('', 'why:');
-  for (const reason of p.reasons) out.push(`  - ${reason}`);
+  for (const reason of p.reasons) out.push(`  - ${t(reason)}`);
   if (!p.reasons.length) out.push('  - nothing worth a point: no finding reached the score');
   out.push('', `findings (${p.findings.length}):`);
-  for (const f of p.findings) out.push(`  ${f.severity.padEnd(8)} ${f.rule.padEnd(20)} ${f.message}${f.file ? ` (${f.file}${f.line ? `:${f.line}` : ''})` : ''}`);
+  for (const f of p.findings) out.push(`  ${f.severity.padEnd(8)} ${t(f.rule).padEnd(20)} ${t(f.message)}${f.file ? ` (${t(f.file)}${f.line ? `:${f.line}` : ''})` : ''}`);
   out.push('', `config (${configFile ?? 'no tollgate.config.json'}):`);
   const lines = policyLines(p);
-  out.push(...(lines.length ? lines.map((l) => `  ${l}`) : ['  nothing in the config applies to this version']));
-  out.push(`  installed from ${p.location.uri}:${p.location.line}`);
+  out.push(...(lines.length ? lines.map((l) => `  ${t(l)}`) : ['  nothing in the config applies to this version']));
+  out.push(`  installed from ${t(p.location.uri)}:${p.location.line}`);
   return out.join('\n');
 }

@@ -31,6 +31,7 @@ const SCAN_EXIT = [
   '0  every package scanned and none reached --fail-on',
   '1  at least one package reached --fail-on',
   '2  usage error, or some package could not be fetched or read (reported as "error", never as clean)',
+  '130 interrupted (Ctrl-C); 143 stopped by SIGTERM',
 ];
 
 export const SCAN = command({

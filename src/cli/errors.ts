@@ -1,3 +1,4 @@
+import { forLog, inGithubActions, revealInvisible } from '../report/sanitize.js';
 // One error boundary for the commands: errors that explain themselves (a lockfile, config, git or
 // output-path problem; a usage mistake) print their one-line message and exit 2. Anything else is
 // a bug in Tollgate and prints its stack, still with exit 2, never as a pass.
@@ -10,7 +11,7 @@ export async function withErrorBoundary(run: () => Promise<number>, opts: { know
     return await run();
   } catch (err) {
     if (opts.known.some((k) => err instanceof k)) {
-      process.stderr.write(`tollgate: ${(err as Error).message}\n`);
+      process.stderr.write(forLog(`tollgate: ${revealInvisible((err as Error).message, true)}\n`, inGithubActions()));
       return 2;
     }
     if (err instanceof UsageError || (err as NodeJS.ErrnoException)?.code?.startsWith('ERR_PARSE_ARGS')) {

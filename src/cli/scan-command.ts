@@ -1,5 +1,6 @@
 // `tollgate scan <target>...`: analyze packages without running them.
 import path from 'node:path';
+import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { scanTargets } from '../scan.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
@@ -62,7 +63,7 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
       engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
       fetch: { npmConfig, cache: values.cache, where: process.cwd() },
       registry: withRegistry ? { cacheDir: defaultCacheDir(), results: cache } : undefined,
-      onResult: status ? (r, done, total) => status.show(`[${done}/${total}] ${r.name}${r.version ? '@' + r.version : ''}: ${r.verdict}`) : undefined,
+      onResult: status ? (r, done, total) => status.show(`[${done}/${total}] ${safeLine(`${r.name}${r.version ? '@' + r.version : ''}`)}: ${r.verdict}`) : undefined,
     });
   } finally {
     cache?.close();
@@ -71,9 +72,9 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
   if (values.json) {
     process.stdout.write(JSON.stringify(toJsonReport(results), null, 2) + '\n');
   } else {
-    process.stdout.write(renderHuman(results, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
+    process.stdout.write(forLog(renderHuman(results, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n', inGithubActions()));
   }
-  for (const r of results) if (r.error) process.stderr.write(`tollgate: ${r.error}\n`);
+  for (const r of results) if (r.error) process.stderr.write(forLog(`tollgate: ${safeLine(r.error)}\n`, inGithubActions()));
   if (values.html !== undefined) {
     try {
       const bytes = writeHtmlReport(values.html, { ...toJsonReport(results), context: { command: `tollgate scan ${positionals.join(' ')}` } }, { title: 'Tollgate scan' });

@@ -169,7 +169,8 @@ async function watch({ values, positionals }: CommandArgs<typeof WATCH.options>)
       warn(`the feed could not be read: ${summary.error}`);
       return 2;
     }
-    return 0;
+    // Stopped by Ctrl-C: the shell's code for it, after the transaction in flight was finished.
+    return stop.signal.aborted && (stop.signal.reason as Error | undefined)?.message === 'SIGINT' ? 130 : 0;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

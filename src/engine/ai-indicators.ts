@@ -220,3 +220,19 @@ export function decodeTagCharacters(text: string): string {
   }
   return out;
 }
+
+/**
+ * The HTML comments `<!--…-->` in `text`, left to right, each ending at the first `-->` after it
+ * (what /<!--([\s\S]*?)-->/g finds). A loop with indexOf: the regex rescans the rest of the text
+ * from every `<!--` when no `-->` follows, which is quadratic on "<!--<!--<!--…".
+ */
+export function htmlComments(text: string): Array<{ index: number; end: number; body: string }> {
+  const out: Array<{ index: number; end: number; body: string }> = [];
+  for (let at = text.indexOf('<!--'); at !== -1; ) {
+    const close = text.indexOf('-->', at + 4);
+    if (close === -1) break;
+    out.push({ index: at, end: close + 3, body: text.slice(at + 4, close) });
+    at = text.indexOf('<!--', close + 3);
+  }
+  return out;
+}

@@ -38,6 +38,13 @@ export interface EngineOptions {
    * capability and no rule's hint are left out of the syntax tree. Infinity parses every body.
    */
   lazyMinBytes?: number;
+  /**
+   * Time one file may take in the lexical and parse tiers (parse, walk, rules, decoded payloads),
+   * in ms. Past it the file's remaining checks are skipped and a `too-slow` analysis-gap finding
+   * says so (scored: never clean). Checked between rules and every few hundred nodes: a parser
+   * call itself is not cut, it is linear and capped by maxParseBytes. Tests set it low.
+   */
+  fileBudgetMs?: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -46,6 +53,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxDecodeDepth: 3,
   maxRetainedBytes: 2 * 1024 * 1024,
   lazyMinBytes: LAZY_MIN_BYTES,
+  fileBudgetMs: 60_000,
 };
 
 /**
@@ -253,6 +261,27 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   const timeOf = new Map<string, number>();
   /** The node whose handlers are running: reach can be finer than a file (install-reach.ts). */
   let visiting: Node | undefined;
+  // The file being analyzed and when its clock started (parse time of an earlier phase included).
+  const budgetMs = options.fileBudgetMs ?? DEFAULT_ENGINE_OPTIONS.fileBudgetMs!;
+  let budget = { file: '', reach: 'unreached' as Reach, since: 0, over: false };
+  const startBudget = (file: string, reach: Reach, spentMs = 0) => {
+    budget = { file, reach, since: performance.now() - spentMs, over: false };
+  };
+  /** Whether the current file is out of time; reports it once. */
+  const outOfTime = (): boolean => {
+    if (budget.over) return true;
+    if (performance.now() - budget.since <= budgetMs) return false;
+    budget.over = true;
+    findings.push({
+      rule: 'too-slow',
+      severity: 'medium',
+      message: `analysis ran past its ${budgetMs} ms budget for one file; the rest of this file's checks did not run`,
+      file: budget.file,
+      reach: budget.reach,
+      signals: ['analysis-gap'],
+    });
+    return true;
+  };
 
   const fileContexts = (file: string, text: string, reachOf: () => Reach, parsed: ParsedFile | undefined) => {
     let astAvailable = false;
@@ -293,6 +322,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
       unreadable = cannotRead;
       for (const { rule, visitors } of instances) {
         if (!visitors.lexical) continue;
+        if (outOfTime()) break;
         try {
           visitors.lexical(ctxOf(rule));
         } catch (err) {
@@ -325,7 +355,9 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
 
   const dispatch = (pf: ParsedFile, ctxOf: (rule: Rule) => FileContext) => {
     const outer = visiting; // decoded code is dispatched from inside its parent's handlers
+    let n = 0;
     for (const node of pf.walked.interesting) {
+      if ((++n & 255) === 0 && outOfTime()) break;
       visiting = node;
       if (CALL_TYPES.has(node.type) && callRules.length) {
         const callNode = node as CallInfo['node'];
@@ -360,7 +392,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
    * and run every rule on it, attributing what is found to the place that ran it.
    */
   const analyzeDecoded = (code: string, at: Node, parent: ParsedFile): boolean => {
-    if (parent.depth >= maxDecodeDepth || code.length > MAX_DECODED_BYTES || code.trim() === '') return false;
+    if (parent.depth >= maxDecodeDepth || code.length > MAX_DECODED_BYTES || code.trim() === '' || outOfTime()) return false;
     const origin = parent.origin ?? { file: parent.path, line: at.loc?.start.line ?? 0, column: (at.loc?.start.column ?? 0) + 1, text: parent.text.slice(at.start ?? 0, Math.min(at.end ?? 0, (at.start ?? 0) + 2000)) };
     const name = `${parent.path}#decoded@${origin.line}`;
     const pf = parseAndWalk(name, code, parent.reachAt?.(at) ?? parent.reach, parent.depth + 1, origin);
@@ -382,6 +414,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     .map((file) => ({ file, reach: graph.reachOf(file), size: pkg.files.get(file)?.size ?? virtual.get(file)?.length ?? 0 }))
     .sort((a, b) => REACH_ORDER[a.reach] - REACH_ORDER[b.reach] || a.size - b.size);
   const lexicalOnly = (file: string, text: string, unreadable: boolean) => {
+    if (budget.file !== file) startBudget(file, graph.reachOf(file));
     const { runLexical } = fileContexts(file, text, () => graph.reachOf(file), undefined);
     runLexical(false, unreadable);
   };
@@ -413,6 +446,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   };
   const runFile = (pf: ParsedFile) => {
     const started = performance.now();
+    startBudget(pf.path, pf.reach, timeOf.get(pf.path) ?? 0);
     const reachAt = pf.reachAt;
     const { ctxOf, runLexical } = fileContexts(pf.path, pf.text, reachAt ? () => reachAt(visiting) : () => pf.reach, pf);
     runLexical(true);
@@ -435,6 +469,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     stats.codeFiles++;
     stats.codeBytes += text.length;
     const started = performance.now();
+    startBudget(file, reach);
     if (text.length > options.maxParseBytes) {
       findings.push({ rule: 'too-large', severity: 'info', message: `${text.length} bytes is over the ${options.maxParseBytes}-byte parse limit; only the lexical checks ran on this file`, file, reach });
       lexicalOnly(file, text, true);
@@ -454,6 +489,10 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     else if ((retainedHere = retainedBytes + size <= retainBudget)) retainedBytes += size;
     const pf = parseAndWalk(file, text, reach, 0);
     timeOf.set(file, performance.now() - started);
+    if (!('error' in pf) && outOfTime()) {
+      // The parse alone spent the file's time: no rule runs on it (reported by outOfTime).
+      continue;
+    }
     if ('error' in pf) {
       stats.parseErrors++;
       const runs = reach === 'install' || reach === 'import';

@@ -80,7 +80,7 @@ const FINGERPRINT_CALLS: Record<string, string> = {
 };
 const FS_READ = /^(?:fs|fs\.promises|fs-extra|graceful-fs|promise-fs)\.(?:readFileSync|readFile|createReadStream|readdirSync|readdir)$/;
 const EXEC = /^child_process\.(?:execSync|exec|execFileSync|execFile|spawnSync)$/;
-const SECRET_COMMAND = /\b(?:gh\s+auth\s+token|npm\s+token\b|npm\s+config\s+get\s+\S*(?:_auth|authToken|token|password)|git\s+config\b|git\s+credential|aws\s+(?:configure|sts)|gcloud\s+(?:auth|config)|az\s+account|security\s+find-(?:generic|internet)-password|cat\s+[^|;&]*(?:npmrc|\.ssh|\.aws|credentials|\.env\b|\.git-credentials))/i;
+const SECRET_COMMAND = /\b(?:gh\s+auth\s+token|npm\s+token\b|npm\s+config\s+get\s+\S{0,64}?(?:_auth|authToken|token|password)|git\s+config\b|git\s+credential|aws\s+(?:configure|sts)|gcloud\s+(?:auth|config)|az\s+account|security\s+find-(?:generic|internet)-password|cat\s+[^|;&]{0,512}?(?:npmrc|\.ssh|\.aws|credentials|\.env\b|\.git-credentials))/i;
 const RECON_COMMAND = /^\s*(?:whoami|hostname|uname|id|ipconfig|ifconfig|pwd)\b/i;
 const PASS_THROUGH_METHODS = new Set(['then', 'on', 'once', 'forEach', 'map', 'reduce', 'filter', 'flatMap', 'finally']);
 const BROWSER_SOURCES = new Set(['document.cookie', 'localStorage.getItem', 'sessionStorage.getItem', 'clipboardy.read', 'clipboardy.readSync', 'navigator.clipboard.readText']);

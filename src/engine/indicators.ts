@@ -17,11 +17,11 @@ export const EXFIL_ENDPOINTS: Indicator[] = [
   { re: /api\.telegram\.org\/bot/i, label: 'Telegram bot API' },
   { re: /\bpastebin\.com\/(?:api|raw)/i, label: 'Pastebin' },
   { re: /\bwebhook\.site\b/i, label: 'webhook.site' },
-  { re: /\b[a-z0-9-]*\.?m\.pipedream\.net\b|\bpipedream\.net\b/i, label: 'Pipedream' },
-  { re: /\b[a-z0-9-]+\.ngrok(?:-free)?\.(?:io|app|dev)\b/i, label: 'ngrok tunnel' },
-  { re: /\b[a-z0-9.-]*\.(?:oast\.(?:fun|pro|live|site|online|me)|interact\.sh|interactsh\.com)\b/i, label: 'interactsh/OAST callback' },
+  { re: /\bpipedream\.net\b/i, label: 'Pipedream' },
+  { re: /[a-z0-9-]\.ngrok(?:-free)?\.(?:io|app|dev)\b/i, label: 'ngrok tunnel' },
+  { re: /[a-z0-9.-]\.(?:oast\.(?:fun|pro|live|site|online|me)|interact\.sh|interactsh\.com)\b/i, label: 'interactsh/OAST callback' },
   { re: /\bburpcollaborator\.net\b|\boastify\.com\b/i, label: 'Burp Collaborator' },
-  { re: /\brequestbin\.(?:net|com)\b|\benjgm\w*\.x\.pipedream\.net\b|\brequestcatcher\.com\b|\bbeeceptor\.com\b/i, label: 'request bin' },
+  { re: /\brequestbin\.(?:net|com)\b|\benjgm\w{0,64}\.x\.pipedream\.net\b|\brequestcatcher\.com\b|\bbeeceptor\.com\b/i, label: 'request bin' },
   { re: /\bcanarytokens\.com\b|\bdnslog\.cn\b|\bceye\.io\b|\bbind9-or-callback-server\.com\b/i, label: 'DNS/HTTP callback logger' },
   { re: /\btransfer\.sh\b|\bfile\.io\b|\b0x0\.st\b|\bgofile\.io\b/i, label: 'anonymous file drop' },
 ];
@@ -144,7 +144,11 @@ export const SECRET_ENV_NAME = /(?:TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|API_?
 /** Names that look like secrets but are configuration. */
 export const NON_SECRET_ENV_NAME = /^(?:NODE_AUTH_TOKEN_PATH|.*_(?:PATH|FILE|DIR|URL|HOST|PORT|ENABLED|DISABLED|MODE|LEVEL|TIMEOUT)|AUTHOR.*|.*AUTH_?(?:TYPE|METHOD|MODE))$/i;
 
-/** Shell fragments that fetch something from the network. */
-export const SHELL_DOWNLOAD = /\b(?:curl|wget)\b[^|;&]{0,400}\|\s*(?:sudo\s+)?(?:(?:ba|z|da)?sh|node|python3?|perl|ruby|php)\b|\b(?:ba|z|da)?sh\s+-c\s+["']?\$\(\s*(?:curl|wget)\b|\b(?:node|python3?)\s+-(?:e|c)\s+["']?\$\(\s*(?:curl|wget)\b|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|Net\.WebClient|DownloadString|DownloadFile)\b[\s\S]{0,300}?(?:\|\s*iex\b|Invoke-Expression|\biex\b)|powershell(?:\.exe)?\s+(?:-\w+\s+)*-(?:e|en|enc|encodedcommand)\s+[A-Za-z0-9+\/=]{16,}|\bbase64\s+(?:-d|--decode)\b[^|;&]{0,400}\|\s*(?:ba)?sh\b|\b(?:curl|wget)\b[^;&|]{0,400}(?:-o|-O|--output)\s*\S+\s*(?:&&|;)\s*(?:chmod\s+\+x|\.\/|sh\s|bash\s|node\s)/i;
+/**
+ * Shell fragments that fetch something from the network. Every gap is bounded ({0,512}, {0,16}):
+ * an unbounded `[^|;&]*` or `(?:-\w+\s+)*` is retried from every `curl` or `powershell` in the text,
+ * and "curl curl curl…" (828 bytes gzipped) took 51 s of CPU. test/redos.test.ts holds it linear.
+ */
+export const SHELL_DOWNLOAD = /\b(?:curl|wget)\b[^|;&]{0,512}\|\s{0,16}(?:sudo\s+)?(?:(?:ba|z|da)?sh|node|python3?|perl|ruby|php)\b|\b(?:ba|z|da)?sh\s+-c\s+["']?\$\(\s*(?:curl|wget)\b|\b(?:node|python3?)\s+-(?:e|c)\s+["']?\$\(\s*(?:curl|wget)\b|\b(?:iwr|irm|Invoke-WebRequest|Invoke-RestMethod|Net\.WebClient|DownloadString|DownloadFile)\b[\s\S]{0,300}?(?:\|\s*iex\b|Invoke-Expression|\biex\b)|powershell(?:\.exe)?\s+(?:-\w{1,32}\s+){0,16}-(?:e|en|enc|encodedcommand)\s+[A-Za-z0-9+\/=]{16,}|\bbase64\s+(?:-d|--decode)\b[^|;&]{0,512}\|\s*(?:ba)?sh\b|\b(?:curl|wget)\b[^;&|]{0,512}?(?:-o|-O|--output)\s*\S{1,512}?\s*(?:&&|;)\s*(?:chmod\s+\+x|\.\/|sh\s|bash\s|node\s)/i;
 export const SHELL_FETCH = /\b(?:curl|wget|iwr|irm|Invoke-WebRequest|Invoke-RestMethod|nslookup|dig|nc|ncat|netcat|ping)\b/i;
 export const SHELL_RECON = /\b(?:whoami|hostname|uname\s+-a|\bid\b|cat\s+\/etc\/passwd|ifconfig|ip\s+addr|env\b|printenv|pwd)\b/i;

@@ -230,12 +230,28 @@ function scopeOf(pairs: BracePairs, text: string, at: number): [number, number] 
  */
 function boundNames(text: string, at: number): string[] {
   const before = text.slice(Math.max(0, at - 400), at);
-  const imp = /\bimport\s+([^;'"`]*?)\s*from\s*$/.exec(before) ?? /\bimport\s*$/.exec(before);
-  if (imp) return imp[1] ? identifiers(imp[1].replace(/\b[\w$]+\s+as\b/g, '')) : [];
+  const clause = importClause(before);
+  if (clause !== undefined) return identifiers(clause.replace(/(?<![\w$])[\w$]+\s+as\b/g, ''));
+  if (/\bimport\s*$/.test(before)) return [];
   // `require` itself, or wrappers around a call of it: `__importStar(require(`, `await import(`.
   const m = /(?:^|[^=!<>])=\s*(?:await\s+)?(?:[\w$.]+\s*\(\s*)*(?:[\w$.]+\s*\(\s*)?$/.exec(before) ?? /(?:^|[^=!<>])=\s*$/.exec(before);
   if (!m) return [];
   return lhsNames(before.slice(0, m.index + (m[0].startsWith('=') ? 0 : 1)));
+}
+
+/**
+ * The clause of an `import … from` that `before` ends with (what /\bimport\s+([^;'"`]*?)\s*from\s*$/
+ * captured, in one pass: that regex was cubic on "import\t\t…").
+ */
+function importClause(before: string): string | undefined {
+  const t = before.trimEnd();
+  if (!t.endsWith('from')) return undefined;
+  const head = t.slice(0, -'from'.length);
+  // The clause cannot hold a quote or a semicolon: the import starts after the last one.
+  let stop = -1;
+  for (const c of [';', "'", '"', '`']) stop = Math.max(stop, head.lastIndexOf(c));
+  const m = /\bimport\s+/.exec(head.slice(stop + 1));
+  return m ? head.slice(stop + 1 + m.index + m[0].length).trim() : undefined;
 }
 
 /** `a = fs.promises` / `const { exec } = cp` at a use of a bound name: the new names. */
@@ -257,12 +273,16 @@ function lhsNames(left: string): string[] {
     for (let j = trimmed.length - 1; j >= 0; j--) {
       const c = trimmed[j];
       if (c === '}') depth++;
-      else if (c === '{' && --depth === 0) return identifiers(trimmed.slice(j + 1, -1).replace(/[\w$]+\s*:/g, ''));
+      else if (c === '{' && --depth === 0) return identifiers(trimmed.slice(j + 1, -1).replace(/(?<![\w$])[\w$]+\s*:/g, ''));
     }
     return [];
   }
-  const id = /([A-Za-z_$][\w$]*)$/.exec(trimmed);
-  return id ? [id[1]!] : [];
+  // The identifier the text ends with: its last run of [\w$], less leading digits (a loop, not
+  // /([A-Za-z_$][\w$]*)$/, which restarts at every character of the run).
+  let j = trimmed.length;
+  while (j > 0 && /[\w$]/.test(trimmed[j - 1]!)) j--;
+  const id = trimmed.slice(j).replace(/^\d+/, '');
+  return id ? [id] : [];
 }
 
 function identifiers(s: string): string[] {

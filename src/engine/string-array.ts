@@ -112,7 +112,7 @@ export function installStringArrayDecoders(ast: Node, text: string, ev: Evaluato
           if (typeof v === 'number') offset = v;
         }
       }
-      if (/\bfromCharCode\b.*\^|%\s*0x100|\b256\b/.test(body) && fn.params.length >= 2 && /\bkey\b|arguments\[1\]|,\s*_0x\w+\)\s*\{/.test(body) && /charCodeAt/.test(body) && /% ?0x100|% ?256/.test(body)) {
+      if ((/%\s*0x100|\b256\b/.test(body) || xorAfterFromCharCode(body)) && fn.params.length >= 2 && /\bkey\b|arguments\[1\]|,\s*_0x\w+\)\s*\{/.test(body) && /charCodeAt/.test(body) && /% ?0x100|% ?256/.test(body)) {
         continue; // RC4-encoded arrays need the key per call: not decoded (reported by the obfuscation rule)
       }
       decoders.push({ fn, offset: offset ?? 0, base64: body.includes(OBF_B64) ? 'obfuscator' : /\batob\b|['"]base64['"]/.test(body) ? 'standard' : undefined });
@@ -169,4 +169,13 @@ export function installStringArrayDecoders(ast: Node, text: string, ev: Evaluato
     report.decoders += decoders.length;
   }
   return report.decoders ? report : undefined;
+}
+
+/** `fromCharCode … ^` on one line, the test /\bfromCharCode\b.*\^/ made, which rescans the line from every fromCharCode. */
+function xorAfterFromCharCode(body: string): boolean {
+  for (const line of body.split('\n')) {
+    const at = line.search(/\bfromCharCode\b/);
+    if (at !== -1 && line.lastIndexOf('^') > at) return true;
+  }
+  return false;
 }

@@ -3,6 +3,7 @@
 // afterwards, per sink, so a restart re-sends only what was not sent, and a slow or dead webhook
 // holds up neither scanning nor the other sinks.
 import fs from 'node:fs';
+import { safeLine } from '../report/sanitize.js';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Verdict } from '../types.js';
@@ -31,9 +32,8 @@ const VERDICT_LABEL: Record<Verdict, string> = { malicious: 'MALICIOUS ', suspic
 /** One line per version for people: verdict, name@version, score, the strongest reason. */
 export function humanLine(r: WatchResult): string {
   const why = r.verdict === 'error' ? r.error ?? r.reasons[0] : r.verdict === 'clean' ? '' : r.reasons[0] ?? r.findings[0]?.message;
-  // Names and messages come from the package: keep control characters off the terminal.
-  const clean = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ');
-  return clean(`${VERDICT_LABEL[r.verdict]} ${r.name}@${r.version}  score ${r.score}${why ? `  ${why}` : ''}`).slice(0, 400);
+  // Names and messages come from the package: nothing they hold acts on the terminal (report/sanitize.ts).
+  return safeLine(`${VERDICT_LABEL[r.verdict]} ${r.name}@${r.version}  score ${r.score}${why ? `  ${why}` : ''}`).slice(0, 400);
 }
 
 export function stdoutSink(json: boolean, write: (s: string) => void = (s) => void process.stdout.write(s)): Sink {

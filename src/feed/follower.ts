@@ -13,6 +13,7 @@
 import pLimit from 'p-limit';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobQueue, ResultStore, VersionJob } from './types.js';
+import { trimTrailingSlashes } from '../text.js';
 import { backoffDelay, DEFAULT_RETRY, FeedHttpError, getJson, type RetryPolicy } from './http.js';
 
 export const NPM_CHANGES_URL = 'https://replicate.npmjs.com/registry/_changes';
@@ -156,7 +157,7 @@ export function infoUrl(changesUrl: string): string {
 }
 
 export function packumentUrlFor(registry: string, name: string): string {
-  return `${registry.replace(/\/+$/, '')}/${name.startsWith('@') ? name.replace('/', '%2f') : encodeURIComponent(name)}`;
+  return `${trimTrailingSlashes(registry)}/${name.startsWith('@') ? name.replace('/', '%2f') : encodeURIComponent(name)}`;
 }
 
 /** Parse one page of the changes feed, refusing shapes we cannot trust. */

@@ -37,7 +37,7 @@ const V5: Dialect = {
   parseKey(key) {
     const parts = key.replace(/^\//, '').split('/');
     const nameLen = parts[0]!.startsWith('@') ? 2 : 1;
-    const version = (parts[nameLen] ?? '').replace(/_.*$/, '');
+    const version = (parts[nameLen] ?? '').replace(/_[\s\S]*/, '');
     return { name: parts.slice(0, nameLen).join('/'), version };
   },
 };
@@ -47,7 +47,7 @@ const V6: Dialect = {
   refToKey: (name, ref) => (ref.startsWith('link:') ? undefined : ref.startsWith('/') || /^[\w.-]+\.[a-z]+\//.test(ref) || ref.startsWith('file:') ? (ref.startsWith('file:') ? `${name}@${ref}` : ref) : `/${name}@${ref}`),
   parseKey(key) {
     const [name, rest] = splitAt(key.replace(/^\//, ''));
-    return { name, version: rest.replace(/\(.*$/, '') };
+    return { name, version: rest.replace(/\([\s\S]*/, '') };
   },
 };
 
@@ -66,7 +66,7 @@ const V9: Dialect = {
   },
   parseKey(key) {
     const [name, rest] = splitAt(key);
-    return { name, version: rest.replace(/\(.*$/, '') };
+    return { name, version: rest.replace(/\([\s\S]*/, '') };
   },
 };
 
@@ -141,7 +141,7 @@ export function parsePnpmLockfile(ctx: ParseContext): Lockfile {
     const groups = new Map<string, number[]>();
 
     for (const [key, rawSnap] of Object.entries(snapshots)) {
-      const pkgKey = d.major === 9 ? key.replace(/\(.*$/, '') : key;
+      const pkgKey = d.major === 9 ? key.replace(/\([\s\S]*/, '') : key;
       const pkg = packages[pkgKey];
       if (!isObject(pkg)) throw new LockfileError(ctx.file, fix(lineOfKey(key)), `snapshot ${JSON.stringify(key)} has no package entry ${JSON.stringify(pkgKey)}; the file looks truncated or hand-edited`);
       const snap = obj(rawSnap);

@@ -25,7 +25,7 @@ function parse(ctx: ParseContext): Record<string, unknown> {
     const e = err as SymlError;
     // PEG errors (classic) carry location.start.line (1-based); js-yaml errors (berry) mark.line (0-based).
     const line = e.location?.start.line ?? (e.mark ? e.mark.line + 1 : undefined);
-    const first = String(e.message ?? err).split('\n')[0]!.replace(/\s*\(\d+:\d+\)$/, '');
+    const first = String(e.message ?? err).split('\n')[0]!.replace(/\(\d+:\d+\)$/, '').trimEnd();
     throw new LockfileError(ctx.file, line, `not a valid yarn.lock: ${first}`);
   }
 }
@@ -185,8 +185,11 @@ function splitLocator(locator: string): { name: string; ref: string } {
 
 /** `::locator=<encoded>` suffix of link:/portal:/file: references: the workspace they are relative to. */
 function locatorParam(ref: string): string | undefined {
-  const m = /::(?:.*&)?locator=([^&]+)/.exec(ref);
-  return m ? decodeURIComponent(m[1]!) : undefined;
+  // Split, not /::(?:.*&)?locator=/: that regex rescans the rest of the line after every "::".
+  const at = ref.indexOf('::');
+  if (at === -1) return undefined;
+  const param = ref.slice(at + 2).split(/[&\n]/).find((p) => p.startsWith('locator=') && p.length > 'locator='.length);
+  return param === undefined ? undefined : decodeURIComponent(param.slice('locator='.length));
 }
 
 function berry(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
@@ -230,7 +233,7 @@ function berry(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
       const body = ref.slice('patch:'.length);
       const hashAt = body.indexOf('#');
       const inner = decodeURIComponent(hashAt === -1 ? body : body.slice(0, hashAt));
-      patch = hashAt === -1 ? undefined : body.slice(hashAt + 1).replace(/::.*$/, '');
+      patch = hashAt === -1 ? undefined : body.slice(hashAt + 1).replace(/::[\s\S]*/, '');
       ({ name, ref } = splitLocator(inner));
     }
     const d: Draft = { name, version, kind: 'registry', key, label: installName, patch };
@@ -241,7 +244,7 @@ function berry(ctx: ParseContext, data: Record<string, unknown>): Lockfile {
       d.kind = 'workspace';
       d.resolved = ref.slice('workspace:'.length);
     } else if (/^(?:link|portal|file):/.test(ref)) {
-      const rel = ref.slice(ref.indexOf(':') + 1).replace(/::.*$/, '');
+      const rel = ref.slice(ref.indexOf(':') + 1).replace(/::[\s\S]*/, '');
       const base = wsDir.get(locatorParam(ref) ?? '') ?? '.';
       d.resolved = path.posix.normalize(path.posix.join(base, rel));
       d.kind = ref.startsWith('file:') && /\.(?:tgz|tar\.gz|tar)$/i.test(rel) ? 'local-tarball' : 'directory';

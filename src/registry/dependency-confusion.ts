@@ -5,6 +5,7 @@
 // both call them (the registry step also knows the user's private scopes from npm config).
 import semver from 'semver';
 import type { Severity } from '../types.js';
+import { trimTrailingSlashes } from '../text.js';
 
 /** Name segments that say "not meant to be public". */
 const INTERNAL_TOKENS = new Set(['internal', 'private', 'priv', 'intranet', 'corp', 'corporate', 'inhouse', 'confidential', 'proprietary', 'backoffice', 'onprem', 'staging']);
@@ -85,7 +86,7 @@ export function privateScopesOf(npmConfig: Record<string, unknown>): string[] {
   for (const [key, value] of Object.entries(npmConfig)) {
     const m = /^@([^/:]+):registry$/.exec(key);
     if (!m || typeof value !== 'string') continue;
-    if (publicRegistry.test(value.trim()) || value.replace(/\/+$/, '') === main.replace(/\/+$/, '')) continue;
+    if (publicRegistry.test(value.trim()) || trimTrailingSlashes(value) === trimTrailingSlashes(main)) continue;
     out.push(m[1]!);
   }
   return out;

@@ -15,6 +15,7 @@ import npmFetch from 'npm-registry-fetch';
 import { toFetchOptions } from '../fetch/npm-config.js';
 import { DEFAULT_DEADLINE_MS } from '../fetch/fetch.js';
 import { redactText } from '../io/redact.js';
+import { trimTrailingSlashes } from '../text.js';
 
 export interface Person {
   name?: string;
@@ -139,7 +140,7 @@ export function trimPackument(raw: unknown, name: string): Packument {
 
 /** The packument URL npm would use for `name` under this config (scoped registries honoured). */
 export function packumentUrl(name: string, fetchOpts: Record<string, unknown>): string {
-  const registry = String(npmFetch.pickRegistry(name, fetchOpts as npmFetch.Options)).replace(/\/+$/, '');
+  const registry = trimTrailingSlashes(String(npmFetch.pickRegistry(name, fetchOpts as npmFetch.Options)));
   return `${registry}/${name.replace('/', '%2f')}`;
 }
 

@@ -6,6 +6,7 @@ import popularData from '../../data/popular-names.json' with { type: 'json' };
 import { editDistance } from './edit-distance.js';
 
 export { editDistance };
+import { trimTrailingDigits } from '../text.js';
 
 export type SquatKind =
   | 'homoglyph'
@@ -207,7 +208,7 @@ export function findTyposquat(name: string, index: PopularIndex = popularIndex()
         const d = editDistance(name, t, maxD);
         if (d > maxD) continue;
         // Two names that only differ in a trailing digit are a family (vue2 / vue3), not a squat.
-        if (/\d$/.test(t) && /\d$/.test(name) && name.replace(/\d+$/, '') === t.replace(/\d+$/, '')) continue;
+        if (/\d$/.test(t) && /\d$/.test(name) && trimTrailingDigits(name) === trimTrailingDigits(t)) continue;
         if (d === 1) {
           const e = describeEdit(name, t);
           if (e) consider(t, e.kind, e.detail);

@@ -3,10 +3,13 @@
 // scanned packages, i.e. from attackers: escaped so a package cannot inject workflow commands
 // (a newline followed by `::set-env` or `::add-mask` in a message would otherwise be obeyed).
 import type { ReportedPackage, Verdict } from '../types.js';
+import { revealInvisible } from './sanitize.js';
 
 /** Escape workflow-command data (the message part). */
 export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  // Control characters other than the line breaks escaped below are shown, not passed on.
+  // "##[" would be a legacy command anywhere in a line, so it is broken up here too.
+  return revealInvisible(s, true).replace(/##\[/g, '# #[').replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** Escape a workflow-command property value (file, title). */
@@ -39,7 +42,7 @@ const ICON: Record<Verdict, string> = { malicious: '🛑', suspicious: '⚠️',
 /** Markdown cell text: no pipes, no newlines, no HTML or Markdown from the package. */
 function cell(s: string, max = 300): string {
   const t = s.length > max ? s.slice(0, max) + '…' : s;
-  return t.replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`).replace(/\s+/g, ' ');
+  return revealInvisible(t.replace(/\s+/g, ' '), false).replace(/[\\`*_[\]<>|#]/g, (c) => `\\${c}`);
 }
 
 export interface SummaryInput {

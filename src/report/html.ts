@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Verdict } from '../types.js';
 import type { JsonReport } from './json.js';
+import { revealInvisible } from './sanitize.js';
 
 type JsonPackage = JsonReport['packages'][number];
 
@@ -99,11 +100,9 @@ const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;'
 export const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 // Controls, zero-width and bidi characters can hide or reorder what a reader sees (a file name that
-// reads "index.js" but is not): show them as ⟨U+XXXX⟩. Newlines and tabs stay in multi-line text.
-const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
-const INVISIBLE_OR_NEWLINE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
-const reveal = (s: string, multiline: boolean): string =>
-  s.replace(multiline ? INVISIBLE : INVISIBLE_OR_NEWLINE, (c) => `⟨U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}⟩`);
+// reads "index.js" but is not): show them as ⟨U+XXXX⟩ (the terminal report's sanitizer does the
+// same). Newlines and tabs stay in multi-line text.
+const reveal = revealInvisible;
 
 /** Cut to `max` UTF-16 units without splitting a surrogate pair; returns the kept part and what was cut. */
 function cut(s: string, max: number): { kept: string; dropped: number } {

@@ -1,5 +1,9 @@
 import type { Finding, ReportedPackage, Severity, Verdict } from '../types.js';
 import { painter, type Style } from './style.js';
+import { safeLine as t } from './sanitize.js';
+
+// Every string from a package, lockfile or registry goes through t() (report/sanitize.ts): no
+// control character, ESC sequence or newline of theirs reaches the terminal.
 
 export interface HumanOptions {
   color: boolean;
@@ -15,22 +19,22 @@ const SEV_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, lo
 
 function location(f: Finding): string {
   if (!f.file) return '';
-  return `${f.file}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}`;
+  return `${t(f.file)}${f.line ? `:${f.line}${f.column ? `:${f.column}` : ''}` : ''}`;
 }
 
 export function renderHuman(results: readonly ReportedPackage[], opts: HumanOptions): string {
   const c = painter(opts.color);
   const lines: string[] = [];
   for (const r of results) {
-    const id = r.version ? `${r.name}@${r.version}` : r.name;
+    const id = t(r.version ? `${r.name}@${r.version}` : r.name);
     const verdict = c(VERDICT_STYLE[r.verdict], c('bold', r.verdict.toUpperCase().padEnd(10)));
-    lines.push(`${verdict} ${String(r.score).padStart(3)}  ${c('bold', id)}  ${c('gray', r.source)}`);
+    lines.push(`${verdict} ${String(r.score).padStart(3)}  ${c('bold', id)}  ${c('gray', t(r.source))}`);
     if (r.error) {
-      lines.push(`    ${c('magenta', 'error:')} ${r.error}`);
+      lines.push(`    ${c('magenta', 'error:')} ${t(r.error)}`);
       lines.push('');
       continue;
     }
-    if (r.verdict !== 'clean') for (const reason of r.reasons.slice(0, 4)) lines.push(`    ${c('bold', 'why:')} ${reason}`);
+    if (r.verdict !== 'clean') for (const reason of r.reasons.slice(0, 4)) lines.push(`    ${c('bold', 'why:')} ${t(reason)}`);
     const shown = r.findings
       // Gaps in the evidence (registry metadata that could not be had, say) show even on clean packages.
       .filter((f) => opts.verbose || (SEV_RANK[f.severity] >= 1 && (r.verdict !== 'clean' || f.signals?.includes('analysis-gap'))) || SEV_RANK[f.severity] >= 2)
@@ -38,10 +42,10 @@ export function renderHuman(results: readonly ReportedPackage[], opts: HumanOpti
     const max = opts.verbose ? Infinity : (opts.maxFindings ?? 6);
     for (const f of shown.slice(0, max)) {
       const sev = c(SEV_STYLE[f.severity], f.severity.padEnd(8));
-      const reach = f.reach && f.reach !== 'import' ? c('gray', ` [${f.reach}]`) : '';
-      lines.push(`    ${sev} ${f.rule.padEnd(17)} ${f.message}${reach}`);
+      const reach = f.reach && f.reach !== 'import' ? c('gray', ` [${t(f.reach)}]`) : '';
+      lines.push(`    ${sev} ${t(f.rule).padEnd(17)} ${t(f.message)}${reach}`);
       const loc = location(f);
-      if (loc || f.evidence) lines.push(`             ${c('gray', loc)}${f.evidence ? c('gray', `  ${f.evidence}`) : ''}`);
+      if (loc || f.evidence) lines.push(`             ${c('gray', loc)}${f.evidence ? c('gray', `  ${t(f.evidence)}`) : ''}`);
     }
     if (shown.length > max) lines.push(c('gray', `    … ${shown.length - max} more (--verbose shows all)`));
     lines.push('');

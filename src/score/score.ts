@@ -348,6 +348,14 @@ export const PACKAGE_CHAINS: readonly Entry<PackageView>[] = [
     match: (v) => v.findings.find((f) => f.rule === 'parse-error' && (f.reach === 'install' || f.reach === 'import')),
     reason: (_v, f) => `code that runs ${f.reach === 'install' ? 'at install' : 'on import'} could not be analyzed: ${where(f)} (${f.message})`,
   },
+  // A file whose analysis ran out of time (too-slow) was not fully checked: never clean.
+  {
+    id: 'too-slow',
+    kind: 'signal',
+    points: all(40),
+    match: (v) => v.findings.find((f) => f.rule === 'too-slow'),
+    reason: (_v, f) => `not fully analyzed: ${where(f)} took longer than the time budget for one file`,
+  },
   // Never clean (issue 19): a tarball whose package.json contradicts the registry's manifest (another
   // name, version, or hidden install script) is not the package anyone reviewed, whatever its code.
   {
