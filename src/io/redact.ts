@@ -5,7 +5,7 @@
 /** Query parameters whose value is a credential (webhook keys, signed URLs, API tokens). */
 const SECRET_PARAM = /^(?:.*token.*|.*secret.*|.*passw(?:or)?d.*|.*key|key.*|auth.*|.*sig(?:nature)?|sig.*|code|session.*|credentials?)$/i;
 /** A URL in free text: a scheme, `//`, then everything up to whitespace or a quote. */
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>`]+/gi;
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^\s"'<>`]+/gi;
 /** `//host/:_authToken=value`, `_auth = value`, `_password=value` as written in an npmrc or an error. */
 const NPMRC_SECRET = /(_authToken|_auth|_password|password|token)(\s*[=:]\s*)("?)[^\s"',;]+\3/gi;
 const MASK = '***';
@@ -29,7 +29,7 @@ function splitUserinfo(afterScheme: string): { userinfo?: string; rest: string }
 
 /** `scheme://user:secret@host/path?token=x` -> `scheme://user:***@host/path?token=***`. */
 export function redactUrl(url: string): string {
-  const m = /^([a-z][a-z0-9+.-]*:\/\/)(.*)$/is.exec(url);
+  const m = /^([a-z][a-z0-9+.-]{0,31}:\/\/)(.*)$/is.exec(url);
   if (!m) return redactQuery(url);
   const [, scheme, after] = m as unknown as [string, string, string];
   const { userinfo, rest } = splitUserinfo(after);
