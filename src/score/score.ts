@@ -180,7 +180,7 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
 // capped.
 // =================================================================================================
 
-type ThreatSignal = 'flow:ai-key' | 'source:ai-key' | 'agent-config-write' | 'ai-cli-bypass' | 'ai-cli-abuse' | 'mcp-poisoning' | 'mcp-arg-exfil' | 'wallet-theft' | 'clipper' | 'miner' | 'worm' | 'ci-takeover' | 'persistence';
+type ThreatSignal = 'flow:ai-key' | 'source:ai-key' | 'agent-config-write' | 'ai-cli-bypass' | 'ai-cli-abuse' | 'mcp-poisoning' | 'mcp-arg-exfil' | 'wallet-theft' | 'clipper' | 'miner' | 'worm' | 'ci-takeover' | 'persistence' | Issue18Signal;
 
 interface ThreatWeight {
   /** Points at install reach (findings of medium severity or more). */
@@ -196,6 +196,19 @@ interface ThreatWeight {
   serverCode?: boolean;
 }
 
+// Issue 18 (tampering, anti-forensics, Windows launchers, covert channels, dead drops, package
+// config): rules give these signals only to findings that are evidence (install time, on load).
+// Bins get nothing: patch-package and asar tools change other software when the user asks.
+type Issue18Signal = 'tamper' | 'anti-forensics' | 'windows-launcher' | 'covert-channel' | 'dead-drop' | 'package-config';
+const ISSUE_18_WEIGHTS: Record<Issue18Signal, ThreatWeight> = {
+  tamper: { install: 92, bySeverity: [88, 75, 0], bin: 0, unreached: 0, what: 'tampers with other software' },
+  'anti-forensics': { install: 80, bySeverity: [80, 60, 0], bin: 0, unreached: 0, what: 'erases its traces' },
+  'windows-launcher': { install: 90, bySeverity: [85, 72, 0], bin: 30, unreached: 0, what: 'runs code through a Windows launcher' },
+  'covert-channel': { install: 90, bySeverity: [85, 72, 0], bin: 30, unreached: 0, what: 'opens a covert channel' },
+  'dead-drop': { install: 92, bySeverity: [88, 75, 40], bin: 60, unreached: 0, what: 'takes its target from a dead drop' },
+  'package-config': { install: 85, bySeverity: [85, 60, 0], bin: 0, unreached: 0, what: 'ships package-manager config that runs code or redirects installs' },
+};
+
 export const THREAT_WEIGHTS: Record<ThreatSignal, ThreatWeight> = {
   'flow:ai-key': { install: 96, bySeverity: [90, 80, 40], bin: 75, unreached: 40, what: 'AI API key theft' },
   'source:ai-key': { install: 82, bySeverity: [0, 0, 0], bin: 0, unreached: 0, what: 'reads AI API keys or AI tool credentials' },
@@ -210,6 +223,7 @@ export const THREAT_WEIGHTS: Record<ThreatSignal, ThreatWeight> = {
   worm: { install: 96, bySeverity: [94, 80, 40], bin: 80, unreached: 30, what: 'self-propagation (worm)' },
   'ci-takeover': { install: 94, bySeverity: [90, 75, 40], bin: 40, unreached: 20, what: 'CI takeover' },
   persistence: { install: 90, bySeverity: [85, 72, 0], bin: 30, unreached: 10, what: 'persistence or config hijack' },
+  ...ISSUE_18_WEIGHTS,
 };
 
 /** Code evidence that turns prompt injection in docs from suspicious into malicious. */
