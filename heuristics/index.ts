@@ -27,6 +27,7 @@ import persistence from './persistence.js';
 // Issue 18: attacks no earlier rule was written for.
 import tampering from './tampering.js';
 import antiForensics from './anti-forensics.js';
+import windowsLaunchers from './windows-launchers.js';
 
 /** Every rule, in the order their findings are listed. */
-export const RULES: readonly Rule[] = [installScripts, exfiltrationFlow, envAccess, credentialFiles, network, hostFingerprint, processExec, dynamicCode, obfuscation, homeWrites, sabotage, typosquat, dependencyConfusion, remoteDependencies, nativeBinaries, aiKeys, agentConfig, aiCliAbuse, mcpPoisoning, promptInjection, cryptoTheft, wormPropagation, persistence, tampering, antiForensics];
+export const RULES: readonly Rule[] = [installScripts, exfiltrationFlow, envAccess, credentialFiles, network, hostFingerprint, processExec, dynamicCode, obfuscation, homeWrites, sabotage, typosquat, dependencyConfusion, remoteDependencies, nativeBinaries, aiKeys, agentConfig, aiCliAbuse, mcpPoisoning, promptInjection, cryptoTheft, wormPropagation, persistence, tampering, antiForensics, windowsLaunchers];
