@@ -143,6 +143,7 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
   else if (endpoint && endpoint.reach !== 'unreached') raise(40, `${endpoint.message} (${where(endpoint)})`);
 
   scoreThreats(findings, buckets.values(), raise);
+  scoreIssue18(findings, raise);
 
   const hazard = findings.find((f) => f.rule === 'unpack-hazard' && (f.severity === 'critical' || f.severity === 'high'));
   if (hazard) raise(hazard.severity === 'critical' ? 60 : 40, `archive is hostile: ${hazard.message}`);
@@ -208,6 +209,19 @@ const ISSUE_18_WEIGHTS: Record<Issue18Signal, ThreatWeight> = {
   'dead-drop': { install: 92, bySeverity: [88, 75, 40], bin: 60, unreached: 0, what: 'takes its target from a dead drop' },
   'package-config': { install: 85, bySeverity: [85, 60, 0], bin: 0, unreached: 0, what: 'ships package-manager config that runs code or redirects installs' },
 };
+
+/**
+ * Issue 18, manifests: a dependency fetched from a URL or git host beside install-time code is at
+ * least suspicious (what the user installs is not what the registry and its scanners saw), and a
+ * high manifest-confusion finding (the tarball hides what the registry shows) never ends clean.
+ */
+function scoreIssue18(findings: readonly Finding[], raise: (points: number, text: string) => void): void {
+  const remote = findings.find((f) => f.signals?.includes('registry:remote-dependency'));
+  const installCode = findings.find((f) => f.reach === 'install' && f.signals?.some((s) => s === 'install-script' || s === 'install-inline-code'));
+  if (remote && installCode) raise(45, `${remote.message}, and the package runs code on install (${installCode.message})`);
+  const confusion = findings.find((f) => f.signals?.includes('registry:manifest-confusion') && sevAtLeast(f, 'high'));
+  if (confusion) raise(40, `tarball and registry metadata disagree: ${confusion.message}`);
+}
 
 export const THREAT_WEIGHTS: Record<ThreatSignal, ThreatWeight> = {
   'flow:ai-key': { install: 96, bySeverity: [90, 80, 40], bin: 75, unreached: 40, what: 'AI API key theft' },
