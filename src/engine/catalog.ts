@@ -1,3 +1,5 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
 /**
  * Shared vocabulary of the rules added for issue 18 (tampering, anti-forensics, Windows execution
  * paths, covert channels, dead drops, package-shipped config). One place for each fact: a rule
@@ -90,7 +92,7 @@ export const CHAIN_READ_METHOD = /^(?:eth_call|eth_getStorageAt|eth_getTransacti
  */
 export function ipLiteral(s: string): string | undefined {
   const t = s.trim().replace(/^\[|\]$/g, '');
-  if (/^(?:\d{1,3}\.){3}\d{1,3}$/.test(t)) return t;
+  if (isIPv4(t)) return t;
   if (/^(?:0x[0-9a-f]{1,8}|\d{8,10})$/i.test(t)) {
     const n = Number(t);
     if (Number.isInteger(n) && n >= 0x01000000 && n <= 0xffffffff) return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
@@ -99,7 +101,8 @@ export function ipLiteral(s: string): string | undefined {
     const parts = t.split('.').map((p) => (/^0x/i.test(p) ? parseInt(p, 16) : /^0\d/.test(p) ? parseInt(p, 8) : Number(p)));
     if (parts.every((p) => p <= 255)) return parts.join('.');
   }
-  if (/^[0-9a-f:]+$/i.test(t) && t.includes('::') !== (t.split(':').length === 8) && (t.match(/:/g) ?? []).length >= 2 && /[0-9a-f]{1,4}/i.test(t) && !/^::1?$/.test(t)) return t;
+  // IPv6 by the platform's parser (pure); the unspecified and loopback addresses are not remote.
+  if (t.includes(':') && isIPv6(t) && !/^::1?$/.test(t)) return t;
   return undefined;
 }
 
