@@ -47,9 +47,9 @@ describe('anti-forensics stays quiet', () => {
     expect(r.verdict).toBe('clean');
   });
 
-  test('a bin that rewrites the package.json of the project it runs in is low and clean', () => {
+  test('a bin that rewrites the package.json of the project it runs in is not reported', () => {
     const r = scanFiles({ 'package.json': manifest({ bin: { bump: 'cli.js' } }), 'cli.js': FS + "const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8')); pkg.version = '2.0.0'; fs.writeFileSync('package.json', JSON.stringify(pkg));" });
-    expect(r.of(RULE).every((f) => f.severity === 'low')).toBe(true);
+    expect(r.of(RULE)).toEqual([]);
     expect(r.verdict).toBe('clean');
   });
 });

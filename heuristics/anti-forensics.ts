@@ -52,6 +52,9 @@ export default defineRule({
     };
 
     const report = (ctx: FileContext, node: Node, kind: Kind, detail: string) => {
+      // Outside install code a relative package.json is the project's (version bumpers, hook
+      // installers), and a tool deleting its temp files is ordinary: only trace erasure counts there.
+      if (kind !== 'erase-traces' && ctx.reach !== 'install') return;
       const key = `${ctx.path}\0${node.start}`;
       if (seen.has(key)) return;
       seen.add(key);

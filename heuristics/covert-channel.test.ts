@@ -57,6 +57,7 @@ describe('covert-channel stays quiet', () => {
   ])('%s', (_label, code) => {
     const r = scanFiles({ 'index.js': code });
     expect(r.of(RULE).every((f) => f.severity === 'low')).toBe(true);
+    if (/eth_call|resolveTxt/.test(code)) expect(r.of(RULE)).toEqual([]);
     expect(r.verdict).toBe('clean');
   });
 });

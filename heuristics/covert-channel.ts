@@ -133,6 +133,8 @@ export default defineRule({
       const atLoad = runsAtLoad(node);
       const used = DEAD_DROP_USE.test(ctx.text);
       const severity = judge(ctx.reach, atLoad, used);
+      // In a library function this is what RPC clients and status checks do: not worth a line.
+      if (severity === 'low') return;
       // Reading alone is what status checks and RPC clients do: evidence only when the answer is used.
       const signals: Signal[] = used && (severity === 'critical' || severity === 'high') ? ['dead-drop', 'sink:network'] : ['sink:network'];
       ctx.report({ node, message: `reads ${what}${used ? ' and the same file runs what it gets (code, a process or a decoded payload)' : ''}`, severity: used ? severity : severity === 'critical' || severity === 'high' ? 'medium' : 'low', signals });

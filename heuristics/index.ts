@@ -29,6 +29,7 @@ import tampering from './tampering.js';
 import antiForensics from './anti-forensics.js';
 import windowsLaunchers from './windows-launchers.js';
 import covertChannel from './covert-channel.js';
+import packageConfig from './package-config.js';
 
 /** Every rule, in the order their findings are listed. */
-export const RULES: readonly Rule[] = [installScripts, exfiltrationFlow, envAccess, credentialFiles, network, hostFingerprint, processExec, dynamicCode, obfuscation, homeWrites, sabotage, typosquat, dependencyConfusion, remoteDependencies, nativeBinaries, aiKeys, agentConfig, aiCliAbuse, mcpPoisoning, promptInjection, cryptoTheft, wormPropagation, persistence, tampering, antiForensics, windowsLaunchers, covertChannel];
+export const RULES: readonly Rule[] = [installScripts, exfiltrationFlow, envAccess, credentialFiles, network, hostFingerprint, processExec, dynamicCode, obfuscation, homeWrites, sabotage, typosquat, dependencyConfusion, remoteDependencies, nativeBinaries, aiKeys, agentConfig, aiCliAbuse, mcpPoisoning, promptInjection, cryptoTheft, wormPropagation, persistence, tampering, antiForensics, windowsLaunchers, covertChannel, packageConfig];
