@@ -102,6 +102,8 @@ export type Signal =
   | 'dead-drop'
   /** The package ships its own npm/yarn/bun config that runs code or redirects installs. */
   | 'package-config'
+  /** A library sends a secret-named value (privateKey, mnemonic, password…) to a host that is not its own. */
+  | 'flow:library-secret'
   // Registry and name evidence (src/registry): weighs code evidence up or down in the scorer.
   | 'registry:typosquat'
   | 'registry:dependency-confusion'

@@ -116,3 +116,38 @@ export const NPMRC_KEYS: { re: RegExp; label: string; runsCode: boolean }[] = [
   { re: /^(?:strict-ssl)$/i, label: 'switches TLS verification', runsCode: false },
   { re: /^ignore-scripts$/i, label: 'switches install scripts back on', runsCode: false },
 ];
+
+/**
+ * Names of values that are secrets in a library's hands (parameters, properties, variables): keys,
+ * seed phrases, passwords, tokens. Exact words or camel/snake compounds, not every name that
+ * contains "key" (`keyName`, `tokenizer`, `seedRandom` are not secrets).
+ */
+export const SECRET_VALUE_NAME = /^(?:[a-z]+_?)?(?:secret_?key|private_?key|priv_?key|secret|mnemonic|mnemonic_?phrase|seed_?phrase|seed|key_?pair|keypair|password|passwd|passphrase|access_?token|auth_?token|refresh_?token|bearer_?token|api_?token|token|wallet_?key|signing_?key)s?$/i;
+
+/**
+ * Hosts a package may call its own: those of its homepage, repository and bugs URLs (and their
+ * parent domains), and hosts named like the package (`api.stripe.com` for `stripe`).
+ */
+export function ownHostsOf(manifest: { name?: string; homepage?: unknown; repository?: unknown; bugs?: unknown } | undefined): (host: string) => boolean {
+  const domains = new Set<string>();
+  const urlOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : v && typeof v === 'object' && typeof (v as { url?: unknown }).url === 'string' ? (v as { url: string }).url : undefined);
+  for (const v of [manifest?.homepage, manifest?.repository, manifest?.bugs]) {
+    const u = urlOf(v);
+    const m = u ? /^(?:[a-z+]+:\/\/)?(?:[^@/]+@)?([a-z0-9.-]+\.[a-z]{2,})/i.exec(u) : null;
+    if (m && !/^(?:github\.com|gitlab\.com|bitbucket\.org|www\.npmjs\.com|npmjs\.com)$/i.test(m[1]!)) domains.add(registrable(m[1]!));
+  }
+  const words = (manifest?.name ?? '').toLowerCase().replace(/^@/, '').split(/[/\-_.]+/).filter((w) => w.length >= 4 && !/^(?:node|js|sdk|client|api|lib|core|utils?|tools?)$/.test(w));
+  return (host: string) => {
+    const h = host.toLowerCase();
+    if (domains.has(registrable(h))) return true;
+    const label = registrable(h).split('.')[0] ?? '';
+    return words.some((w) => label.includes(w) || (label.length >= 4 && w.includes(label)));
+  };
+}
+
+/** The last two labels of a host (three for common second-level country domains). */
+function registrable(host: string): string {
+  const parts = host.toLowerCase().split('.');
+  const n = /^(?:co|com|org|net|gov|ac)$/.test(parts[parts.length - 2] ?? '') && parts.length >= 3 ? 3 : 2;
+  return parts.slice(-n).join('.');
+}

@@ -200,7 +200,7 @@ interface ThreatWeight {
 // Issue 18 (tampering, anti-forensics, Windows launchers, covert channels, dead drops, package
 // config): rules give these signals only to findings that are evidence (install time, on load).
 // Bins get nothing: patch-package and asar tools change other software when the user asks.
-type Issue18Signal = 'tamper' | 'anti-forensics' | 'windows-launcher' | 'covert-channel' | 'dead-drop' | 'package-config';
+type Issue18Signal = 'tamper' | 'anti-forensics' | 'windows-launcher' | 'covert-channel' | 'dead-drop' | 'package-config' | 'flow:library-secret';
 const ISSUE_18_WEIGHTS: Record<Issue18Signal, ThreatWeight> = {
   tamper: { install: 92, bySeverity: [88, 75, 0], bin: 0, unreached: 0, what: 'tampers with other software' },
   'anti-forensics': { install: 80, bySeverity: [80, 60, 0], bin: 0, unreached: 0, what: 'erases its traces' },
@@ -208,6 +208,8 @@ const ISSUE_18_WEIGHTS: Record<Issue18Signal, ThreatWeight> = {
   'covert-channel': { install: 90, bySeverity: [85, 72, 0], bin: 30, unreached: 0, what: 'opens a covert channel' },
   'dead-drop': { install: 92, bySeverity: [88, 75, 40], bin: 60, unreached: 0, what: 'takes its target from a dead drop' },
   'package-config': { install: 85, bySeverity: [85, 60, 0], bin: 0, unreached: 0, what: 'ships package-manager config that runs code or redirects installs' },
+  // A library's caller hands it keys; sending them to a drop is a backdoor wherever it runs.
+  'flow:library-secret': { install: 92, bySeverity: [90, 55, 0], bin: 85, unreached: 40, what: 'a library sends secrets it is given to a foreign host' },
 };
 
 /**
