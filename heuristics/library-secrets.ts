@@ -14,7 +14,7 @@ function secretNames(node: Node, ev: Evaluator, out: Set<string>, depth = 0): vo
     const n = stack.pop()!;
     if (n.type === 'FunctionExpression' || n.type === 'ArrowFunctionExpression') continue;
     if (n.type === 'Identifier') {
-      if (SECRET_VALUE_NAME.test(n.name)) out.add(n.name);
+      if (SECRET_VALUE_NAME.test(n.name) && !/^[A-Z0-9_]+$/.test(n.name)) out.add(n.name);
       else if (depth < 2) {
         const init = ev.initOf(n);
         if (init) secretNames(init, ev, out, depth + 1);
@@ -22,6 +22,8 @@ function secretNames(node: Node, ev: Evaluator, out: Set<string>, depth = 0): vo
       continue;
     }
     if ((n.type === 'MemberExpression' || n.type === 'OptionalMemberExpression') && !n.computed && n.property.type === 'Identifier') {
+      // Environment reads are the exfiltration-flow rule's (it knows providers' own hosts).
+      if (ev.canonical(n.object) === 'process.env' || /^[A-Z0-9_]+$/.test(n.property.name)) continue;
       if (SECRET_VALUE_NAME.test(n.property.name)) {
         out.add(n.property.name);
         continue;
