@@ -11,6 +11,8 @@ const BODY_HINTS: BodyHints = { literals: /rundll32|regsvr32|mshta|[wc]script|po
 
 interface Launch {
   label: string;
+  /** An encoded PowerShell command: its own payload, not a file. */
+  encoded?: boolean;
   target: string;
   remote: boolean;
   bundled: boolean;
@@ -55,7 +57,7 @@ export default defineRule({
         const target = m[1] ?? '';
         if (l.label.includes('EncodedCommand')) {
           const decoded = decodePowerShell(target);
-          return { label: l.label, target: decoded ? `decodes to: ${decoded.slice(0, 120)}` : target.slice(0, 40), remote: !!decoded && /https?:\/\/|DownloadString|Invoke-WebRequest|\biwr\b|\birm\b/i.test(decoded), bundled: true };
+          return { label: l.label, encoded: true, target: decoded ? `decodes to: ${decoded.slice(0, 120)}` : target.slice(0, 40), remote: !!decoded && /https?:\/\/|DownloadString|Invoke-WebRequest|\biwr\b|\birm\b/i.test(decoded), bundled: true };
         }
         const base = baseName(target);
         return { label: l.label, target, remote: REMOTE_LAUNCH.test(command) || /^["']?https?:/i.test(target), bundled: base !== '' && shipped.has(base) };
@@ -72,7 +74,7 @@ export default defineRule({
       if (severity !== 'critical' && severity !== 'high') return [];
       return l.remote ? ['windows-launcher', 'exec', 'exec:shell-download'] : ['windows-launcher', 'exec', 'exec:bundled-binary'];
     };
-    const describe = (l: Launch) => `runs ${l.remote ? 'remote code' : l.bundled ? 'a file shipped in the package' : 'a system target'} through ${l.label}: ${l.target.replace(new RegExp(HOLE, 'g'), '…')}`;
+    const describe = (l: Launch) => `runs ${l.remote ? 'remote code' : l.encoded ? 'hidden commands' : l.bundled ? 'a file shipped in the package' : 'a system target'} through ${l.label}: ${l.target.replace(new RegExp(HOLE, 'g'), '…')}`;
     const seen = new Set<string>();
     const report = (ctx: FileContext, node: Node, l: Launch) => {
       const key = `${ctx.path}\0${node.start}`;
