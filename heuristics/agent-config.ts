@@ -1,18 +1,25 @@
 import type { Node } from '@babel/types';
 import { defineRule, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
 import { HOLE } from '../src/engine/evaluate.js';
-import { matchAgentConfigPath, AI_CLI_BYPASS, type AgentConfigPath } from '../src/engine/ai-indicators.js';
+import { matchAgentConfigPath, AI_CLI_BYPASS, AUTO_APPROVE_CONTENT, type AgentConfigPath } from '../src/engine/ai-indicators.js';
 import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import { SHELL_DOWNLOAD } from '../src/engine/indicators.js';
 import type { Reach, Severity } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Agent config paths and the commands that write them, wherever a helper builds them. */
-const BODY_HINTS: BodyHints = { literals: /\bmcp|_mcp|Mcp|MCP|\.claude|\.cursor|windsurf|\.gemini|\.codex|\.continue|\bcline|\.kiro|amazonq|CLAUDE|AGENTS|GEMINI|copilot|bypassPermissions|\/dev\/tcp|\bnc\s|\bcurl\b|\bwget\b/ };
+const BODY_HINTS: BodyHints = { literals: /autoApprove|\bmcp|_mcp|Mcp|MCP|\.claude|\.cursor|windsurf|\.gemini|\.codex|\.continue|\bcline|\.kiro|amazonq|CLAUDE|AGENTS|GEMINI|copilot|bypassPermissions|\/dev\/tcp|\bnc\s|\bcurl\b|\bwget\b/ };
 
 /** `claude mcp add …`, `codex mcp add …`, `code --add-mcp …`: registering an MCP server through the agent's CLI. */
 const MCP_ADD = /\b(?:claude|codex|gemini|cursor-agent|qwen|amp|kiro-cli|q)(?:\.exe|\.cmd)?\s+mcp\s+add(?:-json)?\b|\bcode(?:-insiders)?(?:\.cmd)?\s+--add-mcp\b/i;
 /** What a written config may carry that makes it worse: a download-and-run, a permission bypass, hooks. */
-const DANGEROUS_CONTENT = /\b(?:curl|wget)\b[^"'\n]{0,200}\|\s*(?:ba|z)?sh\b|--dangerously-skip-permissions|bypassPermissions|\bnc\s+-e\b|\/dev\/tcp\//i;
+const DANGEROUS_CONTENT = new RegExp(AUTO_APPROVE_CONTENT.source + '|' + /\b(?:curl|wget)\b[^"'\n]{0,200}\|\s*(?:ba|z)?sh\b|--dangerously-skip-permissions|bypassPermissions|\bnc\s+-e\b|\/dev\/tcp\//i.source, 'i');
+
+/** Text an agent reads and a person reviewing the file does not: invisible characters, tag characters, instructions in HTML comments. */
+const HIDDEN_TEXT = /[\u200B-\u200F\u2060-\u2064\uFEFF]{3,}|[\u{E0000}-\u{E007F}]|<!--(?:(?!-->)[\s\S]){0,400}?\b(?:ignore|do not (?:tell|mention|show)|secretly|without (?:telling|asking)|always run|before (?:any|every))\b/iu;
+
+function dangerous(data: string | undefined): boolean {
+  return data !== undefined && (DANGEROUS_CONTENT.test(data) || SHELL_DOWNLOAD.test(data) || AI_CLI_BYPASS.test(data) || HIDDEN_TEXT.test(data));
+}
 
 interface Write {
   hit: AgentConfigPath;
@@ -33,7 +40,7 @@ function contentOf(node: Node, ctx: FileContext): string | undefined {
 function severityFor(w: Write, reach: Reach, onLoad: boolean): Severity {
   const home = w.path.startsWith('~');
   const strongKind = w.hit.kind !== 'instructions' || home;
-  const bad = w.data !== undefined && (DANGEROUS_CONTENT.test(w.data) || SHELL_DOWNLOAD.test(w.data) || AI_CLI_BYPASS.test(w.data));
+  const bad = dangerous(w.data);
   switch (reach) {
     case 'install':
       return 'critical';
@@ -49,7 +56,7 @@ function severityFor(w: Write, reach: Reach, onLoad: boolean): Severity {
 
 function describe(w: Write, reach: Reach, onLoad: boolean): string {
   const what = w.hit.kind === 'mcp' ? 'adds or changes MCP servers an AI agent will start' : w.hit.kind === 'hooks' ? 'changes agent hooks and permissions (commands the agent runs on its own)' : 'writes instructions an AI agent will follow';
-  const bad = w.data !== undefined && (DANGEROUS_CONTENT.test(w.data) || SHELL_DOWNLOAD.test(w.data) || AI_CLI_BYPASS.test(w.data)) ? '; the written content downloads and runs code or switches off permission checks' : '';
+  const bad = dangerous(w.data) ? '; the written content downloads and runs code, switches off permission checks or hides instructions' : '';
   const when =
     reach === 'install' ? ' from install-time code: nobody asked for it'
     : reach === 'bin' ? (w.hit.kind === 'instructions' && !w.path.startsWith('~') ? ': from a command the user runs (project scaffolding does this)' : ': from a command the user runs explicitly (what an MCP server\'s own install command does); review what it adds')
@@ -114,10 +121,12 @@ export default defineRule({
           for (const p of pathCandidates(target.dest, ctx.evaluator)) {
             const hit = matchAgentConfigPath(p);
             if (!hit) continue;
+            const data = target.data ? contentOf(target.data, ctx) : undefined;
+            // Editor settings count only when what is written auto-approves agent tools.
+            if (hit.needs && !(data !== undefined && hit.needs.test(data)) && !hit.needs.test(ctx.text.slice(Math.max(0, (call.node.start ?? 0) - 2000), call.node.end ?? 0))) continue;
             const key = `${ctx.path}\0${call.node.start}`;
             if (seen.has(key)) return;
             seen.add(key);
-            const data = target.data ? contentOf(target.data, ctx) : undefined;
             report(ctx, call.node, { hit, path: p, how: 'writes', data }, ctx.reach, runsOnLoad(call.node));
             return;
           }

@@ -24,6 +24,13 @@ import promptInjection from './prompt-injection.js';
 import cryptoTheft from './crypto-theft.js';
 import wormPropagation from './worm-propagation.js';
 import persistence from './persistence.js';
+// Issue 18: attacks no earlier rule was written for.
+import tampering from './tampering.js';
+import antiForensics from './anti-forensics.js';
+import windowsLaunchers from './windows-launchers.js';
+import covertChannel from './covert-channel.js';
+import packageConfig from './package-config.js';
+import librarySecrets from './library-secrets.js';
 
 /** Every rule, in the order their findings are listed. */
-export const RULES: readonly Rule[] = [installScripts, exfiltrationFlow, envAccess, credentialFiles, network, hostFingerprint, processExec, dynamicCode, obfuscation, homeWrites, sabotage, typosquat, dependencyConfusion, remoteDependencies, nativeBinaries, aiKeys, agentConfig, aiCliAbuse, mcpPoisoning, promptInjection, cryptoTheft, wormPropagation, persistence];
+export const RULES: readonly Rule[] = [installScripts, exfiltrationFlow, envAccess, credentialFiles, network, hostFingerprint, processExec, dynamicCode, obfuscation, homeWrites, sabotage, typosquat, dependencyConfusion, remoteDependencies, nativeBinaries, aiKeys, agentConfig, aiCliAbuse, mcpPoisoning, promptInjection, cryptoTheft, wormPropagation, persistence, tampering, antiForensics, windowsLaunchers, covertChannel, packageConfig, librarySecrets];

@@ -120,6 +120,39 @@ function isToolHandler(fn: Node, ctx: FileContext): boolean {
   return false;
 }
 
+/** The tool handler a node sits in, if any (bounded walk up). */
+function enclosingToolHandler(node: Node, ctx: FileContext): Node | undefined {
+  for (let p = parentOf(node), i = 0; p && i < 60; p = parentOf(p), i++) {
+    if ((p.type === 'FunctionExpression' || p.type === 'ArrowFunctionExpression' || p.type === 'ObjectMethod') && isToolHandler(p, ctx)) return p;
+  }
+  return undefined;
+}
+
+const RECIPIENT_KEYS = /^(?:bcc|cc|forward|forwardTo|forward_to|blindCopy|copyTo|replyTo|reply_to)$/i;
+const ADDRESS = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?:\/\/[^\s'"]+/;
+
+/** A recipient written into the code of a message-sending call: `{ to, bcc: 'x@y.invalid' }`, `to: [to, 'x@y']`. */
+function hiddenRecipient(args: Node[], ctx: FileContext): { key: string; value: string } | undefined {
+  for (const a of args) {
+    const obj = a.type === 'ObjectExpression' ? a : a.type === 'Identifier' ? ctx.evaluator.initOf(a) : undefined;
+    if (obj?.type !== 'ObjectExpression') continue;
+    for (const p of obj.properties) {
+      if (p.type !== 'ObjectProperty' || p.computed) continue;
+      const key = p.key.type === 'Identifier' ? p.key.name : p.key.type === 'StringLiteral' ? p.key.value : '';
+      const v = p.value as Node;
+      if (RECIPIENT_KEYS.test(key)) {
+        const s = ctx.evaluator.foldLoose(v);
+        const m = s ? ADDRESS.exec(s) : null;
+        if (m) return { key, value: m[0] };
+      } else if (/^to$/i.test(key) && v.type === 'ArrayExpression' && v.elements.some((e) => e && e.type !== 'StringLiteral')) {
+        // A caller-given recipient plus a constant one.
+        for (const e of v.elements) if (e?.type === 'StringLiteral' && ADDRESS.test(e.value)) return { key, value: e.value };
+      }
+    }
+  }
+  return undefined;
+}
+
 function paramNames(fn: Node): Set<string> {
   const out = new Set<string>();
   const add = (p: Node | null | undefined): void => {
@@ -245,6 +278,16 @@ export default defineRule({
           const t = fold(args[0], ctx);
           if (t) check(t, args[0]!, ctx, 'MCP tool parameter description (.describe())');
           return;
+        }
+        // A tool handler that adds recipients its parameters never name: a hard-coded Bcc/Cc/forward
+        // address on every message it sends (issue 18, the postmark-mcp backdoor's shape).
+        const extra = hiddenRecipient(args, ctx);
+        if (extra) {
+          const handler = enclosingToolHandler(node, ctx);
+          if (handler && !paramNames(handler).has(extra.key)) {
+            ctx.report({ node, message: `an MCP tool handler adds a recipient its parameters do not name: ${extra.key}: ${extra.value}`, severity: 'high', signals: ['mcp-arg-exfil'] });
+            return;
+          }
         }
         // A tool handler that sends its arguments somewhere.
         if (!call.callee || !NETWORK_CALLS.test(normalizeChain(call.callee))) return;

@@ -31,3 +31,23 @@ describe('remote-dependencies stays quiet on', () => {
     expect(r.of(RULE)).toEqual([]);
   });
 });
+
+describe('remote dependencies with install-time code (scored)', () => {
+  test.each([
+    ['a tarball URL', 'https://files.example.invalid/helper-1.0.0.tgz'],
+    ['a git host', 'github:someone/helper'],
+  ])('%s beside a postinstall script is suspicious', (_label, spec) => {
+    const r = scanFiles({ 'package.json': manifest({ dependencies: { helper: spec }, scripts: { postinstall: 'node setup.js' } }), 'setup.js': "console.log('thanks for installing');" });
+    expect(r.verdict).toBe('suspicious');
+    expect(r.reasons.join('\n')).toContain('"helper"');
+  });
+
+  test('a remote dependency without install-time code stays clean; so does a registry dependency with a postinstall', () => {
+    expect(scanFiles({ 'package.json': manifest({ dependencies: { helper: 'github:someone/helper' } }), 'index.js': 'module.exports = 1;' }).verdict).toBe('clean');
+    expect(scanFiles({ 'package.json': manifest({ dependencies: { helper: '^1.0.0' }, scripts: { postinstall: 'node setup.js' } }), 'setup.js': "console.log('hi');" }).verdict).toBe('clean');
+  });
+
+  test('a local file: dependency beside a postinstall does not count', () => {
+    expect(scanFiles({ 'package.json': manifest({ dependencies: { helper: 'file:../helper' }, scripts: { postinstall: 'node setup.js' } }), 'setup.js': "console.log('hi');" }).verdict).toBe('clean');
+  });
+});

@@ -1,6 +1,6 @@
 import { defineRule } from '../src/engine/rule.js';
 import { offRegistryDependencies } from '../src/registry/dependency-specs.js';
-import type { Severity } from '../src/types.js';
+import type { Severity, Signal } from '../src/types.js';
 
 export default defineRule({
   meta: {
@@ -28,7 +28,9 @@ export default defineRule({
               : d.kind === 'remote'
                 ? `a tarball URL${insecure ? ' over plain http' : ''} (its content can change, outside the registry's integrity checks)`
                 : 'a local path that only exists on the publisher\'s machine';
-          ctx.report({ file: 'package.json', message: `${d.field} "${d.name}" comes from ${what}`, severity: insecure ? 'high' : severity, evidence: `"${d.name}": ${JSON.stringify(d.spec).slice(0, 200)}` });
+          // Git and URL dependencies are judged with install-time code by the scorer (issue 18).
+          const signals: Signal[] | undefined = d.kind === 'local' ? undefined : ['registry:remote-dependency'];
+          ctx.report({ file: 'package.json', message: `${d.field} "${d.name}" comes from ${what}`, severity: insecure ? 'high' : severity, evidence: `"${d.name}": ${JSON.stringify(d.spec).slice(0, 200)}`, signals });
         }
       },
     };

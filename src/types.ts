@@ -89,6 +89,21 @@ export type Signal =
   | 'ci-takeover'
   /** Startup items, shell profiles, git hooks, registry and TLS settings changed. */
   | 'persistence'
+  // Issue 18 (scored in the threat table of score.ts).
+  /** One package changes another package's or application's code (tampering rule). */
+  | 'tamper'
+  /** Install-time code erases its own traces: deletes its script, swaps package.json, clears history or logs. */
+  | 'anti-forensics'
+  /** A Windows launcher (rundll32, regsvr32, mshta, wscript, encoded PowerShell) runs a bundled or remote target. */
+  | 'windows-launcher'
+  /** A relay, proxy or raw socket to a hard-coded address opened on install or load. */
+  | 'covert-channel'
+  /** An address or code read from a dead drop (contract call, gist, paste, calendar, DNS TXT) is used. */
+  | 'dead-drop'
+  /** The package ships its own npm/yarn/bun config that runs code or redirects installs. */
+  | 'package-config'
+  /** A library sends a secret-named value (privateKey, mnemonic, password…) to a host that is not its own. */
+  | 'flow:library-secret'
   // Registry and name evidence (src/registry): weighs code evidence up or down in the scorer.
   | 'registry:typosquat'
   | 'registry:dependency-confusion'
@@ -99,7 +114,9 @@ export type Signal =
   | 'registry:new-package'
   /** Years of releases under this name: it is no fresh imitation of a popular one (eases typosquat). */
   | 'registry:established'
-  | 'registry:unchanged';
+  | 'registry:unchanged'
+  /** A dependency fetched from a tarball URL or a git host instead of the registry. */
+  | 'registry:remote-dependency';
 
 export interface Finding {
   rule: string;

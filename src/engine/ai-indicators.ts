@@ -147,7 +147,16 @@ export interface AgentConfigPath {
   re: RegExp;
   label: string;
   kind: AgentConfigKind;
+  /** Only when the written content matches: editor settings files hold much else (issue 18). */
+  needs?: RegExp;
 }
+
+/**
+ * Settings that let an agent run tools or commands without asking: VS Code chat tool
+ * auto-approval, Claude Code allow rules and bypass mode, Codex approval and sandbox policy, Gemini
+ * auto-accept and trust, Cursor/Windsurf auto-run.
+ */
+export const AUTO_APPROVE_CONTENT = /chat\.tools\.(?:global\.)?autoApprove|chat\.tools\.terminal\.autoApprove|"?autoApprove"?\s*:\s*(?:true|\{)|Bash\(\*\)|"defaultMode"\s*:\s*"bypassPermissions"|approval_policy\s*=\s*["']never["']|sandbox_mode\s*=\s*["']danger-full-access["']|"autoAccept"\s*:\s*true|"trust"\s*:\s*true|"?yoloMode"?\s*:\s*true|autoRunMode|"?(?:cascadeCommandsAllowList|allowedCommands)"?\s*:/;
 
 export const AGENT_CONFIG_PATHS: AgentConfigPath[] = [
   { re: /(?:^|\/)\.cursor\/mcp\.json$/i, label: 'Cursor MCP config', kind: 'mcp' },
@@ -166,10 +175,13 @@ export const AGENT_CONFIG_PATHS: AgentConfigPath[] = [
   { re: /(?:^|\/)(?:CLAUDE|CLAUDE\.local|AGENTS|GEMINI)\.md$/, label: 'agent instruction file', kind: 'instructions' },
   { re: /(?:^|\/)\.(?:cursorrules|windsurfrules|clinerules)$|(?:^|\/)\.clinerules\//i, label: 'agent rules file', kind: 'instructions' },
   { re: /(?:^|\/)\.cursor\/rules\//i, label: 'Cursor rules', kind: 'instructions' },
+  { re: /(?:^|\/)\.windsurf\/rules\/|(?:^|\/)\.codeium\/windsurf\/memories\/global_rules\.md$/i, label: 'Windsurf rules', kind: 'instructions' },
+  { re: /(?:^|\/)\.codex\/AGENTS\.md$|(?:^|\/)\.gemini\/GEMINI\.md$/, label: 'agent instruction file', kind: 'instructions' },
+  { re: /(?:^|\/)\.vscode\/settings\.json$|(?:^|\/)(?:Code|Code - Insiders|Cursor|Windsurf|VSCodium)\/User\/settings\.json$/i, label: 'editor settings (agent tool auto-approval)', kind: 'hooks', needs: AUTO_APPROVE_CONTENT },
   { re: /(?:^|\/)\.github\/(?:copilot-instructions\.md$|instructions\/)/i, label: 'Copilot instructions', kind: 'instructions' },
   { re: /(?:^|\/)\.claude\/(?:commands|agents|skills)\//i, label: 'Claude Code commands/agents', kind: 'instructions' },
 ];
-const AGENT_CONFIG_HINT = /mcp|claude|cursor|windsurf|gemini|codex|continue|cline|kiro|amazonq|agents\.md|\.(?:windsurf|cline|cursor)rules|copilot-instructions|\.github\/instructions/i;
+const AGENT_CONFIG_HINT = /mcp|claude|cursor|windsurf|gemini|codex|continue|cline|kiro|amazonq|agents\.md|settings\.json|\.(?:windsurf|cline|cursor)rules|copilot-instructions|\.github\/instructions/i;
 
 /** The agent configuration a path (folded, `…` shown as `*`) names, or undefined. */
 export function matchAgentConfigPath(p: string): AgentConfigPath | undefined {

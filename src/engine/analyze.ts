@@ -1,6 +1,7 @@
 import type { Node, File } from '@babel/types';
 import type { Finding, PackageFile, Reach, UnpackedPackage } from '../types.js';
 import { parseFile, isCodeFile } from './parse.js';
+import { CONFIG_FILES, hiddenCodeFiles, packageConfigSettings } from './package-config.js';
 import { walkFile } from './walk.js';
 import { Evaluator } from './evaluate.js';
 import { worthParsing } from './lexical.js';
@@ -169,9 +170,15 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     return f?.data ? f.data.toString('utf8') : undefined;
   };
   const fileSet = new Set(pkg.files.keys());
-  const codeFiles = [...pkg.files.values()].filter((f) => isCodeFile(f.path)).map((f) => f.path);
-  const codeText = (f: string) => (isCodeFile(f) || virtual.has(f) ? textOf(f) : undefined);
-  let graph = buildGraph(fileSet, codeText, manifest, scripts, [...virtual.keys()]);
+  // Files that run as JavaScript without a JS name (extension-less install files and bins, files
+  // the package's own .npmrc/.yarnrc.yml/bunfig.toml load), and those config files themselves,
+  // which npm and yarn read at install in the package's folder (issue 18).
+  const hidden = hiddenCodeFiles(fileSet, manifest, scripts, textOf, packageConfigSettings(fileSet, textOf));
+  const hiddenCode = new Set(hidden.code);
+  const installSeeds = [...virtual.keys(), ...hidden.install, ...CONFIG_FILES.filter((f) => fileSet.has(f))];
+  const codeFiles = [...pkg.files.values()].filter((f) => isCodeFile(f.path)).map((f) => f.path).concat(hidden.code);
+  const codeText = (f: string) => (isCodeFile(f) || virtual.has(f) || hiddenCode.has(f) ? textOf(f) : undefined);
+  let graph = buildGraph(fileSet, codeText, manifest, scripts, installSeeds);
 
   const active = rules.filter((r) => !options.disabledRules?.has(r.meta.id));
   const makeReport = (rule: Rule, file: string | undefined, text: string | undefined, reachOf: () => Reach | undefined, origin?: ParsedFile['origin']) => (input: ReportInput) => {
@@ -539,7 +546,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   // Phase A2: reach again with the AST-only edges of the retained files.
   for (const pf of parsedFiles.values()) dynamicEdges(pf);
   if (extra.size) {
-    graph = buildGraph(fileSet, codeText, manifest, scripts, [...virtual.keys()], extra);
+    graph = buildGraph(fileSet, codeText, manifest, scripts, installSeeds, extra);
     for (const pf of parsedFiles.values()) pf.reach = graph.reachOf(pf.path);
   }
 

@@ -2,6 +2,7 @@ import { VISITOR_KEYS, type Node } from '@babel/types';
 import type { Evaluator } from './evaluate.js';
 import { HOLE } from './evaluate.js';
 import { parentOf } from './walk.js';
+import { foldEachElement } from './elements.js';
 import type { CallInfo } from './rule.js';
 
 /**
@@ -73,7 +74,9 @@ function normalize(p: string): string {
 export function pathCandidates(node: Node, ev: Evaluator): string[] {
   const out = new Set<string>();
   for (const p of ev.foldLooseAll(node)) out.add(normalize(p));
-  if (out.size && [...out].some((p) => /[^*]/.test(p.replace(/[/.]/g, '')))) return [...out].slice(0, 16);
+  // A name that iterates over a constant table of targets: every element (elements.ts).
+  if (out.size === 0 || [...out].some((p) => p.includes('*'))) for (const p of foldEachElement(node, ev)) if (out.size < 24) out.add(normalize(p));
+  if (out.size && [...out].some((p) => /[^*]/.test(p.replace(/[/.]/g, '')))) return [...out].slice(0, 24);
   // `const p = getConfigPath()` or `getConfigPath()` itself: what the function returns.
   let call: Node | undefined = node.type === 'Identifier' ? ev.initOf(node) : node;
   if (call?.type === 'AwaitExpression') call = call.argument;

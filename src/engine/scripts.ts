@@ -13,8 +13,10 @@ export interface ScriptCommand {
   nodeFiles: string[];
   /** Inline code given to `node -e` / `node -p` / `node --eval`. */
   inlineCode: string[];
-  /** Shell scripts run by the script (sh x.sh, bash x.sh, ./x.sh). */
+  /** Shell scripts run by the script (sh x.sh, bash x.sh, ./x.sh; cmd/PowerShell/WSH files). */
   shellFiles: string[];
+  /** Extension-less files run directly (`./setup`): node or shell by their shebang. */
+  extensionless: string[];
 }
 
 /** Split a shell command on its operators; quoting is respected, the rest is best effort. */
@@ -69,7 +71,7 @@ function cleanPath(p: string): string {
 
 /** What one lifecycle script runs, as far as static reading can tell. */
 export function parseScript(script: string, command: string): ScriptCommand {
-  const out: ScriptCommand = { script, command, nodeFiles: [], inlineCode: [], shellFiles: [] };
+  const out: ScriptCommand = { script, command, nodeFiles: [], inlineCode: [], shellFiles: [], extensionless: [] };
   for (const words of splitShell(command)) {
     let i = 0;
     // Skip env assignments (FOO=bar node x.js) and wrappers.
@@ -101,14 +103,23 @@ export function parseScript(script: string, command: string): ScriptCommand {
         out.nodeFiles.push(cleanPath(w));
         break;
       }
-    } else if (base === 'sh' || base === 'bash' || base === 'zsh') {
+    } else if (base === 'sh' || base === 'bash' || base === 'zsh' || base === 'dash') {
       const f = words.slice(i + 1).find((w) => !w.startsWith('-'));
       if (f) out.shellFiles.push(cleanPath(f));
-    } else if (/\.(sh|bash)$/.test(cmd)) {
+    } else if (/^(?:cmd|cmd\.exe|powershell|powershell\.exe|pwsh|pwsh\.exe|[wc]script|[wc]script\.exe|mshta|mshta\.exe)$/i.test(base)) {
+      // Windows command and script files (`cmd /c setup.bat`, `powershell -File x.ps1`,
+      // `wscript run.vbs`): their lines are command lines too (shellFiles).
+      const f = words.slice(i + 1).find((w) => /\.(?:bat|cmd|ps1|vbs|vbe|js|wsf|hta)$/i.test(w));
+      if (f) out.shellFiles.push(cleanPath(f));
+    } else if (/\.(sh|bash|bat|cmd|ps1)$/i.test(cmd)) {
       out.shellFiles.push(cleanPath(cmd));
     } else if (/\.(c|m)?js$/.test(cmd)) {
       // A script that is itself executable JS (shebang): `./install.js`.
       out.nodeFiles.push(cleanPath(cmd));
+    } else if (/^\.{1,2}\/[^.]*$/.test(cmd) || /^\.\/.*\/[^./]+$/.test(cmd)) {
+      // `./setup` or `./bin/install`: an extension-less file run directly; what it is (shell or
+      // node, by its shebang) is decided where its text is read (lifecycleFileKinds).
+      out.extensionless.push(cleanPath(cmd));
     }
   }
   return out;

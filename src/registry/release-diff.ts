@@ -81,6 +81,11 @@ function capabilities(findings: readonly Finding[]): Map<string, Finding> {
   return out;
 }
 
+/** What a secret flow is, across versions: its message names the values and the host (lines move). */
+function secretFlowKey(f: Finding): string {
+  return f.message;
+}
+
 function obfuscatedFiles(findings: readonly Finding[]): Map<string, Finding> {
   const out = new Map<string, Finding>();
   for (const f of findings) {
@@ -153,6 +158,15 @@ export function diffReleases(p: Packument, current: ReleaseSide, previous: Relea
       if (prevObf.has(file)) continue;
       news++;
       add('medium', `newly obfuscated file in ${current.version}: ${file} (${f.message.slice(0, 120)})`, f.evidence ?? file, undefined, { file, line: f.line, reach: f.reach });
+    }
+    // A library that starts sending the secrets its callers hand it to a foreign host (issue 18):
+    // the shape of a hijacked release of a wallet or SDK package, whatever else stayed the same.
+    const prevSecretFlows = new Set(previous.findings.filter((f) => f.signals?.includes('flow:library-secret')).map(secretFlowKey));
+    for (const f of current.findings) {
+      if (!f.signals?.includes('flow:library-secret') || prevSecretFlows.has(secretFlowKey(f))) continue;
+      news++;
+      add('critical', `new in ${current.version}: ${f.message.slice(0, 160)} (${where(f)}); ${previous.version} did not send it (a hijacked release?)`, f.evidence ?? where(f), ['flow:library-secret'], { file: f.file, line: f.line, reach: f.reach });
+      break;
     }
   }
 

@@ -348,6 +348,15 @@ export const PACKAGE_CHAINS: readonly Entry<PackageView>[] = [
     match: (v) => v.findings.find((f) => f.rule === 'parse-error' && (f.reach === 'install' || f.reach === 'import')),
     reason: (_v, f) => `code that runs ${f.reach === 'install' ? 'at install' : 'on import'} could not be analyzed: ${where(f)} (${f.message})`,
   },
+  // Issue 18, manifests: a dependency fetched from a URL or git host beside install-time code is at
+  // least suspicious: what the user installs is not what the registry and its scanners saw.
+  {
+    id: 'remote-dependency-install',
+    kind: 'signal',
+    points: all(45),
+    match: (v) => (v.findings.some((f) => f.reach === 'install' && f.signals?.some((s) => s === 'install-script' || s === 'install-inline-code')) ? v.findings.find((f) => f.signals?.includes('registry:remote-dependency')) : undefined),
+    reason: (_v, f) => `${f.message}, and the package runs code on install`,
+  },
   // A file whose analysis ran out of time (too-slow) was not fully checked: never clean.
   {
     id: 'too-slow',
@@ -464,7 +473,7 @@ export const REGISTRY_ADJUST = {
 // install, where nothing the user asked for needs one.
 // =================================================================================================
 
-export type ThreatSignal = 'flow:ai-key' | 'source:ai-key' | 'agent-config-write' | 'ai-cli-bypass' | 'ai-cli-abuse' | 'mcp-poisoning' | 'mcp-arg-exfil' | 'wallet-theft' | 'clipper' | 'miner' | 'worm' | 'ci-takeover' | 'persistence';
+export type ThreatSignal = 'flow:ai-key' | 'source:ai-key' | 'agent-config-write' | 'ai-cli-bypass' | 'ai-cli-abuse' | 'mcp-poisoning' | 'mcp-arg-exfil' | 'wallet-theft' | 'clipper' | 'miner' | 'worm' | 'ci-takeover' | 'persistence' | Issue18Signal;
 
 export interface ThreatWeight {
   kind: Kind;
@@ -481,6 +490,22 @@ export interface ThreatWeight {
   serverCode?: boolean;
 }
 
+// Issue 18 (tampering, anti-forensics, Windows launchers, covert channels, dead drops, package
+// config): rules give these signals only to findings that are evidence (install time, on load).
+// Bins get nothing: patch-package and asar tools change other software when the user asks.
+type Issue18Signal = 'tamper' | 'anti-forensics' | 'windows-launcher' | 'covert-channel' | 'dead-drop' | 'package-config' | 'flow:library-secret';
+const ISSUE_18_WEIGHTS: Record<Issue18Signal, ThreatWeight> = {
+  tamper: { kind: 'chain', install: 92, bySeverity: [88, 75, 0], bin: 0, unreached: 0, what: 'tampers with other software' },
+  'anti-forensics': { kind: 'chain', install: 80, bySeverity: [80, 60, 0], bin: 0, unreached: 0, what: 'erases its traces' },
+  'windows-launcher': { kind: 'chain', install: 90, bySeverity: [85, 72, 0], bin: 30, unreached: 0, what: 'runs code through a Windows launcher' },
+  'covert-channel': { kind: 'chain', install: 90, bySeverity: [85, 72, 0], bin: 30, unreached: 0, what: 'opens a covert channel' },
+  'dead-drop': { kind: 'chain', install: 92, bySeverity: [88, 75, 40], bin: 60, unreached: 0, what: 'takes its target from a dead drop' },
+  'package-config': { kind: 'chain', install: 85, bySeverity: [85, 60, 0], bin: 0, unreached: 0, what: 'ships package-manager config that runs code or redirects installs' },
+  // A library's caller hands it keys; sending them to a drop is a backdoor wherever it runs.
+  'flow:library-secret': { kind: 'chain', install: 92, bySeverity: [90, 55, 0], bin: 85, unreached: 40, what: 'a library sends secrets it is given to a foreign host' },
+};
+
+
 export const THREAT_WEIGHTS: Record<ThreatSignal, ThreatWeight> = {
   'flow:ai-key': { kind: 'chain', install: 96, bySeverity: [90, 80, 40], bin: 75, unreached: 40, what: 'AI API key theft' },
   'source:ai-key': { kind: 'chain', install: 82, bySeverity: [0, 0, 0], bin: 0, unreached: 0, what: 'reads AI API keys or AI tool credentials' },
@@ -495,6 +520,7 @@ export const THREAT_WEIGHTS: Record<ThreatSignal, ThreatWeight> = {
   worm: { kind: 'chain', install: 96, bySeverity: [94, 80, 40], bin: 80, unreached: 30, what: 'self-propagation (worm)' },
   'ci-takeover': { kind: 'chain', install: 94, bySeverity: [90, 75, 40], bin: 40, unreached: 20, what: 'CI takeover' },
   persistence: { kind: 'chain', install: 90, bySeverity: [85, 72, 0], bin: 30, unreached: 10, what: 'persistence or config hijack' },
+  ...ISSUE_18_WEIGHTS,
 };
 
 /** The threat chains that pair findings, and prompt injection in docs. */

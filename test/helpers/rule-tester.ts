@@ -97,17 +97,22 @@ export function exampleFiles(rule: Rule): Files {
     const parsed = parseJsonc(trimmed.startsWith('{') ? trimmed : `{${trimmed}}`, errors as never, { allowTrailingComma: true }) as Record<string, unknown>;
     if (errors.length || typeof parsed !== 'object' || !parsed) throw new Error(`${rule.meta.id}: docs.example looks like package.json but does not parse`);
     Object.assign(base, parsed);
+  } else if (/^# \.[\w.-]+|^# [\w-]+\.toml/.test(trimmed)) {
+    // `# .npmrc shipped in the package`: a config file at the package root.
+    files[/^# (\S+)/.exec(trimmed)![1]!] = text;
   } else if (trimmed.startsWith('<!--') || trimmed.startsWith('#')) {
     files['README.md'] = text;
   } else {
-    const first = /^\/\/ ([\w./-]+\.[cm]?js)\n/.exec(text);
+    // `// postinstall.js` or `// setup.js, run by "postinstall": "node setup.js"`.
+    const first = /^\/\/ ([\w./-]+\.[cm]?js)\b([^\n]*)\n/.exec(text);
     const file = first?.[1] ?? 'index.js';
     files[file] = withImports(text);
-    const event = file.replace(/\.[cm]?js$/, '').split('/').pop()!;
+    const runBy = /run by "(\w+)"/.exec(first?.[2] ?? '')?.[1];
+    const event = runBy ?? file.replace(/\.[cm]?js$/, '').split('/').pop()!;
     if (LIFECYCLE.has(event)) base.scripts = { [event]: `node ${file}` };
   }
   for (const [p, content] of Object.entries(rule.meta.docs.exampleFiles ?? {})) {
-    if (p === 'package.json') Object.assign(base, JSON.parse(content));
+    if (p === 'package.json') Object.assign(base, JSON.parse(content) as Record<string, unknown>);
     else files[p] = Buffer.from(content, 'latin1');
   }
   files['package.json'] = JSON.stringify(base);
