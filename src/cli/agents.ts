@@ -69,7 +69,7 @@ export async function agentsCommand({ values, positionals }: CommandArgs<typeof 
   if (values['fix-pins']) process.stdout.write(renderFixPins(result) + '\n');
   else if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
   else process.stdout.write(renderAgents(result, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
-  for (const c of result.agents.configs) if (c.error && !values.quiet) process.stderr.write(`tollgate: ${c.error}\n`);
+  for (const c of result.agents.configs) if (c.error) process.stderr.write(`tollgate: ${c.error}\n`);
   if (values.html !== undefined) {
     // The HTML report shows the scanned packages; the agents' own findings go in as its notes.
     const notes = [
