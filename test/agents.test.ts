@@ -207,6 +207,8 @@ describe('tollgate agents on a fake home and project', () => {
     expect(r.stdout).toMatch(/collector\s+MALICIOUS\s+\d+\s+UNPINNED\s+inert-key-collector-mcp@1\.0\.0/);
     expect(r.stdout).toMatch(/tidy\s+CLEAN\s+\d+\s+pinned\s+inert-tidy-mcp@1\.2\.0/);
     expect(r.stdout).toContain('Agent instruction files');
+    expect(r.stdout).toMatch(/low\s+plaintext secret in env: ANTHROPIC_API_KEY/);
+    expect(r.stdout).toMatch(/dropped\s+SUSPICIOUS\s+\d+\s+-\s+node \/tmp\/\.x\/server\.js/);
     expect(r.stdout).not.toContain(SECRET_VALUE);
   }, 120_000);
 

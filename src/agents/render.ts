@@ -3,7 +3,7 @@
 import { painter, type Style } from '../report/style.js';
 import type { Verdict } from '../types.js';
 import type { AgentsResult } from './audit.js';
-import type { AgentFinding } from './launch.js';
+import { AGENT_RULES, type AgentFinding } from './launch.js';
 
 const VERDICT_STYLE: Record<Verdict, Style> = { malicious: 'red', suspicious: 'yellow', clean: 'green', error: 'magenta' };
 
@@ -31,11 +31,14 @@ export function renderAgents(r: AgentsResult, o: RenderAgentsOptions): string {
     lines.push(c('gray', `  ${'SERVER'.padEnd(width)}  VERDICT    SCORE  PIN       PACKAGE / LAUNCH`));
     for (const s of servers) {
       const pin = s.package ? (s.pinned ? 'pinned' : 'UNPINNED') : s.launcher === 'remote' ? 'remote' : '-';
-      const what = s.package ? `${s.package}@${s.version ?? s.requested ?? '?'}${s.pinned ? '' : ` (${s.launcher} ${s.requested ?? ''})`}` : `${s.launcher} ${s.command}`;
+      const what = s.package ? `${s.package}@${s.version ?? s.requested ?? '?'}${s.pinned ? '' : ` (${s.launcher} ${s.requested ?? ''})`}` : s.command || s.launcher;
       lines.push(`  ${one(s.name, width).padEnd(width)}  ${verdict(s.verdict)} ${String(s.score).padStart(5)}  ${pin.padEnd(8)}  ${one(what, 70)}`);
-      if (s.reason && (s.verdict !== 'clean' || o.verbose)) lines.push(`    ${c('bold', 'why:')} ${one(s.reason, 160)}`);
+      const why = !!s.reason && (s.verdict !== 'clean' || o.verbose);
+      if (why) lines.push(`    ${c('bold', 'why:')} ${one(s.reason ?? '', 160)}`);
       lines.push(c('gray', `    ${s.file} ${s.key}`));
-      if (o.verbose) for (const f of s.findings) lines.push(finding(f));
+      // The PIN column already says unpinned; other findings of a clean entry (secrets, approvals) still show.
+      const notes = o.verbose ? s.findings : s.findings.filter((f) => f.severity !== 'info' && f.rule !== AGENT_RULES.unpinned && !(why && f.message === s.reason));
+      for (const f of notes) lines.push(`    ${f.severity.padEnd(8)} ${one(f.message, 160)}`);
     }
     lines.push('');
   }
