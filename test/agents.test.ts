@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AgentsJson } from '../src/cli/agents.js';
 import { AGENT_TOOLS, INSTRUCTION_FILES, PLATFORMS } from '../src/agents/locations.js';
@@ -39,6 +40,9 @@ const FIXTURES: FixturePackage[] = [
     },
   },
 ];
+
+const schema = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../schema/report.schema.json'), 'utf8')) as object;
+const validateReport = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
 
 const SECRET_VALUE = 'sk-ant-api03-inert-value-never-printed';
 
@@ -130,6 +134,7 @@ describe('tollgate agents on a fake home and project', () => {
 
   test('the malicious package launched by npx -y is reported malicious with the config file and key that launch it', () => {
     expect(code, stderr).toBe(1);
+    expect(validateReport(json), JSON.stringify(validateReport.errors, null, 1)).toBe(true);
     const s = server('Claude Code', 'collector');
     expect(s.verdict).toBe('malicious');
     expect(s.file).toBe(path.join(home, '.claude.json'));
@@ -212,6 +217,16 @@ describe('tollgate agents on a fake home and project', () => {
     expect(r.stdout).not.toContain(SECRET_VALUE);
   }, 120_000);
 
+  test('--html writes the scanned packages with the agent findings as notes', async () => {
+    const file = path.join(tmp, 'agents.html');
+    const r = await runCli([...baseArgs(), '--html', file]);
+    expect(r.code).toBe(1);
+    const html = fs.readFileSync(file, 'utf8');
+    expect(html).toContain('inert-key-collector-mcp');
+    expect(html).toContain('a PreToolUse hook runs a script downloaded from the network');
+    expect(html).not.toContain(SECRET_VALUE);
+  }, 120_000);
+
   test('--fix-pins prints the pinned command lines and writes nothing', async () => {
     const before = fs.readFileSync(path.join(home, '.claude.json'), 'utf8');
     const r = await runCli([...baseArgs(), '--fix-pins']);
@@ -236,6 +251,23 @@ test('--platform reads that platform\'s paths (Claude Desktop on macOS and Windo
   const bad = await runCli(['agents', '--home', h, '--platform', 'plan9']);
   expect(bad.code).toBe(2);
 });
+
+test('hostile configs: a link to a device, deep nesting and a package the registry lacks are errors, never clean', async () => {
+  const h = fs.mkdtempSync(path.join(tmp, 'hostile-'));
+  const p = fs.mkdtempSync(path.join(tmp, 'hostile-project-'));
+  fs.mkdirSync(path.join(h, '.cursor'));
+  fs.symlinkSync('/dev/zero', path.join(h, '.cursor', 'mcp.json'));
+  write(h, '.codex/config.toml', `a = ${'['.repeat(200)}${']'.repeat(200)}\n`);
+  write(h, '.gemini/settings.json', { mcpServers: { gone: npx('inert-missing-mcp') } });
+  const r = await runCli(['agents', '--home', h, '--project', p, '--platform', 'linux', '--registry', registry.url, '--cache', path.join(tmp, 'npm-cache'), '--json', '--quiet']);
+  const json = JSON.parse(r.stdout) as AgentsJson;
+  expect(r.code).toBe(2);
+  const errors = Object.fromEntries(json.agents.configs.filter((c) => c.error).map((c) => [path.relative(h, c.file), c.error]));
+  expect(errors[path.join('.cursor', 'mcp.json')]).toMatch(/not a regular file/);
+  expect(errors[path.join('.codex', 'config.toml')]).toMatch(/nested too deep/);
+  expect(json.agents.servers).toHaveLength(1);
+  expect(json.agents.servers[0]).toMatchObject({ name: 'gone', verdict: 'error', version: null, pinnedCommand: null });
+}, 60_000);
 
 test('tollgate agents --help lists every path it reads, per platform, from the data table', async () => {
   const r = await runCli(['agents', '--help']);
