@@ -129,7 +129,7 @@ export function discoverConfigs(o: DiscoverOptions): Discovery {
         }
         const servers = serverEntries(tool.name, abs, parsed, loc.servers);
         out.servers.push(...servers);
-        out.findings.push(...settingsFindings(loc.settings, parsed, abs));
+        out.findings.push(...settingsFindings(loc.settings, parsed, abs, loc.scope));
         out.configs.push({ tool: tool.name, file: abs, format: loc.format, servers: servers.length });
       }
     }

@@ -136,10 +136,15 @@ export function commandWords(entry: Pick<ServerEntry, 'command' | 'args'>): stri
 }
 
 /** Read what a server entry launches. A command written as one string (`npx -y foo`) is split on spaces. */
-export function parseLaunch(entry: Pick<ServerEntry, 'command' | 'args' | 'url'>): Launch {
+export function parseLaunch(entry: Pick<ServerEntry, 'command' | 'args'> & { url?: string }, depth = 0): Launch {
   if (!entry.command) return entry.url ? { launcher: 'remote', pinned: false, url: entry.url } : { launcher: 'other', pinned: false };
   const [command, ...args] = commandWords(entry);
   const { launcher, rest } = launcherOf(command!, args);
+  // `cmd /c npx -y foo` (how Windows configs start npx) and `sh -c "npx -y foo"`: what the shell runs.
+  if (launcher === 'shell' && depth < 2) {
+    if (/^\/[ck]$/i.test(rest[0] ?? '') && rest.length > 1) return parseLaunch({ command: rest[1], args: rest.slice(2) }, depth + 1);
+    if (rest[0] === '-c' && rest.length === 2 && !/[|;&$`<>()]/.test(rest[1]!)) return parseLaunch({ command: rest[1], args: [] }, depth + 1);
+  }
   if (launcher === 'npx' || launcher === 'bunx' || launcher === 'pnpm dlx' || launcher === 'yarn dlx' || launcher === 'npm exec') {
     const { packages, first } = launcherArgs(rest);
     const spec = packages[0] ?? first;
@@ -158,13 +163,32 @@ export function parseLaunch(entry: Pick<ServerEntry, 'command' | 'args' | 'url'>
   return { launcher, pinned: false };
 }
 
-/** A path in a hidden folder (`~/.cache/x/run.js`) or a temporary one: where dropped payloads sit. */
-const HIDDEN_OR_TEMP = /(?:^|[\\/])(?:tmp|temp|Temp|dev[\\/]shm)[\\/]|%TEMP%|%TMP%|\$\{?TMPDIR\b|(?:^|[\\/])\.(?!bin[\\/]|\.?[\\/])[^\\/\s]+[\\/]/;
-export function hiddenOrTempPath(text: string): string | undefined {
-  for (const token of text.split(/\s+|["']/)) {
-    if (!/[\\/]/.test(token)) continue;
+/** Temporary folders: where a dropper writes what it runs next. */
+const TEMP = /(?:^|[\\/])(?:tmp|temp|dev[\\/]shm)[\\/]|%TEMP%|%TMP%|\$\{?TMPDIR\b/i;
+/** A dot-folder segment: `~/.cache/x/run.js`. */
+const DOT_FOLDER = /(?:^|[\\/])\.([^\\/\s.][^\\/\s]*)[\\/]/g;
+/**
+ * Dot-folders where version managers, package managers and the agent tools themselves install
+ * executables (GUI apps get no PATH, so configs name `~/.nvm/.../bin/npx` in full; Claude Code
+ * hooks live in `~/.claude/hooks`). A script there is not hidden; one in `~/.cache/x` is.
+ */
+const TOOLCHAIN_DOT = /^(?:nvm|volta|fnm|asdf|n|nodenv|nodebrew|bun|deno|cargo|local|npm|npm-global|npm-packages|yarn|pnpm|pyenv|rbenv|venv|virtualenvs|sdkman|linuxbrew|claude|cursor|codex|gemini|continue|codeium|windsurf|vscode|zed|cline)$/i;
+/** What runs code: a script file, not a data folder a server is given as an argument. */
+const SCRIPT = /\.(?:[cm]?js|[cm]?ts|sh|bash|zsh|py|rb|pl|ps1|bat|cmd|exe|vbs|jar)$/i;
+
+/**
+ * The first path in a command line that runs from a temporary folder, or from a hidden folder
+ * that is not a toolchain's. Arguments count only when they name a script; the command itself
+ * always does.
+ */
+export function hiddenOrTempPath(text: string): { path: string; temp: boolean } | undefined {
+  const tokens = text.split(/\s+|["']/).filter(Boolean);
+  for (const [i, token] of tokens.entries()) {
+    if (!/[\\/]/.test(token) || (i > 0 && !SCRIPT.test(token))) continue;
+    if (TEMP.test(token)) return { path: token, temp: true };
     // node_modules/.bin is where installed packages put their commands, not a hiding place.
-    if (HIDDEN_OR_TEMP.test(token.replace(/node_modules[\\/]\.bin[\\/]/g, 'node_modules/bin/'))) return token;
+    const plain = token.replace(/node_modules[\\/]\.bin[\\/]/g, 'node_modules/bin/');
+    for (const m of plain.matchAll(DOT_FOLDER)) if (!TOOLCHAIN_DOT.test(m[1]!)) return { path: token, temp: false };
   }
   return undefined;
 }
@@ -186,8 +210,8 @@ export function serverFindings(entry: ServerEntry, launch: Launch): AgentFinding
   const at = { file: entry.file, key: entry.key };
   const line = [entry.command ?? '', ...entry.args].join(' ');
   if (SHELL_DOWNLOAD.test(line)) out.push({ rule: AGENT_RULES.shellDownload, severity: 'critical', message: 'downloads a script from the network and runs it on every start', ...at });
-  const hidden = hiddenOrTempPath(line);
-  if (hidden) out.push({ rule: AGENT_RULES.hiddenPath, severity: 'high', message: `runs from a hidden or temporary folder (${hidden.slice(0, 120)})`, ...at });
+  const hidden = hiddenOrTempPath(commandWords(entry).join(' '));
+  if (hidden) out.push({ rule: AGENT_RULES.hiddenPath, severity: hidden.temp ? 'high' : 'medium', message: `runs from a ${hidden.temp ? 'temporary' : 'hidden'} folder (${hidden.path.slice(0, 120)})`, ...at });
   if (launch.scanSpec && !launch.pinned) {
     out.push({ rule: AGENT_RULES.unpinned, severity: 'low', message: `${launch.launcher} runs ${launch.name}@${launch.requested}: whatever version is published next runs with this server's environment`, ...at });
   }

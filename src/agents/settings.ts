@@ -57,18 +57,19 @@ export function serverEntries(tool: string, file: string, parsed: unknown, paths
 }
 
 /** A hook or helper command: what makes it worth a look. */
-function commandFindings(command: string, what: string, file: string, key: string): AgentFinding[] {
+function commandFindings(command: string, what: string, file: string, key: string, project: boolean): AgentFinding[] {
   const out: AgentFinding[] = [];
   if (SHELL_DOWNLOAD.test(command) || /\b(?:curl|wget|iwr|irm|Invoke-WebRequest)\b/i.test(command)) {
     out.push({ rule: AGENT_RULES.hook, severity: SHELL_DOWNLOAD.test(command) ? 'critical' : 'high', message: `${what} runs a script downloaded from the network`, file, key });
   }
   const hidden = hiddenOrTempPath(command);
-  if (hidden) out.push({ rule: AGENT_RULES.hook, severity: 'high', message: `${what} runs a script in a hidden or temporary folder (${hidden.slice(0, 120)})`, file, key });
-  if (!out.length) out.push({ rule: AGENT_RULES.hook, severity: 'info', message: `${what} runs \`${command.slice(0, 120)}\``, file, key });
+  if (hidden) out.push({ rule: AGENT_RULES.hook, severity: 'high', message: `${what} runs a script in a ${hidden.temp ? 'temporary' : 'hidden'} folder (${hidden.path.slice(0, 120)})`, file, key });
+  // A hook committed to a repository runs for everyone who opens it with the agent: worth a look.
+  if (!out.length) out.push({ rule: AGENT_RULES.hook, severity: project ? 'low' : 'info', message: `${what} runs \`${command.slice(0, 120)}\`${project ? ' (committed to the project: it runs for everyone who opens it)' : ''}`, file, key });
   return out;
 }
 
-function claudeSettings(parsed: Obj, file: string): AgentFinding[] {
+function claudeSettings(parsed: Obj, file: string, project: boolean): AgentFinding[] {
   const out: AgentFinding[] = [];
   if (isObj(parsed.hooks)) {
     for (const [event, groups] of Object.entries(parsed.hooks)) {
@@ -77,14 +78,14 @@ function claudeSettings(parsed: Obj, file: string): AgentFinding[] {
         if (!isObj(g) || !Array.isArray(g.hooks)) return;
         g.hooks.slice(0, 100).forEach((h, j) => {
           const command = isObj(h) ? str(h.command) : undefined;
-          if (command) out.push(...commandFindings(command, `a ${event} hook`, file, `hooks${keyPart(event)}[${i}].hooks[${j}].command`));
+          if (command) out.push(...commandFindings(command, `a ${event} hook`, file, `hooks${keyPart(event)}[${i}].hooks[${j}].command`, project));
         });
       });
     }
   }
   for (const helper of ['apiKeyHelper', 'awsCredentialExport', 'awsAuthRefresh'] as const) {
     const command = str(parsed[helper]);
-    if (command) out.push(...commandFindings(command, helper, file, helper).filter((f) => f.severity !== 'info'));
+    if (command) out.push(...commandFindings(command, helper, file, helper, project).filter((f) => f.severity !== 'info'));
   }
   const permissions = isObj(parsed.permissions) ? parsed.permissions : {};
   if (permissions.defaultMode === 'bypassPermissions') out.push({ rule: AGENT_RULES.autoApprove, severity: 'medium', message: 'permissions.defaultMode is bypassPermissions: every tool call runs without asking', file, key: 'permissions.defaultMode' });
@@ -126,11 +127,11 @@ function codexSettings(parsed: Obj, file: string): AgentFinding[] {
 }
 
 /** Findings of the settings a file of this kind holds. */
-export function settingsFindings(kind: SettingsKind | undefined, parsed: unknown, file: string): AgentFinding[] {
+export function settingsFindings(kind: SettingsKind | undefined, parsed: unknown, file: string, scope: 'home' | 'project'): AgentFinding[] {
   if (!kind || !isObj(parsed)) return [];
   switch (kind) {
     case 'claude-settings':
-      return claudeSettings(parsed, file);
+      return claudeSettings(parsed, file, scope === 'project');
     case 'claude-json':
       return claudeJson(parsed, file);
     case 'vscode-settings':
