@@ -132,7 +132,11 @@ export const AGENT_TOOLS: readonly AgentTool[] = [
     configs: [
       { scope: 'home', path: '.continue/config.yaml', format: 'yaml', servers: [['mcpServers']] },
       { scope: 'home', path: '.continue/config.json', format: 'json', servers: [['experimental', 'modelContextProtocolServers']] },
+      // Block files: YAML with an mcpServers list, or JSON copied from Claude, Cursor or Cline.
+      { scope: 'home', path: '.continue/mcpServers/*.yaml', format: 'yaml', servers: [['mcpServers']] },
+      { scope: 'home', path: '.continue/mcpServers/*.json', format: 'json', servers: [['mcpServers']] },
       { scope: 'project', path: '.continue/mcpServers/*.yaml', format: 'yaml', servers: [['mcpServers']] },
+      { scope: 'project', path: '.continue/mcpServers/*.json', format: 'json', servers: [['mcpServers']] },
     ],
   },
 ];
