@@ -84,7 +84,7 @@ beforeAll(async () => {
   "chat.tools.autoApprove": true,
   "mcp": { "servers": { "tidy-bunx": { "command": "bunx", "args": ["inert-tidy-mcp@latest"] } } },
 }`);
-  write(home, '.codeium/windsurf/mcp_config.json', { mcpServers: { keyed: { command: 'npx', args: ['-y', 'inert-tidy-mcp@1.2.0'], env: { ANTHROPIC_API_KEY: SECRET_VALUE, GITHUB_TOKEN: '${GITHUB_TOKEN}' } } } });
+  write(home, '.codeium/windsurf/mcp_config.json', { mcpServers: { keyed: { command: 'npx', args: ['-y', 'inert-tidy-mcp@1.2.0', '--api-key', SECRET_VALUE], env: { ANTHROPIC_API_KEY: SECRET_VALUE, GITHUB_TOKEN: '${GITHUB_TOKEN}' } } } });
   write(home, '.gemini/settings.json', { mcpServers: { remote: { httpUrl: 'https://mcp.invalid/mcp', trust: true } } });
   write(home, '.codex/config.toml', '# Codex\napproval_policy = "never"\n\n[mcp_servers.tidy]\ncommand = "npx"\nargs = ["-y", "inert-tidy-mcp@1.2.0"]\nenv = { "LOG_LEVEL" = "info" }\n');
   write(home, '.config/zed/settings.json', '{ "context_servers": { "tidy-zed": { "command": { "path": "pnpm", "args": ["dlx", "inert-tidy-mcp@1.2.0"] } } } }');
@@ -190,6 +190,8 @@ describe('tollgate agents on a fake home and project', () => {
     const secret = keyed.findings.find((f) => f.rule === 'agent-plaintext-secret');
     expect(secret?.message).toContain('ANTHROPIC_API_KEY');
     expect(secret?.message).not.toContain('GITHUB_TOKEN'); // a reference, not a value
+    expect(keyed.findings.find((f) => f.message.includes('in args'))?.message).toContain('--api-key');
+    expect(keyed.command).toBe('npx -y inert-tidy-mcp@1.2.0 --api-key ***');
     expect(stdout).not.toContain(SECRET_VALUE);
     expect(stderr).not.toContain(SECRET_VALUE);
   });
@@ -260,6 +262,9 @@ test('--platform reads that platform\'s paths (Claude Desktop on macOS and Windo
   expect(await names('linux')).toEqual([]);
   const bad = await runCli(['agents', '--home', h, '--platform', 'plan9']);
   expect(bad.code).toBe(2);
+  const missing = await runCli(['agents', '--home', path.join(h, 'nope'), '--project', p]);
+  expect(missing.code).toBe(2);
+  expect(missing.stderr).toMatch(/--home .*nope is not a folder/);
 });
 
 test('hostile configs: a link to a device, deep nesting and a package the registry lacks are errors, never clean', async () => {

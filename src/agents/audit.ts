@@ -11,7 +11,7 @@ import { scoreFindings } from '../score/score.js';
 import type { PackageFile, ReportedPackage, Verdict } from '../types.js';
 import promptInjection from '../../heuristics/prompt-injection.js';
 import { discoverConfigs, readInstructionFiles, type ConfigFile, type DiscoverOptions } from './discover.js';
-import { AGENT_RULES, commandWords, ownVerdict, parseLaunch, pinnedCommand, serverFindings, worseVerdict, type AgentFinding, type Launch, type ServerEntry } from './launch.js';
+import { AGENT_RULES, commandWords, maskSecretArgs, ownVerdict, parseLaunch, pinnedCommand, serverFindings, worseVerdict, type AgentFinding, type Launch, type ServerEntry } from './launch.js';
 
 export interface AgentServerReport {
   tool: string;
@@ -63,19 +63,10 @@ export interface AgentsOptions extends DiscoverOptions {
   concurrency?: number;
 }
 
-const SECRET_FLAG = /^--?[\w-]*(?:key|token|secret|passw(?:or)?d|auth|credential)[\w-]*$/i;
-
 /** The command line for display: values of credential-looking flags masked, URLs redacted. */
 export function displayCommand(entry: Pick<ServerEntry, 'command' | 'args' | 'url'>): string {
   if (!entry.command) return entry.url ? redactText(entry.url) : '';
-  const words = commandWords(entry);
-  const shown = words.map((w, i) => {
-    const eq = w.indexOf('=');
-    if (eq > 0 && SECRET_FLAG.test(w.slice(0, eq))) return `${w.slice(0, eq)}=***`;
-    if (i > 0 && SECRET_FLAG.test(words[i - 1]!) && !w.startsWith('-')) return '***';
-    return w;
-  });
-  return redactText(shown.join(' ')).slice(0, 500);
+  return redactText(maskSecretArgs(commandWords(entry)).join(' ')).slice(0, 500);
 }
 
 /** The package folder a `node <script>` belongs to (nearest package.json, a few levels up), if any. */

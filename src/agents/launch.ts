@@ -202,6 +202,30 @@ function secretKeys(map: Record<string, unknown>, secretName: (k: string) => boo
     .map(([k]) => k);
 }
 
+/** `--api-key`, `--token`, `--client-secret`...: a flag whose value is a credential. */
+const SECRET_FLAG = /^--?[\w-]*(?:key|token|secret|passw(?:or)?d|auth|credential)[\w-]*$/i;
+
+/** The credential-looking flags of a command line whose value is written out (not `${VAR}`). */
+export function secretArgs(words: readonly string[]): string[] {
+  const out: string[] = [];
+  words.forEach((w, i) => {
+    const eq = w.indexOf('=');
+    if (eq > 0 && SECRET_FLAG.test(w.slice(0, eq)) && !REFERENCE.test(w.slice(eq + 1))) out.push(w.slice(0, eq));
+    else if (i > 0 && SECRET_FLAG.test(words[i - 1]!) && !w.startsWith('-') && !REFERENCE.test(w)) out.push(words[i - 1]!);
+  });
+  return out;
+}
+
+/** The same words with those values replaced by `***`: what is printed, never the value. */
+export function maskSecretArgs(words: readonly string[]): string[] {
+  return words.map((w, i) => {
+    const eq = w.indexOf('=');
+    if (eq > 0 && SECRET_FLAG.test(w.slice(0, eq)) && !REFERENCE.test(w.slice(eq + 1))) return `${w.slice(0, eq)}=***`;
+    if (i > 0 && SECRET_FLAG.test(words[i - 1]!) && !w.startsWith('-') && !REFERENCE.test(w)) return '***';
+    return w;
+  });
+}
+
 export const isSecretEnvName = (k: string): boolean => SECRET_ENV_NAME.test(k) && !NON_SECRET_ENV_NAME.test(k);
 
 /** The entry's own findings: how it launches, where it points, what it holds. Values are never quoted. */
@@ -219,6 +243,8 @@ export function serverFindings(entry: ServerEntry, launch: Launch): AgentFinding
   if (launch.launcher === 'docker' && launch.image && !launch.pinned) out.push({ rule: AGENT_RULES.unpinned, severity: 'low', message: `docker image ${launch.image} is not pinned by digest (not scanned)`, ...at });
   const envSecrets = secretKeys(entry.env, isSecretEnvName);
   if (envSecrets.length) out.push({ rule: AGENT_RULES.secret, severity: 'low', message: `plaintext secret in env: ${envSecrets.join(', ')} (value not shown; reference an environment variable instead)`, ...at });
+  const argSecrets = secretArgs(commandWords(entry));
+  if (argSecrets.length) out.push({ rule: AGENT_RULES.secret, severity: 'low', message: `plaintext secret in args: ${[...new Set(argSecrets)].join(', ')} (value not shown; pass it through env from a variable instead)`, ...at });
   const headerSecrets = secretKeys(entry.headers, (k) => /^(?:authorization|x-api-key|api-key|.*token.*)$/i.test(k));
   if (headerSecrets.length) out.push({ rule: AGENT_RULES.secret, severity: 'low', message: `plaintext secret in headers: ${headerSecrets.join(', ')} (value not shown)`, ...at });
   if (entry.autoApprove) out.push({ rule: AGENT_RULES.autoApprove, severity: entry.autoApprove.startsWith('every') ? 'medium' : 'low', message: `tool calls run without asking: ${entry.autoApprove}`, ...at });
@@ -237,5 +263,6 @@ export function pinnedCommand(entry: Pick<ServerEntry, 'command' | 'args'>, laun
     if (j === -1) return undefined;
     words[j] = `--package=${pinned}`;
   }
-  return words.map((w) => (/^[\w@./:=+-]+$/.test(w) ? w : JSON.stringify(w))).join(' ');
+  // Credentials stay out of the output: the user keeps their own value where *** stands.
+  return maskSecretArgs(words).map((w) => (/^[\w@./:=+*-]+$/.test(w) ? w : JSON.stringify(w))).join(' ');
 }

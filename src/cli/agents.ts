@@ -1,4 +1,5 @@
 // `tollgate agents`: audit the MCP servers, hooks and instruction files of AI coding tools.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { auditAgents, verdictsOf, type AgentsResult } from '../agents/audit.js';
@@ -37,6 +38,9 @@ export async function agentsCommand({ values, positionals }: CommandArgs<typeof 
   }
   const home = path.resolve(values.home ?? os.homedir());
   const project = path.resolve(values.project ?? process.cwd());
+  for (const [flag, dir] of [['--home', home], ['--project', project]] as const) {
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${flag} ${dir} is not a folder`);
+  }
   const npmConfig = loadNpmConfig({ cwd: project });
   if (values.registry) npmConfig.registry = values.registry;
   const withRegistry = !values['no-registry-signals'];
