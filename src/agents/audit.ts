@@ -149,7 +149,7 @@ export async function auditAgents(o: AgentsOptions): Promise<AgentsResult> {
     };
   });
 
-  const instructions = readInstructionFiles(o.project).map((f): InstructionReport => {
+  const instructions = readInstructionFiles(o).map((f): InstructionReport => {
     if (f.text === undefined) return { file: f.file, verdict: 'error', score: 0, error: f.error, findings: [] };
     return { file: f.file, ...checkInstructions(f.rel, f.text) };
   });

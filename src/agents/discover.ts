@@ -138,19 +138,23 @@ export function discoverConfigs(o: DiscoverOptions): Discovery {
 }
 
 export interface InstructionFile {
-  /** Relative to the project, `/`-separated (what the prompt-injection rule matches on). */
+  /** Relative to its root, `/`-separated (what the prompt-injection rule matches on). */
   rel: string;
   file: string;
   text?: string;
   error?: string;
 }
 
-/** The project's agent instruction files that exist. */
-export function readInstructionFiles(project: string): InstructionFile[] {
+/** The agent instruction files that exist, in the project and the home folder. */
+export function readInstructionFiles(o: Pick<DiscoverOptions, 'home' | 'project'>): InstructionFile[] {
   const out: InstructionFile[] = [];
-  for (const pattern of INSTRUCTION_FILES) {
-    for (const file of expand(project, pattern)) {
-      const rel = path.relative(project, file).split(path.sep).join('/');
+  const seen = new Set<string>();
+  for (const loc of INSTRUCTION_FILES) {
+    const root = loc.scope === 'home' ? o.home : o.project;
+    for (const file of expand(root, loc.path)) {
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const rel = path.relative(root, file).split(path.sep).join('/');
       try {
         const text = readText(file, MAX_INSTRUCTION_BYTES, 'agent instruction file');
         if (text !== undefined) out.push({ rel, file, text });

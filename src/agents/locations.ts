@@ -141,18 +141,20 @@ export const AGENT_TOOLS: readonly AgentTool[] = [
   },
 ];
 
-/** Agent instruction files in a project: read by agents as instructions, checked for prompt injection. */
-export const INSTRUCTION_FILES: readonly string[] = [
-  'CLAUDE.md',
-  'CLAUDE.local.md',
-  '.claude/CLAUDE.md',
-  'AGENTS.md',
-  'GEMINI.md',
-  '.cursorrules',
-  '.cursor/rules/*',
-  '.github/copilot-instructions.md',
-  '.windsurfrules',
-  '.clinerules',
+/** Agent instruction files: read by agents as instructions, checked for prompt injection. */
+export interface InstructionLocation {
+  scope: 'home' | 'project';
+  /** `/`-separated; a last segment `*` lists a folder. */
+  path: string;
+}
+
+const project = (path: string): InstructionLocation => ({ scope: 'project', path });
+const home = (path: string): InstructionLocation => ({ scope: 'home', path });
+
+export const INSTRUCTION_FILES: readonly InstructionLocation[] = [
+  ...['CLAUDE.md', 'CLAUDE.local.md', '.claude/CLAUDE.md', 'AGENTS.md', 'GEMINI.md', '.cursorrules', '.cursor/rules/*', '.github/copilot-instructions.md', '.windsurfrules', '.clinerules'].map(project),
+  // Instructions every session of the tool reads, whatever the project.
+  ...['.claude/CLAUDE.md', '.codex/AGENTS.md', '.gemini/GEMINI.md'].map(home),
 ];
 
 export function pathFor(loc: ConfigLocation, platform: Platform): string {
@@ -171,7 +173,7 @@ export function locationsHelp(): string {
     }
   }
   lines.push('  Agent instruction files (prompt-injection rule)');
-  for (const f of INSTRUCTION_FILES) lines.push(`    <project>/${f}`);
+  for (const f of INSTRUCTION_FILES) lines.push(`    ${f.scope === 'home' ? '~' : '<project>'}/${f.path}`);
   lines.push('  ~ is the home folder (--home; %USERPROFILE% on Windows); a path without a platform is the same on every platform.');
   return lines.join('\n');
 }
