@@ -7,7 +7,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AgentsJson } from '../src/cli/agents.js';
 import { AGENT_TOOLS, INSTRUCTION_FILES, PLATFORMS } from '../src/agents/locations.js';
-import { hiddenOrTempPath, parseLaunch, pinnedCommand } from '../src/agents/launch.js';
+import { hiddenOrTempPath, maskSecretArgs, parseLaunch, pinnedCommand, secretArgs } from '../src/agents/launch.js';
 import { parseToml, TomlError } from '../src/agents/toml.js';
 import { serverEntries } from '../src/agents/settings.js';
 import { startRegistry, type FixturePackage, type TestRegistry } from './helpers/registry.js';
@@ -318,6 +318,12 @@ describe('launchers', () => {
     [{ command: 'node', args: ['--enable-source-maps', '/opt/srv/index.js'] }, { launcher: 'node', script: '/opt/srv/index.js' }],
   ])('%j', (entry, expected) => {
     expect(parseLaunch({ url: undefined, ...entry })).toMatchObject(expected);
+  });
+
+  test('credentials in arguments are named and masked, references are not', () => {
+    const words = ['npx', '-y', 'srv@1.0.0', '--api-key', 'abc123', '--token=xyz', '--auth-token', '${TOKEN}', '--port', '3'];
+    expect(secretArgs(words)).toEqual(['--api-key', '--token']);
+    expect(maskSecretArgs(words)).toEqual(['npx', '-y', 'srv@1.0.0', '--api-key', '***', '--token=***', '--auth-token', '${TOKEN}', '--port', '3']);
   });
 
   test('a remote URL', () => {

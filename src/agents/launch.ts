@@ -205,24 +205,25 @@ function secretKeys(map: Record<string, unknown>, secretName: (k: string) => boo
 /** `--api-key`, `--token`, `--client-secret`...: a flag whose value is a credential. */
 const SECRET_FLAG = /^--?[\w-]*(?:key|token|secret|passw(?:or)?d|auth|credential)[\w-]*$/i;
 
-/** The credential-looking flags of a command line whose value is written out (not `${VAR}`). */
+/** The flag whose written-out value (not `${VAR}`) word i is, or holds (`--token=x`). */
+function secretFlagAt(words: readonly string[], i: number): string | undefined {
+  const w = words[i]!;
+  const eq = w.indexOf('=');
+  if (eq > 0 && w.startsWith('-')) return SECRET_FLAG.test(w.slice(0, eq)) && !REFERENCE.test(w.slice(eq + 1)) ? w.slice(0, eq) : undefined;
+  const prev = words[i - 1];
+  return i > 0 && prev && SECRET_FLAG.test(prev) && !w.startsWith('-') && !REFERENCE.test(w) ? prev : undefined;
+}
+
+/** The credential-looking flags of a command line whose value is written out. */
 export function secretArgs(words: readonly string[]): string[] {
-  const out: string[] = [];
-  words.forEach((w, i) => {
-    const eq = w.indexOf('=');
-    if (eq > 0 && SECRET_FLAG.test(w.slice(0, eq)) && !REFERENCE.test(w.slice(eq + 1))) out.push(w.slice(0, eq));
-    else if (i > 0 && SECRET_FLAG.test(words[i - 1]!) && !w.startsWith('-') && !REFERENCE.test(w)) out.push(words[i - 1]!);
-  });
-  return out;
+  return [...new Set(words.flatMap((_, i) => secretFlagAt(words, i) ?? []))];
 }
 
 /** The same words with those values replaced by `***`: what is printed, never the value. */
 export function maskSecretArgs(words: readonly string[]): string[] {
   return words.map((w, i) => {
-    const eq = w.indexOf('=');
-    if (eq > 0 && SECRET_FLAG.test(w.slice(0, eq)) && !REFERENCE.test(w.slice(eq + 1))) return `${w.slice(0, eq)}=***`;
-    if (i > 0 && SECRET_FLAG.test(words[i - 1]!) && !w.startsWith('-') && !REFERENCE.test(w)) return '***';
-    return w;
+    const flag = secretFlagAt(words, i);
+    return flag === undefined ? w : w.includes('=') && w.startsWith(flag) ? `${flag}=***` : '***';
   });
 }
 
@@ -244,7 +245,7 @@ export function serverFindings(entry: ServerEntry, launch: Launch): AgentFinding
   const envSecrets = secretKeys(entry.env, isSecretEnvName);
   if (envSecrets.length) out.push({ rule: AGENT_RULES.secret, severity: 'low', message: `plaintext secret in env: ${envSecrets.join(', ')} (value not shown; reference an environment variable instead)`, ...at });
   const argSecrets = secretArgs(commandWords(entry));
-  if (argSecrets.length) out.push({ rule: AGENT_RULES.secret, severity: 'low', message: `plaintext secret in args: ${[...new Set(argSecrets)].join(', ')} (value not shown; pass it through env from a variable instead)`, ...at });
+  if (argSecrets.length) out.push({ rule: AGENT_RULES.secret, severity: 'low', message: `plaintext secret in args: ${argSecrets.join(', ')} (value not shown; pass it through env from a variable instead)`, ...at });
   const headerSecrets = secretKeys(entry.headers, (k) => /^(?:authorization|x-api-key|api-key|.*token.*)$/i.test(k));
   if (headerSecrets.length) out.push({ rule: AGENT_RULES.secret, severity: 'low', message: `plaintext secret in headers: ${headerSecrets.join(', ')} (value not shown)`, ...at });
   if (entry.autoApprove) out.push({ rule: AGENT_RULES.autoApprove, severity: entry.autoApprove.startsWith('every') ? 'medium' : 'low', message: `tool calls run without asking: ${entry.autoApprove}`, ...at });
