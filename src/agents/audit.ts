@@ -11,7 +11,7 @@ import { scoreFindings } from '../score/score.js';
 import type { PackageFile, ReportedPackage, Verdict } from '../types.js';
 import promptInjection from '../../heuristics/prompt-injection.js';
 import { discoverConfigs, readInstructionFiles, type ConfigFile, type DiscoverOptions } from './discover.js';
-import { AGENT_RULES, commandWords, maskSecretArgs, ownVerdict, parseLaunch, pinnedCommand, serverFindings, worseVerdict, type AgentFinding, type Launch, type ServerEntry } from './launch.js';
+import { AGENT_RULES, commandWords, maskSecretArgs, ownVerdict, SEVERITY_RANK, VERDICT_RANK, parseLaunch, pinnedCommand, serverFindings, worseVerdict, type AgentFinding, type Launch, type ServerEntry } from './launch.js';
 
 export interface AgentServerReport {
   tool: string;
@@ -100,8 +100,6 @@ function checkInstructions(rel: string, text: string): Omit<InstructionReport, '
   return { verdict: scored.verdict, score: scored.score, findings: findings.map((f) => ({ severity: f.severity, message: f.message, line: f.line ?? null, evidence: f.evidence ?? null })) };
 }
 
-const VERDICT_RANK: Record<Verdict, number> = { malicious: 3, suspicious: 2, error: 1, clean: 0 };
-
 export async function auditAgents(o: AgentsOptions): Promise<AgentsResult> {
   const discovery = discoverConfigs(o);
   const launches = discovery.servers.map((entry) => {
@@ -161,8 +159,6 @@ export async function auditAgents(o: AgentsOptions): Promise<AgentsResult> {
     agents: { home: o.home, project: o.project, platform: o.platform, configs: discovery.configs, servers, findings: discovery.findings, instructions },
   };
 }
-
-const SEVERITY_RANK = { critical: 4, high: 3, medium: 2, low: 1, info: 0 } as const;
 
 /** Every verdict the run produced, for the exit code: packages, servers, settings, instruction files, unreadable configs. */
 export function verdictsOf(r: AgentsResult): Verdict[] {

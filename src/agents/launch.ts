@@ -65,20 +65,21 @@ export const AGENT_RULES = {
 /** How bad an entry's own finding makes it: critical runs remote code on every start. */
 const VERDICT_OF: Record<Severity, Verdict> = { critical: 'malicious', high: 'suspicious', medium: 'suspicious', low: 'clean', info: 'clean' };
 const SCORE_OF: Record<Severity, number> = { critical: 90, high: 65, medium: 40, low: 10, info: 0 };
-const RANK: Record<Verdict, number> = { malicious: 3, suspicious: 2, error: 1, clean: 0 };
+export const VERDICT_RANK: Record<Verdict, number> = { malicious: 3, suspicious: 2, error: 1, clean: 0 };
+export const SEVERITY_RANK: Record<Severity, number> = { critical: 4, high: 3, medium: 2, low: 1, info: 0 };
 
 export function ownVerdict(findings: readonly AgentFinding[]): { verdict: Verdict; score: number } {
   let verdict: Verdict = 'clean';
   let score = 0;
   for (const f of findings) {
-    if (RANK[VERDICT_OF[f.severity]] > RANK[verdict]) verdict = VERDICT_OF[f.severity];
+    if (VERDICT_RANK[VERDICT_OF[f.severity]] > VERDICT_RANK[verdict]) verdict = VERDICT_OF[f.severity];
     score = Math.max(score, SCORE_OF[f.severity]);
   }
   return { verdict, score };
 }
 
 export function worseVerdict(a: Verdict, b: Verdict): Verdict {
-  return RANK[a] >= RANK[b] ? a : b;
+  return VERDICT_RANK[a] >= VERDICT_RANK[b] ? a : b;
 }
 
 const base = (cmd: string): string => cmd.split(/[\\/]/).pop()!.replace(/\.(?:cmd|exe|bat|ps1)$/i, '').toLowerCase();
