@@ -2,6 +2,7 @@
 // --help`, `tollgate <command> --help` and option errors are answered without loading the engine or
 // the feed. Each command's implementation parses its arguments with the same table (options.ts).
 import { NPM_CHANGES_URL, NPM_REGISTRY_URL } from '../feed/follower.js';
+import { locationsHelp } from '../agents/locations.js';
 import { command, type OptionSpec } from './options.js';
 
 // Options shared by scan, audit and check: one definition each.
@@ -323,6 +324,40 @@ finish first (a second signal abandons them; they are redone by another worker).
   exitCodes: ['0  stopped by a signal', '2  usage error, or Redis or PostgreSQL unreachable at start'],
 });
 
+export const AGENTS = command({
+  name: 'agents',
+  usage: ['agents [--home <dir>] [--project <dir>] [options]'],
+  summary: 'audit the MCP servers, hooks and instruction files of AI coding tools',
+  description: `Finds the configs of AI coding tools (Claude Desktop and Code, Cursor, VS Code, Windsurf, Gemini CLI,
+Codex, Zed, Cline, Continue) in the home folder and the project, reads what each MCP server would
+launch (npx, bunx, pnpm dlx, yarn dlx, npm exec, node <path>, docker, a remote URL), and scans each
+npm package like \`tollgate scan\`, resolved as the launcher resolves it (a bare name or @latest is
+today's latest). Also reports unpinned launches, local scripts outside any package, downloads piped
+to a shell, entries and hooks in hidden or temporary folders, plaintext secrets in env (by key; the
+value is never printed), tool auto-approval settings, Claude Code hooks, and prompt injection in the
+project's agent instruction files. Reads only: no server is started, no hook run, no config written.
+A config that cannot be read or parsed is an error for that file; the others are still read.`,
+  options: {
+    home: { type: 'string', value: '<dir>', defaultText: 'your home folder', description: 'the home folder whose user configs are read' },
+    project: { type: 'string', value: '<dir>', defaultText: 'the current folder', description: 'the project whose configs and instruction files are read' },
+    platform: { type: 'string', value: '<os>', defaultText: 'this machine\'s', description: 'read the paths of linux, darwin or win32' },
+    json,
+    html: { ...html, description: 'also write a self-contained HTML report of the scanned packages and the agent findings' },
+    'fail-on': failOn,
+    'fix-pins': { type: 'boolean', default: false, description: 'print the pinned command line of each unpinned npm launch (never writes a config)' },
+    registry,
+    cache,
+    concurrency: concurrency(4),
+    'no-registry-signals': { type: 'boolean', default: false, description: 'skip the registry checks of the scanned packages' },
+    verbose,
+    'no-color': noColor,
+    quiet,
+  },
+  sections: [{ title: 'Files read', body: locationsHelp() }],
+  examples: ['tollgate agents', 'tollgate agents --project ~/src/app --fail-on suspicious', 'tollgate agents --json > agents.json', 'tollgate agents --fix-pins'],
+  exitCodes: SCAN_EXIT,
+});
+
 export const RULES_COMMAND = command({
   name: 'rules',
   usage: ['rules [--markdown]'],
@@ -345,7 +380,7 @@ export const HELP_COMMAND = command({
   exitCodes: ['0  help printed', '2  no such command'],
 });
 
-export const COMMANDS = [SCAN, AUDIT, CHECK, WATCH, RESULTS, WORKER, RULES_COMMAND, HELP_COMMAND] as const;
+export const COMMANDS = [SCAN, AUDIT, CHECK, AGENTS, WATCH, RESULTS, WORKER, RULES_COMMAND, HELP_COMMAND] as const;
 
 export function overviewHelp(version: string): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -361,8 +396,9 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
   tollgate scan <target>...       express  express@^4  @scope/name@1.2.3  ./pkg.tgz  ./some/folder
   tollgate audit [dir|lockfile]   package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock
   tollgate check --base <ref>     only what a change adds (--fail-on, --sarif, tollgate.config.json)
+  tollgate agents                 MCP servers, hooks and instruction files of AI coding tools
 
-Exit codes (scan, audit, check):
+Exit codes (scan, audit, check, agents):
 ${SCAN_EXIT.map((e) => `  ${e}`).join('\n')}
 
 Environment:
