@@ -118,3 +118,14 @@ describe('verdicts: fixed false positives and their malicious twins', () => {
     expect(r.verdict).toBe('malicious');
   });
 });
+
+describe('registry: an established name is no typosquat', () => {
+  const squat: Finding = { rule: 'typosquat', severity: 'high', message: 'name "cloud-tool" imitates "cloudtool"', signals: ['registry:typosquat'] };
+  const install: Finding = { rule: 'install-scripts', severity: 'low', message: 'postinstall runs node install.js', file: 'package.json', reach: 'install', signals: ['install-script'] };
+  const established: Finding = { rule: 'registry-metadata', severity: 'info', message: 'established name: first published 2019-01-01, 40 releases before this one', signals: ['registry:established'] };
+
+  test('a look-alike name with an install script is suspicious; with years of releases behind it, the likeness weighs nothing', () => {
+    expect(scoreFindings([squat, install]).verdict).toBe('suspicious');
+    expect(scoreFindings([squat, install, established]).verdict).toBe('clean');
+  });
+});

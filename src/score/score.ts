@@ -753,7 +753,12 @@ function registryFacts(findings: readonly Finding[]): RegistryFacts {
     }
     return out;
   };
-  const strong = has(REGISTRY_STRONG).map(({ s, f }) => ({ s, f, label: registryLabel(f, s) }));
+  // A name with years of releases is no fresh imitation: its likeness to a popular name is shown,
+  // but weighs nothing (a takeover of it is what the release diff's signals are for).
+  const established = findings.some((x) => x.signals?.includes('registry:established'));
+  const strong = has(REGISTRY_STRONG)
+    .filter(({ s }) => !(established && s === 'registry:typosquat'))
+    .map(({ s, f }) => ({ s, f, label: registryLabel(f, s) }));
   const weak = has(REGISTRY_WEAK);
   const atInstall = (list: readonly Signal[], withInfo: boolean) =>
     findings.find((f) => f.reach === 'install' && (withInfo || f.severity !== 'info') && f.signals?.some((s) => list.includes(s)));
