@@ -15,7 +15,7 @@ import { useColor } from '../report/style.js';
 import type { AGENTS } from './commands.js';
 import { UsageError } from './errors.js';
 import { FAIL_ON } from './exit-code.js';
-import type { CommandArgs } from './options.js';
+import { wholeNumber, type CommandArgs } from './options.js';
 
 export type AgentsJson = JsonReport & { agents: AgentsResult['agents'] };
 
@@ -27,8 +27,7 @@ export async function agentsCommand({ values, positionals }: CommandArgs<typeof 
   if (!PLATFORMS.includes(platform)) {
     if (values.platform !== undefined) throw new UsageError(`--platform must be linux, darwin or win32 (got "${values.platform}")`);
   }
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
   try {
     if (values.html !== undefined) checkHtmlTarget(values.html);
   } catch (err) {

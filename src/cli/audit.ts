@@ -14,7 +14,7 @@ import { useColor } from '../report/style.js';
 import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { UsageError, withErrorBoundary } from './errors.js';
 import { exitCodeFor, FAIL_ON } from './exit-code.js';
-import type { CommandArgs } from './options.js';
+import { wholeNumber, type CommandArgs } from './options.js';
 import type { AUDIT } from './commands.js';
 
 export async function auditCommand(args: CommandArgs<typeof AUDIT.options>): Promise<number> {
@@ -25,8 +25,7 @@ async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>)
   if (positionals.length > 1) throw new UsageError(`audit takes one folder or lockfile (got ${positionals.length})`);
   const failOn = values['fail-on']!;
   if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > 16)) throw new UsageError(`--workers must be a whole number from 0 to 16 (got "${values.workers}")`);
   const disabled = new Set(values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));

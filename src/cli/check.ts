@@ -22,7 +22,7 @@ import { defaultBase, gitToplevel, GitError } from '../check/diff.js';
 import { trustedNpmConfig, trustedPolicy, type PolicyChange } from '../check/trust.js';
 import { NpmConfigError } from '../fetch/npm-config.js';
 import { UsageError, withErrorBoundary } from './errors.js';
-import { renderCommandHelp, type CommandArgs } from './options.js';
+import { renderCommandHelp, type CommandArgs, wholeNumber } from './options.js';
 import { CHECK } from './commands.js';
 import { painter, useColor } from '../report/style.js';
 
@@ -52,8 +52,7 @@ async function check({ values, positionals }: CommandArgs<typeof CHECK.options>)
   const failOnRaw = values['fail-on'] ?? config.failOn ?? 'malicious';
   if (!FAIL_ON_VALUES.includes(failOnRaw as FailOn)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOnRaw}")`);
   const failOn = failOnRaw as FailOn;
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
   const disabled = new Set([...config.rulesOff, ...values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)]);
   for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
   let only: { name: string; version: string } | undefined;

@@ -126,3 +126,13 @@ export function renderCommandHelp(spec: CommandSpec): string {
   out.push('', 'Examples:', ...spec.examples.map((e) => `  ${e}`));
   return out.join('\n') + '\n';
 }
+
+/**
+ * A whole-number option value within [min, max], or the usage error that names the flag and what
+ * it got. `fail` lets commands with their own usage error class (watch, worker) keep it.
+ */
+export function wholeNumber(flag: string, raw: string | undefined, min: number, max: number, fail: (message: string) => Error = (m) => new UsageError(m)): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw fail(`${flag} must be a whole number from ${min} to ${max} (got "${raw}")`);
+  return n;
+}

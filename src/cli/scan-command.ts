@@ -12,7 +12,7 @@ import { RULES } from '../../heuristics/index.js';
 import type { ReportedPackage } from '../types.js';
 import { UsageError } from './errors.js';
 import { exitCodeFor, FAIL_ON } from './exit-code.js';
-import type { CommandArgs } from './options.js';
+import { wholeNumber, type CommandArgs } from './options.js';
 import type { SCAN } from './commands.js';
 import { popularNameNear, registryName } from './suggest-package.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
@@ -22,8 +22,7 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
   if (positionals.length === 0) throw new UsageError('scan needs at least one target, e.g. `tollgate scan express@4` or `tollgate scan ./pkg.tgz`');
   const failOn = values['fail-on'];
   if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
 
   const disabled = new Set(values['disable-rule'].flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
   const known = new Set(RULES.map((r) => r.meta.id));

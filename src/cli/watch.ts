@@ -8,7 +8,7 @@ import { runWatch } from '../feed/pipeline.js';
 import { openResultStore } from '../feed/open-store.js';
 import { redactUrl } from '../io/redact.js';
 import type { Verdict } from '../types.js';
-import { renderCommandHelp, type CommandArgs } from './options.js';
+import { renderCommandHelp, type CommandArgs, wholeNumber } from './options.js';
 import { RESULTS, WATCH } from './commands.js';
 
 export const WATCH_HELP = renderCommandHelp(WATCH);
@@ -80,8 +80,7 @@ export function resultsCommand(args: CommandArgs<typeof RESULTS.options>): Promi
 
 async function watch({ values, positionals }: CommandArgs<typeof WATCH.options>): Promise<number> {
   if (positionals.length) throw new WatchUsageError(`watch takes no targets (got "${positionals.join(' ')}"); it follows the registry's feed`);
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new WatchUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64, (m) => new WatchUsageError(m));
   const pollSecs = Number(values['poll-interval']);
   if (!Number.isFinite(pollSecs) || pollSecs < 0.05 || pollSecs > 86_400) throw new WatchUsageError(`--poll-interval must be a number of seconds from 0.05 to 86400 (got "${values['poll-interval']}")`);
   const batch = Number(values.batch);

@@ -13,7 +13,7 @@ import { startScanWorker } from '../feed/worker.js';
 import { NPM_REGISTRY_URL } from '../feed/follower.js';
 import type { WatchResult } from '../feed/types.js';
 import { resultReporter, ReporterUsageError } from '../feed/report-result.js';
-import { renderCommandHelp, type CommandArgs } from './options.js';
+import { renderCommandHelp, type CommandArgs, wholeNumber } from './options.js';
 import { WORKER } from './commands.js';
 
 export const WORKER_HELP = renderCommandHelp(WORKER);
@@ -49,8 +49,7 @@ async function worker({ values, positionals }: CommandArgs<typeof WORKER.options
   if (badQueue) throw new WorkerUsageError(badQueue);
   if (!values.store) throw new WorkerUsageError('--store postgres://... is required: the PostgreSQL database all workers store results in');
   if (!/^postgres(ql)?:\/\//i.test(values.store)) throw new WorkerUsageError(`--store must be a postgres:// URL for workers (results are shared between machines); got "${values.store}"`);
-  const concurrency = Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new WorkerUsageError(`--concurrency must be a whole number from 1 to 64 (got "${values.concurrency}")`);
+  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64, (m) => new WorkerUsageError(m));
   const lockMs = Number(process.env.TOLLGATE_WORKER_LOCK_MS ?? 60_000);
   if (!Number.isFinite(lockMs) || lockMs < 1000) throw new WorkerUsageError(`TOLLGATE_WORKER_LOCK_MS must be at least 1000 (got "${process.env.TOLLGATE_WORKER_LOCK_MS}")`);
   const log = values.quiet ? () => undefined : (m: string) => process.stderr.write(`tollgate worker: ${m}\n`);
