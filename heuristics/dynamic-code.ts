@@ -39,6 +39,8 @@ function* sources(node: Node, ctx: FileContext, depth = 0): Generator<Node> {
 
 function isDecoding(node: Node, ctx: FileContext): boolean {
   for (const n of sources(node, ctx)) {
+    // A value the interpreter computed came out of the file's own decoding routine.
+    for (const c of subtree(n, 400)) if (c.type === 'CallExpression' && ctx.evaluator.interpreted.has(c)) return true;
     const src = n.start != null && n.end != null ? ctx.text.slice(n.start, Math.min(n.end, n.start + 4000)) : '';
     if (/\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.test(src)) return true;
   }
