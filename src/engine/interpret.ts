@@ -1154,16 +1154,21 @@ function callback(m: Machine, f: IValue): (...a: IValue[]) => IValue {
 // --- regular expressions: only shapes whose matching time stays linear in the input ---
 
 /**
- * A scanned pattern runs on the host's regex engine, which backtracks; a pattern is accepted only
- * when no quantified part can overlap another: no backreferences or lookarounds, no quantified
- * group, and at most one unbounded quantifier. Anything else charges the square of the input.
+ * A scanned pattern runs on the host's regex engine, which backtracks, so the cost of a match is
+ * bounded before it runs: no backreferences or lookarounds; a quantified group only when it is the
+ * pattern's single quantifier and holds no alternation (anything else can be exponential); with
+ * more than one quantifier, the input's size to the power of their count is charged (at most 6),
+ * which leaves such patterns to short inputs.
  */
-function regexCost(source: string, input: number): number {
+export function regexCost(source: string, input: number): number {
   if (source.length > 300 || /\\[1-9]|\\k<|\(\?<?[=!]/.test(source)) return Infinity;
-  const groupQuantified = /\)(?:[*+?]|\{\d)/.test(source);
-  const unbounded = (source.replace(/\\./g, 'x').replace(/\[[^\]]*\]/g, 'x').match(/[*+]|\{\d+,\}/g) ?? []).length;
-  if (!groupQuantified && unbounded <= 1) return input;
-  return input * input;
+  const plain = source
+    .replace(/\\./g, 'x')
+    .replace(/\[(?:[^\]\\]|\\.)*\]/g, 'x')
+    .replace(/\(\?(?::|<[A-Za-z_$][\w$]*>)/g, '(');
+  const quantifiers = (plain.match(/[*+?]|\{\d+(?:,\d*)?\}/g) ?? []).length;
+  if (/\)(?:[*+?]|\{\d)/.test(plain) && (quantifiers > 1 || plain.includes('|'))) return Infinity;
+  return quantifiers <= 1 ? input : Math.max(input, input ** Math.min(quantifiers, 6));
 }
 function hostRegex(m: Machine, r: IRegExp, input: string, extraFlags = ''): RegExp {
   const cost = regexCost(r.source, input.length);
