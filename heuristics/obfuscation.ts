@@ -1,4 +1,5 @@
 import { defineRule, reportMatches } from '../src/engine/rule.js';
+import { reportInvisibleCode } from './invisible-code.js';
 
 /**
  * Obfuscation, told apart from minification. Terser, esbuild, webpack and rollup output has short
@@ -36,6 +37,7 @@ export default defineRule({
   create() {
     return {
       lexical(ctx) {
+        reportInvisibleCode(ctx);
         const text = ctx.text;
         // One cheap test for every mark below; most files have none.
         if (!text.includes('_0x') && !text.includes('+[]') && !text.includes('ﾟ') && !text.includes('$=~[]') && !PRECHECKS.some((re) => re.test(text))) return;

@@ -71,6 +71,18 @@ s(0) + s(1) + s(2) + s(3);`);
     expect(ev.fold(last)).toBe('abcd');
   });
 
+  test('an array a statement was changing when it aborted is unknown; one it only read is not', () => {
+    const half = call(`var a = ['x', 'y', 'z'];
+(function (l) { for (let i = 0; i < 3; i++) { l.push(l.shift()); if (i === 1) process.exit(); } })(a);
+function s(i) { return a[i]; }`, 's', [0]);
+    expect(half.ok).toBe(false);
+    if (!half.ok) expect(half.reason).toBe('unknown');
+    const read = call(`const P = ['ev', 'al'];
+function dec() { return P.join(''); }
+eval(dec() + P[0]);`, 'dec');
+    expect(value(read)).toBe('eval');
+  });
+
   test('variation selectors decoded by code point arithmetic', () => {
     const hidden = [...Buffer.from('eval')].map((b) => String.fromCodePoint(b < 16 ? 0xfe00 + b : 0xe0100 + b - 16)).join('');
     const { ev, last } = parse(`function v(s) { const out = []; for (const ch of s) { const c = ch.codePointAt(0); out.push(c >= 0xe0100 ? c - 0xe0100 + 16 : c - 0xfe00); } return Buffer.from(out).toString('utf8'); }

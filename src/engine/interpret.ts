@@ -24,15 +24,28 @@ import type { Node } from '@babel/types';
 
 // ---------- values ----------
 
+/**
+ * Replay statement during which a container was last changed (see Interpreter.scopeEnv): an
+ * array a statement was rotating when it aborted holds a half-done result.
+ */
+let epoch = 0;
+
 export class IArray {
+  touched = 0;
   constructor(public items: IValue[]) {}
 }
 export class IObject {
   readonly props = new Map<string, IValue>();
   frozen = false;
+  touched = 0;
 }
 export class IBytes {
+  touched = 0;
   constructor(public bytes: Uint8Array) {}
+}
+
+function touch(v: IArray | IObject | IBytes): void {
+  v.touched = epoch;
 }
 export class IRegExp {
   lastIndex = 0;
@@ -105,7 +118,7 @@ export interface Limits {
   maxMs: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxSteps: 200_000, maxDepth: 64, maxString: 1 << 20, maxArray: 100_000, maxMs: 100 };
+export const DEFAULT_LIMITS: Limits = { maxSteps: 200_000, maxDepth: 64, maxString: 1 << 20, maxArray: 100_000, maxMs: 250 };
 
 export interface Counters {
   steps: number;
@@ -744,6 +757,7 @@ export class Machine {
       const obj = this.expr(a.object, env);
       const key = this.memberKey(a, env);
       if (FORBIDDEN_KEYS.has(key)) throw new Abort('reflection', `delete ${key}`);
+      if (obj instanceof IObject || obj instanceof IArray) touch(obj);
       if (obj instanceof IObject && !obj.frozen) obj.props.delete(key);
       else if (obj instanceof IArray && isIndex(key) && Number(key) < obj.items.length) obj.items[Number(key)] = undefined;
       return true;
@@ -926,6 +940,7 @@ export class Machine {
   set(obj: IValue, key: string, v: IValue): void {
     this.step();
     if (FORBIDDEN_KEYS.has(key)) throw new Abort('reflection', `property ${key}`);
+    if (obj instanceof IArray || obj instanceof IObject || obj instanceof IBytes) touch(obj);
     if (obj instanceof IArray) {
       if (key === 'length') {
         const n = this.toNum(v);
@@ -1337,7 +1352,16 @@ function selfArray(m: Machine, self: IValue): IArray {
   if (self instanceof IArray) return self;
   return new IArray([...m.arrayLike(self)]);
 }
-const am = (name: string, f: (a: IArray, args: IValue[], m: Machine) => IValue) => ARRAY_METHODS.set(name, native(name, (self, args, m) => f(selfArray(m, self), args, m)));
+const MUTATORS = new Set(['push', 'pop', 'shift', 'unshift', 'splice', 'reverse', 'fill', 'sort']);
+const am = (name: string, f: (a: IArray, args: IValue[], m: Machine) => IValue) =>
+  ARRAY_METHODS.set(
+    name,
+    native(name, (self, args, m) => {
+      const a = selfArray(m, self);
+      if (MUTATORS.has(name)) touch(a);
+      return f(a, args, m);
+    }),
+  );
 am('push', (a, args, m) => {
   m.arrLen(a.items.length + args.length);
   a.items.push(...args);
@@ -1775,10 +1799,10 @@ export interface FileBudget {
   calls: number;
   ms: number;
 }
-export const DEFAULT_FILE_BUDGET: FileBudget = { steps: 2_000_000, calls: 2_000, ms: 400 };
+export const DEFAULT_FILE_BUDGET: FileBudget = { steps: 2_000_000, calls: 2_000, ms: 1_500 };
 
 /** Per-scope replay bounds: one enclosing scope's statements, run once per file. */
-const REPLAY_LIMITS: Limits = { ...DEFAULT_LIMITS, maxSteps: 100_000, maxMs: 50 };
+const REPLAY_LIMITS: Limits = { ...DEFAULT_LIMITS, maxSteps: 100_000 };
 
 export class Interpreter {
   private readonly scopes = new Map<Node, Env>();
@@ -1909,6 +1933,7 @@ export class Interpreter {
           for (const sp of s.specifiers) env.declare(sp.local.name, OPAQUE);
           continue;
         }
+        epoch++;
         try {
           const c = m.stmt(s, env);
           if (c) break; // a return (or stray break) ends the replay; hoisted functions stay
@@ -1918,9 +1943,17 @@ export class Interpreter {
             const slot = env.vars.get(n);
             if (slot && !(slot.v instanceof IClosure && s.type === 'FunctionDeclaration')) slot.v = OPAQUE;
           }
+          // What the statement assigned, and any array or object of these scopes it changed, may
+          // hold a half-done result (a rotation stopped midway): unknown from here on.
           for (const n of assignedIn(s)) {
             const slot = env.find(n);
             if (slot) slot.v = OPAQUE;
+          }
+          for (let e: Env | undefined = env; e; e = e.parent) {
+            for (const slot of e.vars.values()) {
+              const v = slot.v;
+              if ((v instanceof IArray || v instanceof IObject || v instanceof IBytes) && v.touched === epoch) slot.v = OPAQUE;
+            }
           }
           if (err instanceof Abort && (err.reason === 'steps' || err.reason === 'time')) {
             // Out of budget: what the rest of the scope declares stays unknown.
@@ -1956,9 +1989,10 @@ function assignedIn(s: Node): string[] {
     const n = stack.pop()!;
     if (n.type === 'AssignmentExpression') for (const name of patternNames(n.left as Node)) out.add(name);
     else if (n.type === 'UpdateExpression' && n.argument.type === 'Identifier') out.add(n.argument.name);
-    for (const v of Object.values(n)) {
+    for (const [k, v] of Object.entries(n)) {
+      if (k === 'tgParent') continue;
       if (Array.isArray(v)) for (const x of v) x && typeof x === 'object' && typeof (x as Node).type === 'string' && stack.push(x as Node);
-      else if (v && typeof v === 'object' && typeof (v as Node).type === 'string' && v !== (n as WithParent).tgParent) stack.push(v as Node);
+      else if (v && typeof v === 'object' && typeof (v as Node).type === 'string') stack.push(v as Node);
     }
   }
   return [...out];
@@ -1997,11 +2031,11 @@ export function toPlain(v: IValue, budget = { n: 200_000 }): Plain | undefined {
 }
 
 /**
- * Files where a capability takes the result of a call to a local function directly
- * (`require(dec('…'))`, `eval(d(x))`, `process.env[k('…')]`, `fetch(u('…'))`): their function
- * bodies are all parsed, since the decoder (and what it calls) may name no capability itself.
+ * Files where a capability takes the result of a call to a local function with a constant
+ * argument (`require(dec('…'))`, `eval(d(0x1f))`, `process.env[k('…')]`, `fetch(u([…]))`): their
+ * function bodies are all parsed, since the decoder (and what it calls) may name no capability.
  */
-const SINK_OF_CALL = /(?:\brequire|\beval|\bFunction|\bimport|\bfetch|\bexec(?:Sync|File|FileSync)?|\bspawn(?:Sync)?|\bprocess\s*\.\s*env|\b(?:globalThis|global|window|self))\s*[([]\s*(?!(?:String|Buffer|atob|btoa|decodeURIComponent|decodeURI|unescape|JSON|Object|Array|require|parseInt|Number)\b)[A-Za-z_$][\w$]*\s*\(/;
+const SINK_OF_CALL = /(?:\brequire|\beval|\bFunction|\bimport|\bfetch|\bexec(?:Sync|File|FileSync)?|\bspawn(?:Sync)?|\bprocess\s*\.\s*env|\b(?:globalThis|global|window|self))\s*[([]\s*(?!(?:String|Buffer|atob|btoa|decodeURIComponent|decodeURI|unescape|JSON|Object|Array|require|parseInt|Number)\b)[A-Za-z_$][\w$]*\s*\(\s*(?:['"`[]|\d)/;
 
 export function mayCallDecoder(text: string): boolean {
   return SINK_OF_CALL.test(text);
