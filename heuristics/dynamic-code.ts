@@ -89,7 +89,7 @@ export default defineRule({
     id: 'dynamic-code',
     title: 'Dynamic code execution',
     description:
-      'Reports code built at run time and executed: eval (direct, indirect `(0, eval)`, `globalThis["ev"+"al"]`), Function and `new Function`, the vm module, Module._compile, string timers, node-serialize, and require() of a computed name. When the executed text can be folded (base64, hex, char codes, string arrays), it is decoded, parsed and analyzed with every rule, and what it does is reported at the eval. Code read out of a bundled image or text file and executed (steganography) is raised highest.',
+      'Reports code built at run time and executed: eval (direct, indirect `(0, eval)`, `globalThis["ev"+"al"]`), Function and `new Function`, the vm module, Module._compile, string timers, node-serialize, and require() of a computed name. When the executed text can be folded (base64, hex, char codes, string arrays, or the output of a decoding function of the file itself, run by a bounded interpreter that never touches the host), it is decoded, parsed and analyzed with every rule, and what it does is reported at the eval. Code read out of a bundled image or text file and executed (steganography) is raised highest.',
     severity: 'medium',
     category: 'dynamic-code',
     references: ['https://developer.mozilla.org/docs/Web/JavaScript/Reference/Global_Objects/eval', 'https://nodejs.org/api/vm.html'],

@@ -25,7 +25,7 @@ export default defineRule({
     id: 'obfuscation',
     title: 'Obfuscated or hidden code',
     description:
-      'Reports code written to be unreadable or invisible: obfuscator.io output (`_0x` names, string arrays with rotation and decoders, which the engine also decodes), control-flow flattening over a split dispatch string, JSFuck, jjencode/aaencode, code pushed off-screen by long runs of whitespace, and invisible or reordering Unicode (zero-width characters, bidirectional controls: Trojan Source). Minified code is not obfuscated and is never reported.',
+      'Reports code written to be unreadable or invisible: obfuscator.io output (`_0x` names, string arrays with rotation and decoders, which the engine also decodes), control-flow flattening over a split dispatch string, JSFuck, jjencode/aaencode, code pushed off-screen by long runs of whitespace, and invisible or reordering Unicode (zero-width characters, bidirectional controls: Trojan Source; variation selectors, tag, private-use and filler characters, measured by count, longest run and whether they sit in strings, identifiers or comments, where a payload-sized run is high and look-alike identifiers medium). Minified code is not obfuscated and is never reported; emoji presentation selectors, keycaps, ZWJ emoji and flags in UI strings are ordinary text.',
     severity: 'high',
     category: 'obfuscation',
     references: ['https://obfuscator.io/', 'https://trojansource.codes/', 'https://jsfuck.com/'],
