@@ -23,6 +23,7 @@ const SHOWN: Record<string, RegExp> = {
   '06-table-lookup': /curl -s https:\/\/collector\.invalid\/t\.sh/,
   '07-string-array-rotation': /curl -s https:\/\/collector\.invalid\/y\.sh/,
   '08-variation-selectors': /collector\.invalid|decoded and analyzed/,
+  '09-tag-characters': /collector\.invalid|decoded and analyzed/,
 };
 
 function load(dir: string): Record<string, Buffer> {
