@@ -97,6 +97,18 @@ v('${hidden}');`);
     expect(ev.fold(last)).toBe(UNKNOWN_SYMBOL());
   });
 
+  test('ES modules: exported decoders and exported constants', () => {
+    const { ev, last } = parse(`export const KEY = 7;
+export function dec(codes) { return codes.map((c) => String.fromCharCode(c ^ KEY)).join(''); }
+export default dec([${[...'child_process'].map((c) => c.charCodeAt(0) ^ 7).join(', ')}]);`);
+    expect(last.type === 'ExportDefaultDeclaration' && ev.fold(last.declaration as Node)).toBe('child_process');
+  });
+
+  test('a result that cannot be a constant (a cyclic array) stays unknown', () => {
+    const { ev, last } = parse('function f() { const a = [1]; a.push(a); return a; }\nf();');
+    expect(ev.fold(last)).toBe(UNKNOWN_SYMBOL());
+  });
+
   test('outcomes are cached per function and arguments', () => {
     const { program } = parse(`let n = 0; function f(s) { n++; return s + n; }`);
     const it = new Interpreter();

@@ -369,6 +369,9 @@ export class Machine {
       case 'FunctionDeclaration':
       case 'EmptyStatement':
       case 'DebuggerStatement':
+      case 'TSInterfaceDeclaration':
+      case 'TSTypeAliasDeclaration':
+      case 'TSDeclareFunction':
         return undefined;
       case 'ReturnStatement':
         return { kind: 'return', value: node.argument ? this.expr(node.argument, env) : undefined };
@@ -437,9 +440,18 @@ export class Machine {
         return undefined;
       }
       case 'ExportNamedDeclaration':
-      case 'ExportDefaultDeclaration':
-        if (node.declaration && node.declaration.type !== 'FunctionDeclaration') return this.stmt(node.declaration as Node, env);
-        throw new Abort('host', 'export');
+      case 'ExportDefaultDeclaration': {
+        // The declaration runs; what is exported to whom is the module system's business.
+        const d = node.declaration as Node | null;
+        if (!d || d.type === 'FunctionDeclaration' || d.type === 'TSInterfaceDeclaration' || d.type === 'TSTypeAliasDeclaration') return undefined;
+        if (node.type === 'ExportDefaultDeclaration' && d.type !== 'ClassDeclaration' && d.type !== 'VariableDeclaration') {
+          this.expr(d, env);
+          return undefined;
+        }
+        return this.stmt(d, env);
+      }
+      case 'ExportAllDeclaration':
+        return undefined;
       default:
         throw new Abort('unsupported', `statement ${node.type}`);
     }
@@ -2011,8 +2023,8 @@ export function fromPlain(v: Plain): IValue {
  * What folding can use of a result: strings, numbers, booleans, null and arrays of them (bytes
  * become arrays of numbers, which Buffer.from folds). undefined when anything else is inside.
  */
-export function toPlain(v: IValue, budget = { n: 200_000 }): Plain | undefined {
-  if (--budget.n < 0) return undefined;
+export function toPlain(v: IValue, budget = { n: 200_000 }, depth = 0): Plain | undefined {
+  if (--budget.n < 0 || depth > 32) return undefined;
   if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return v;
   if (v instanceof IBytes) {
     budget.n -= v.bytes.length;
@@ -2021,7 +2033,7 @@ export function toPlain(v: IValue, budget = { n: 200_000 }): Plain | undefined {
   if (v instanceof IArray) {
     const out: Plain[] = [];
     for (const x of v.items) {
-      const p = toPlain(x, budget);
+      const p = toPlain(x, budget, depth + 1);
       if (p === undefined) return undefined;
       out.push(p);
     }
