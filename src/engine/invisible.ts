@@ -10,8 +10,9 @@
  * form of the character before it (❤️, ✔️, 1️⃣) or an ideographic variant of a CJK character, a
  * zero-width joiner or non-joiner inside an emoji sequence or a word of a script that uses them, a
  * byte-order mark at the start of the file, a subdivision flag's tag sequence (🏴 + tags + cancel
- * tag), and a short run of private-use characters (an icon font's glyph). A lone zero-width
- * character elsewhere is left to the obfuscation rule's own zero-width check.
+ * tag), and, inside string literals and comments, runs too short to carry a payload (character
+ * tables of parsers and sanitizers, icon glyphs, encoding tables). A lone zero-width character
+ * elsewhere is left to the obfuscation rule's own zero-width check. Identifiers get no such slack.
  */
 
 export type InvisibleKind = 'variation-selector' | 'tag' | 'private-use' | 'zero-width' | 'filler';
@@ -27,8 +28,10 @@ export interface InvisibleMeasure {
   longest: { offset: number; line: number; column: number; place: InvisiblePlace; kinds: InvisibleKind[] };
 }
 
-/** Cheap pre-test: any candidate at all (as UTF-16, so no `u` flag is needed). */
-const ANY = /[\uFE00-\uFE0F\u200B-\u200D\u2060-\u2064\u206A-\u206F\u180E\u034F\u115F\u1160\u3164\uFFA0\u17B4\u17B5\uE000-\uF8FF\uFEFF]|\uDB40[\uDC00-\uDDEF]|[\uDB80-\uDBFF][\uDC00-\uDFFF]/;
+/** Candidates (as UTF-16, so no `u` flag is needed): a pre-test, and a native scan for their runs. */
+const SOURCE = '[\\uFE00-\\uFE0F\\u200B-\\u200D\\u2060-\\u2064\\u206A-\\u206F\\u180E\\u034F\\u115F\\u1160\\u3164\\uFFA0\\u17B4\\u17B5\\uE000-\\uF8FF\\uFEFF]|\\uDB40[\\uDC00-\\uDDEF]|[\\uDB80-\\uDBFF][\\uDC00-\\uDFFF]';
+const ANY = new RegExp(SOURCE);
+const ALL = new RegExp(`(?:${SOURCE})+`, 'g');
 
 export function kindOf(cp: number): InvisibleKind | undefined {
   if ((cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef)) return 'variation-selector';
@@ -39,42 +42,60 @@ export function kindOf(cp: number): InvisibleKind | undefined {
   return undefined;
 }
 
-/** Private-use runs shorter than this are icon glyphs. */
-const PUA_RUN = 4;
+/**
+ * In a string literal or a comment, runs shorter than this are ordinary: parsers and sanitizers
+ * list these characters in tables (`'\u200b\u200c\u200d\ufeff'` written raw), icon fonts name
+ * private-use glyphs, encoding tables hold private-use rows. A hidden payload is one code point per
+ * byte (eight per byte for zero-width bits), so it is far longer.
+ */
+const LITERAL_RUN = 8;
+const LITERAL_PUA_RUN = 64;
 
 const isCjk = (cp: number) => (cp >= 0x3400 && cp <= 0x9fff) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0x20000 && cp <= 0x3ffff);
 const visibleNonAscii = (cp: number | undefined) => cp !== undefined && cp > 0x7f && kindOf(cp) === undefined && !/\s/.test(String.fromCodePoint(cp));
+const ID_CHAR = /[\p{ID_Continue}$]/u;
+const idChar = (cp: number | undefined) => cp !== undefined && ID_CHAR.test(String.fromCodePoint(cp));
+const asciiId = (cp: number | undefined) => cp !== undefined && cp < 0x80 && /[\w$]/.test(String.fromCharCode(cp));
+const isFillerLetter = (cp: number) => cp === 0x3164 || cp === 0xffa0 || cp === 0x115f || cp === 0x1160;
 
-/** A run that ordinary text explains (see the module comment). */
+/** A run that ordinary text explains wherever it sits (see the module comment). */
 function ordinary(run: number[], before: number | undefined, after: number | undefined, offset: number): boolean {
   if (run.length === 1) {
     const cp = run[0]!;
     if (cp === 0xfeff && offset === 0) return true;
     if (cp >= 0xfe00 && cp <= 0xfe0f) return visibleNonAscii(before) || (cp === 0xfe0f && before !== undefined && /[0-9#*]/.test(String.fromCodePoint(before)) && after === 0x20e3);
     if (cp >= 0xe0100) return before !== undefined && isCjk(before);
-    if (cp === 0x200d || cp === 0x200c) return visibleNonAscii(before) && visibleNonAscii(after);
     if (kindOf(cp) === 'zero-width') return true; // the rule's zero-width check reports lone ones
   }
   // Emoji ZWJ sequences with a selector: ❤️‍🔥 is U+2764 U+FE0F U+200D U+1F525.
   if (run.length === 2 && run[0] === 0xfe0f && run[1] === 0x200d) return visibleNonAscii(before) && visibleNonAscii(after);
   // Subdivision flags: U+1F3F4, tag letters, U+E007F.
   if (before === 0x1f3f4 && run[run.length - 1] === 0xe007f && run.every((cp) => cp >= 0xe0020 && cp <= 0xe007f)) return true;
-  if (run.every((cp) => kindOf(cp) === 'private-use') && run.length < PUA_RUN) return true;
   return false;
 }
 
+/** Long enough to be hidden even inside a string literal or a comment. */
+function longForLiteral(run: number[]): boolean {
+  return run.length >= (run.every((cp) => kindOf(cp) === 'private-use') ? LITERAL_PUA_RUN : LITERAL_RUN);
+}
+
+const SPECIAL = /["'`/{}]/g;
+const SINGLE_STOP = /['\\\n]/g;
+const DOUBLE_STOP = /["\\\n]/g;
+const TEMPLATE_STOP = /[`\\$]/g;
+const KEYWORD_BEFORE_REGEX = /(?:^|[^\w$])(?:return|typeof|case|do|else|in|of|void|yield|await|delete|throw|new)$/;
+
 /**
- * Where each offset of the text sits: code, a string (quotes or template text), a comment. A small
- * lexer that tells a regex literal from a division by the token before it; an approximation is
- * enough here, and it runs only on files that hold a candidate.
+ * Where each wanted offset (ascending) sits: code, a string (quotes, template text, a regex
+ * literal) or a comment. A lexer that jumps from one quote, slash or brace to the next with a
+ * native scan, and tells a regex literal from a division by what precedes it; an approximation is
+ * enough here, and it runs only on files with an invisible run that needs it.
  */
 function placesOf(text: string, wanted: number[]): InvisiblePlace[] {
   const out: InvisiblePlace[] = [];
   let w = 0;
   const templates: number[] = []; // brace depth at each `${`
   let depth = 0;
-  let lastSignificant = '';
-  let i = 0;
   const mark = (upTo: number, place: InvisiblePlace) => {
     while (w < wanted.length && wanted[w]! < upTo) {
       out.push(place);
@@ -82,114 +103,118 @@ function placesOf(text: string, wanted: number[]): InvisiblePlace[] {
     }
   };
   const n = text.length;
+  let i = 0;
   while (i < n && w < wanted.length) {
-    const c = text[i]!;
-    if (c === '/' && text[i + 1] === '/') {
-      const end = text.indexOf('\n', i);
+    SPECIAL.lastIndex = i;
+    const m = SPECIAL.exec(text);
+    if (!m) break;
+    const at = m.index;
+    const c = text[at]!;
+    mark(at, 'code');
+    if (c === '/' && text[at + 1] === '/') {
+      const end = text.indexOf('\n', at);
       const e = end < 0 ? n : end;
-      mark(i, 'code');
       mark(e, 'comment');
       i = e;
       continue;
     }
-    if (c === '/' && text[i + 1] === '*') {
-      const end = text.indexOf('*/', i + 2);
+    if (c === '/' && text[at + 1] === '*') {
+      const end = text.indexOf('*/', at + 2);
       const e = end < 0 ? n : end + 2;
-      mark(i, 'code');
       mark(e, 'comment');
       i = e;
       continue;
     }
-    if (c === '"' || c === "'" || c === '`' || (c === '}' && templates.length && templates[templates.length - 1] === depth)) {
-      mark(i, 'code');
-      let j = i + 1;
-      if (c === '}') templates.pop();
-      const quote = c === '}' ? '`' : c;
-      for (; j < n; j++) {
+    const closesTemplate = c === '}' && templates.length > 0 && templates[templates.length - 1] === depth;
+    if (c === '"' || c === "'" || c === '`' || closesTemplate) {
+      if (closesTemplate) templates.pop();
+      const quote = closesTemplate ? '`' : c;
+      // Jump between the characters that can end the literal (a native scan, not a loop here).
+      const stop = quote === '`' ? TEMPLATE_STOP : quote === '"' ? DOUBLE_STOP : SINGLE_STOP;
+      let j = at + 1;
+      for (;;) {
+        stop.lastIndex = j;
+        const hit = stop.exec(text);
+        if (!hit) {
+          j = n;
+          break;
+        }
+        j = hit.index;
         const d = text[j];
         if (d === '\\') {
+          j += 2;
+          continue;
+        }
+        if (d === '$') {
+          if (text[j + 1] === '{') {
+            templates.push(depth);
+            j++;
+            break;
+          }
           j++;
           continue;
         }
-        if (d === quote) break;
-        if (quote === '`' && d === '$' && text[j + 1] === '{') {
-          templates.push(depth);
-          j++;
-          break;
+        break; // the closing quote, or a line end in a quoted string
+      }
+      mark(j + 1, 'string');
+      i = j + 1;
+      continue;
+    }
+    if (c === '/') {
+      let k = at - 1;
+      while (k >= 0 && /\s/.test(text[k]!)) k--;
+      const prev = k >= 0 ? text[k]! : '';
+      if (prev === '' || /[(,=:[!&|?{};+\-*%<>~^]/.test(prev) || KEYWORD_BEFORE_REGEX.test(text.slice(Math.max(0, k - 9), k + 1))) {
+        let j = at + 1;
+        let cls = false;
+        for (; j < n && text[j] !== '\n'; j++) {
+          const d = text[j];
+          if (d === '\\') j++;
+          else if (d === '[') cls = true;
+          else if (d === ']') cls = false;
+          else if (d === '/' && !cls) break;
         }
-        if (quote !== '`' && d === '\n') break;
+        mark(j + 1, 'string');
+        i = j + 1;
+        continue;
       }
-      mark(j + 1, 'string');
-      i = j + 1;
-      lastSignificant = 'x';
-      continue;
-    }
-    if (c === '/' && (lastSignificant === '' || /[(,=:[!&|?{};+\-*%<>~^]/.test(lastSignificant))) {
-      // A regex literal: up to the closing slash outside a class.
-      let j = i + 1;
-      let cls = false;
-      for (; j < n && text[j] !== '\n'; j++) {
-        const d = text[j];
-        if (d === '\\') j++;
-        else if (d === '[') cls = true;
-        else if (d === ']') cls = false;
-        else if (d === '/' && !cls) break;
-      }
-      mark(j + 1, 'string');
-      i = j + 1;
-      lastSignificant = 'x';
-      continue;
-    }
-    if (c === '{') depth++;
+    } else if (c === '{') depth++;
     else if (c === '}') depth--;
-    if (!/\s/.test(c)) lastSignificant = /[\w$]/.test(c) ? (/^(?:return|typeof|case|do|else|in|of|void|yield|await)$/.test(wordBefore(text, i + 1)) ? '(' : 'x') : c;
-    i++;
+    i = at + 1;
   }
   mark(Infinity, 'code');
   return out;
 }
 
-function wordBefore(text: string, end: number): string {
-  let s = end;
-  while (s > 0 && /[\w$]/.test(text[s - 1]!)) s--;
-  return end - s <= 6 ? text.slice(s, end) : '';
-}
-
 export function measureInvisible(text: string): InvisibleMeasure | undefined {
   if (!ANY.test(text)) return undefined;
-  // Runs of consecutive candidates, with the visible code points either side.
-  const runs: { start: number; cps: number[]; before?: number; after?: number }[] = [];
-  let cur: { start: number; cps: number[]; before?: number; after?: number } | undefined;
-  let prev: number | undefined;
-  for (let i = 0; i < text.length; ) {
-    const cp = text.codePointAt(i)!;
-    const size = cp > 0xffff ? 2 : 1;
-    if (kindOf(cp)) {
-      if (!cur) cur = { start: i, cps: [], before: prev };
-      if (cur.cps.length < 1_000_000) cur.cps.push(cp);
-    } else {
-      if (cur) {
-        cur.after = cp;
-        runs.push(cur);
-        cur = undefined;
-      }
-      prev = cp;
-    }
-    i += size;
+  // Runs of consecutive candidates (a native scan), with the code points either side.
+  const candidates: { start: number; cps: number[]; before?: number; after?: number; literalOk: boolean }[] = [];
+  ALL.lastIndex = 0;
+  for (let m = ALL.exec(text); m; m = ALL.exec(text)) {
+    const cps: number[] = [];
+    for (const ch of m[0]) if (cps.length < 1_000_000) cps.push(ch.codePointAt(0)!);
+    const start = m.index;
+    const end = start + m[0].length;
+    const before = start > 0 ? codePointBefore(text, start) : undefined;
+    const after = end < text.length ? text.codePointAt(end) : undefined;
+    if (ordinary(cps, before, after, start)) continue;
+    const long = longForLiteral(cps);
+    // A short run that neither touches an ASCII name character nor is a name by itself (the Hangul
+    // fillers are letters) cannot make a look-alike name, and in valid code it is not bare code
+    // either: it sits in a string or a comment (Unicode identifier tables of parsers, say), where
+    // it is ordinary. Only the rest needs the lexer.
+    if (!long && !asciiId(before) && !asciiId(after) && !cps.some(isFillerLetter)) continue;
+    candidates.push({ start, cps, before, after, literalOk: !long });
+    if (candidates.length >= 10_000) break;
   }
-  if (cur) runs.push(cur);
-  const hidden = runs.filter((r) => !ordinary(r.cps, r.before, r.after, r.start));
-  if (hidden.length === 0) return undefined;
-  const places = placesOf(text, hidden.map((r) => r.start));
+  if (candidates.length === 0) return undefined;
+  const places = placesOf(text, candidates.map((r) => r.start));
   const m: InvisibleMeasure = { count: 0, longestRun: 0, kinds: {}, places: {}, longest: { offset: 0, line: 1, column: 1, place: 'code', kinds: [] } };
-  hidden.forEach((r, k) => {
+  candidates.forEach((r, k) => {
     let place = places[k]!;
-    if (place === 'code') {
-      // Next to an identifier character (or itself one, like the Hangul fillers): part of a name.
-      const b = r.before === undefined ? '' : String.fromCodePoint(r.before);
-      const a = r.after === undefined ? '' : String.fromCodePoint(r.after);
-      if (/[\p{ID_Continue}$]/u.test(b) || /[\p{ID_Continue}$]/u.test(a) || r.cps.some((cp) => kindOf(cp) === 'filler')) place = 'identifier';
-    }
+    if ((place === 'string' || place === 'comment') && r.literalOk) return;
+    if (place === 'code' && (idChar(r.before) || idChar(r.after) || r.cps.some(isFillerLetter))) place = 'identifier';
     m.count += r.cps.length;
     m.places[place] = (m.places[place] ?? 0) + r.cps.length;
     for (const cp of r.cps) {
@@ -201,7 +226,16 @@ export function measureInvisible(text: string): InvisibleMeasure | undefined {
       m.longest = { offset: r.start, ...lineColumn(text, r.start), place, kinds: [...new Set(r.cps.map((cp) => kindOf(cp)!))] };
     }
   });
-  return m;
+  return m.count ? m : undefined;
+}
+
+function codePointBefore(text: string, at: number): number {
+  const lo = text.charCodeAt(at - 1);
+  if (lo >= 0xdc00 && lo <= 0xdfff && at >= 2) {
+    const hi = text.charCodeAt(at - 2);
+    if (hi >= 0xd800 && hi <= 0xdbff) return (hi - 0xd800) * 0x400 + (lo - 0xdc00) + 0x10000;
+  }
+  return lo;
 }
 
 function lineColumn(text: string, offset: number): { line: number; column: number } {
