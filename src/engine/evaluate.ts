@@ -18,7 +18,7 @@ const MAX_STEPS = 4000;
 const MAX_DEPTH = 60;
 const MAX_STRING = 1 << 20;
 /** Functions larger than this (source bytes) are not interpreted: decoders are small. */
-const MAX_INTERPRETED_BYTES = 16 * 1024;
+const MAX_INTERPRETED_BYTES = 8 * 1024;
 
 const GLOBAL_OBJECTS = new Set(['globalThis', 'global', 'window', 'self']);
 const REQUIRE_NAMES = new Set(['require', 'module.require', 'process.mainModule.require', 'require.main.require']);

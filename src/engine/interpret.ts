@@ -1811,10 +1811,12 @@ export interface FileBudget {
   calls: number;
   ms: number;
 }
-export const DEFAULT_FILE_BUDGET: FileBudget = { steps: 2_000_000, calls: 2_000, ms: 1_500 };
+export const DEFAULT_FILE_BUDGET: FileBudget = { steps: 1_000_000, calls: 2_000, ms: 1_000 };
 
 /** Per-scope replay bounds: one enclosing scope's statements, run once per file. */
-const REPLAY_LIMITS: Limits = { ...DEFAULT_LIMITS, maxSteps: 100_000 };
+const REPLAY_LIMITS: Limits = { ...DEFAULT_LIMITS, maxSteps: 50_000 };
+/** Statements larger than this (source bytes) are not replayed: see scopeEnv. */
+const MAX_REPLAY_STATEMENT = 64 * 1024;
 
 export class Interpreter {
   private readonly scopes = new Map<Node, Env>();
@@ -1943,6 +1945,12 @@ export class Interpreter {
       for (const s of body) {
         if (s.type === 'ImportDeclaration') {
           for (const sp of s.specifiers) env.declare(sp.local.name, OPAQUE);
+          continue;
+        }
+        if (s.start != null && s.end != null && s.end - s.start > MAX_REPLAY_STATEMENT && s.type !== 'FunctionDeclaration') {
+          // A bundle's wrapper: replaying it would run the whole bundle. Functions inside it are
+          // replayed from their own scopes when called; what it declares here stays unknown.
+          for (const n of declaredBy(s)) if (!(env.vars.get(n)?.v instanceof IClosure)) env.declare(n, OPAQUE);
           continue;
         }
         epoch++;
