@@ -41,6 +41,8 @@ function* sources(node: Node, ctx: FileContext, depth = 0): Generator<Node> {
 /** The decoder an expression's text passes through, through names (bounded): `atob`, `base64`, `\\x41`… */
 function decoderIn(node: Node, ctx: FileContext): string | undefined {
   for (const n of sources(node, ctx)) {
+    // A value the interpreter computed came out of the file's own decoding routine.
+    for (const c of subtree(n, 400)) if (c.type === 'CallExpression' && ctx.evaluator.interpreted.has(c)) return 'a decoding function of the file (interpreted)';
     const src = n.start != null && n.end != null ? ctx.text.slice(n.start, Math.min(n.end, n.start + 4000)) : '';
     const m = /\b(?:atob|fromCharCode|fromCodePoint|base64|hex|unescape|decodeURIComponent|_0x[0-9a-f]{3,})\b|\\x[0-9a-f]{2}/i.exec(src);
     if (m) return m[0];
@@ -198,7 +200,7 @@ export default defineRule({
     id: 'dynamic-code',
     title: 'Dynamic code execution',
     description:
-      'Reports code built at run time and executed: eval (direct, indirect `(0, eval)`, `globalThis["ev"+"al"]`), Function and `new Function`, the vm module, Module._compile, string timers, node-serialize, and require() of a computed name. When the executed text can be folded (base64, hex, char codes, string arrays), it is decoded, parsed and analyzed with every rule, and what it does is reported at the eval. Code read out of a bundled image or text file and executed (steganography) is raised highest.',
+      'Reports code built at run time and executed: eval (direct, indirect `(0, eval)`, `globalThis["ev"+"al"]`), Function and `new Function`, the vm module, Module._compile, string timers, node-serialize, and require() of a computed name. When the executed text can be folded (base64, hex, char codes, string arrays, or the output of a decoding function of the file itself, run by a bounded interpreter that never touches the host), it is decoded, parsed and analyzed with every rule, and what it does is reported at the eval. Code read out of a bundled image or text file and executed (steganography) is raised highest.',
     severity: 'medium',
     category: 'dynamic-code',
     references: ['https://developer.mozilla.org/docs/Web/JavaScript/Reference/Global_Objects/eval', 'https://nodejs.org/api/vm.html'],

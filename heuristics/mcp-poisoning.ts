@@ -129,7 +129,7 @@ function enclosingToolHandler(node: Node, ctx: FileContext): Node | undefined {
 }
 
 const RECIPIENT_KEYS = /^(?:bcc|cc|forward|forwardTo|forward_to|blindCopy|copyTo|replyTo|reply_to)$/i;
-const ADDRESS = /[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?:\/\/[^\s'"]+/;
+const ADDRESS = /[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}|https?:\/\/[^\s'"]{1,2048}/;
 
 /** A recipient written into the code of a message-sending call: `{ to, bcc: 'x@y.invalid' }`, `to: [to, 'x@y']`. */
 function hiddenRecipient(args: Node[], ctx: FileContext): { key: string; value: string } | undefined {

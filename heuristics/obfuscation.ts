@@ -1,5 +1,6 @@
 import { tokenizer } from 'acorn';
 import { defineRule, reportMatches } from '../src/engine/rule.js';
+import { reportInvisibleCode } from './invisible-code.js';
 
 /**
  * Obfuscation, told apart from minification. Terser, esbuild, webpack and rollup output has short
@@ -94,7 +95,7 @@ export default defineRule({
     id: 'obfuscation',
     title: 'Obfuscated or hidden code',
     description:
-      'Reports code written to be unreadable or invisible: obfuscator.io output (`_0x` names, string arrays with rotation and decoders, which the engine also decodes), control-flow flattening over a split dispatch string, JSFuck, jjencode/aaencode, code pushed off-screen by long runs of whitespace, and invisible or reordering Unicode (zero-width characters, bidirectional controls: Trojan Source). Minified code is not obfuscated and is never reported.',
+      'Reports code written to be unreadable or invisible: obfuscator.io output (`_0x` names, string arrays with rotation and decoders, which the engine also decodes), control-flow flattening over a split dispatch string, JSFuck, jjencode/aaencode, code pushed off-screen by long runs of whitespace, and invisible or reordering Unicode (zero-width characters, bidirectional controls: Trojan Source; variation selectors, tag, private-use and filler characters, measured by count, longest run and whether they sit in strings, identifiers or comments, where a payload-sized run is high and look-alike identifiers medium). Minified code is not obfuscated and is never reported; emoji presentation selectors, keycaps, ZWJ emoji and flags in UI strings are ordinary text.',
     severity: 'high',
     category: 'obfuscation',
     references: ['https://obfuscator.io/', 'https://trojansource.codes/', 'https://jsfuck.com/'],
@@ -106,6 +107,7 @@ export default defineRule({
   create() {
     return {
       lexical(ctx) {
+        reportInvisibleCode(ctx);
         const text = ctx.text;
         // One cheap test for every mark below; most files have none.
         if (!text.includes('_0x') && !text.includes('+[]') && !text.includes('ﾟ') && !text.includes('$=~[]') && !PRECHECKS.some((re) => re.test(text))) return;

@@ -40,7 +40,7 @@ export function nodeModulesPackage(path: string): string | undefined {
 /** Shell commands and paths that erase traces: shell history, system logs, event logs. */
 export const TRACE_ERASERS: PathIndicator[] = [
   { re: /\bhistory\s+-c\b|\bunset\s+HISTFILE\b|\bHISTFILE=\/dev\/null|\bexport\s+HISTSIZE=0\b|\bset\s+\+o\s+history\b/, label: 'clears the shell history' },
-  { re: /\b(?:rm|shred|truncate)\b[^;&|\n]*\.(?:bash|zsh|sh|python|node_repl|psql|mysql)_history\b|>\s*~?[\w/$.{}]*\.(?:bash|zsh)_history\b/, label: 'deletes the shell history' },
+  { re: /\b(?:rm|shred|truncate)\b[^;&|\n]{0,256}\.(?:bash|zsh|sh|python|node_repl|psql|mysql)_history\b|>\s{0,16}~?[\w/$.{}]{0,256}\.(?:bash|zsh)_history\b/, label: 'deletes the shell history' },
   { re: /\bwevtutil(?:\.exe)?\s+(?:cl|clear-log)\b|\bClear-EventLog\b|\bRemove-EventLog\b/i, label: 'clears Windows event logs' },
   { re: /ConsoleHost_history\.txt|Clear-History\b/i, label: 'clears the PowerShell history' },
   { re: /\b(?:rm|shred)\s+(?:-\w+\s+)*\/var\/log\b|>\s*\/var\/log\/|\bjournalctl\s+--vacuum|\bjournalctl\s+--rotate\b/, label: 'erases system logs' },
@@ -60,7 +60,7 @@ export const WINDOWS_LAUNCHERS: { re: RegExp; label: string }[] = [
   { re: /\b[wc]script(?:\.exe)?\s+(?:\/\/?\w+(?::\w+)?\s+)*["']?([^\s"']+\.(?:vbs|vbe|js|jse|wsf|wsh))/i, label: 'Windows Script Host' },
   { re: /\bpowershell(?:\.exe)?\b[^\n]*?\s-(?:e|ec|en|enc|encodedcommand)\s+([A-Za-z0-9+/=]{12,})/i, label: 'powershell -EncodedCommand' },
   { re: /\bpwsh(?:\.exe)?\b[^\n]*?\s-(?:e|ec|en|enc|encodedcommand)\s+([A-Za-z0-9+/=]{12,})/i, label: 'pwsh -EncodedCommand' },
-  { re: /\bStart-Process\s+(?:-FilePath\s+)?["']?([^\s"';]+)[^\n]*-WindowStyle\s+Hidden/i, label: 'Start-Process -WindowStyle Hidden' },
+  { re: /\bStart-Process\s{1,16}(?:-FilePath\s{1,16})?["']?([^\s"';]{1,256})[^\n]{0,256}?-WindowStyle\s{1,16}Hidden/i, label: 'Start-Process -WindowStyle Hidden' },
   { re: /\bschtasks(?:\.exe)?\s+\/create\b[^\n]*\/tr\s+["']?([^\s"']+)/i, label: 'a scheduled task (schtasks)' },
   { re: /\\CurrentVersion\\+Run(?:Once)?\b[^\n]*\/d\s+["']?([^\s"']+)/i, label: 'a Run key' },
 ];

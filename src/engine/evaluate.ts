@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Node, Expression } from '@babel/types';
 import type { BindingTable, Binding } from './bindings.js';
+import { Interpreter, fromPlain, toPlain, type Plain } from './interpret.js';
 
 /**
  * Static evaluation: folds expressions to constants and resolves what a callee really is
@@ -16,6 +17,8 @@ export const HOLE = '\u2026';
 const MAX_STEPS = 4000;
 const MAX_DEPTH = 60;
 const MAX_STRING = 1 << 20;
+/** Functions larger than this (source bytes) are not interpreted: decoders are small. */
+const MAX_INTERPRETED_BYTES = 8 * 1024;
 
 const GLOBAL_OBJECTS = new Set(['globalThis', 'global', 'window', 'self']);
 const REQUIRE_NAMES = new Set(['require', 'module.require', 'process.mainModule.require', 'require.main.require']);
@@ -727,20 +730,69 @@ export class Evaluator {
       return applyMethod(recv, method, args);
     }
     if (node.type === 'CallExpression' && node.callee.type === 'Identifier') {
-      // Decoders of obfuscator-style string arrays, found by the string-array service.
+      // Decoders of obfuscator-style string arrays, found by the string-array service. The
+      // interpreter runs the decoder's own code first (right for any shape); the service's model
+      // of the common shape answers when the interpreter cannot (budget spent, say).
       if (this.decoders.size) {
         const fn = this.functionNodeOf(node.callee);
         const decode = fn ? this.decoders.get(fn) : undefined;
         if (decode) {
+          const run = this.interpretCall(node, node.callee);
+          if (run !== UNKNOWN) return run;
           const args = this.args(node);
           return args ? decode(args) : UNKNOWN;
         }
       }
       // function-returns-constant
       const ret = this.singleReturn(node.callee.name, node.callee);
-      if (ret) return this.value(ret);
+      if (ret) {
+        const v = this.value(ret);
+        if (v !== UNKNOWN && v !== HOLE) return v;
+      }
+      // Any other local function with constant arguments: run its own code (interpret.ts).
+      return this.interpretCall(node, node.callee);
     }
+    if (node.type === 'CallExpression' && (node.callee.type === 'FunctionExpression' || node.callee.type === 'ArrowFunctionExpression')) return this.interpretCall(node, node.callee);
     return UNKNOWN;
+  }
+
+  private interpreter?: Interpreter;
+  /** Calls whose value came out of the interpreter: code that decodes (dynamic-code uses it). */
+  readonly interpreted = new WeakSet<Node>();
+
+  /**
+   * A call of a function of this file that the folding rules do not know (a custom XOR, rotation or
+   * table decoder): evaluated by the bounded interpreter when every argument is a constant and the
+   * function is small. Outcomes are cached per function and arguments; a file's interpreter has a
+   * budget of its own, after which calls stay unknown.
+   */
+  private interpretCall(node: Extract<Node, { type: 'CallExpression' }>, callee: Node): Value {
+    if (this.interpreter?.exhausted) return UNKNOWN;
+    let fn: Node | undefined;
+    let scope: Node | undefined;
+    if (callee.type === 'Identifier') {
+      const decl = this.bindings.visible(callee.name, callee).find((b) => b.scope && !b.site && !b.path && b.init && (b.kind === 'function' || ((b.kind === 'const' || b.kind === 'let' || b.kind === 'var') && isFunctionNode(unwrap(b.init)))));
+      if (!decl) return UNKNOWN;
+      fn = decl.kind === 'function' ? decl.init : unwrap(decl.init!);
+      scope = decl.scope;
+    } else fn = callee;
+    if (!fn || fn.start == null || fn.end == null || fn.end - fn.start > MAX_INTERPRETED_BYTES) return UNKNOWN;
+    const args: Plain[] = [];
+    for (const a of node.arguments) {
+      if (a.type === 'SpreadElement' || a.type === 'ArgumentPlaceholder') return UNKNOWN;
+      const v = this.strictValue(a);
+      if (!isPlain(v)) return UNKNOWN;
+      args.push(v);
+    }
+    const key = JSON.stringify(args);
+    if (key.length > MAX_STRING) return UNKNOWN;
+    this.interpreter ??= new Interpreter();
+    const out = callee.type === 'Identifier' ? this.interpreter.callIn(scope!, callee.name, args.map(fromPlain), key) : this.interpreter.callFunction(fn, args.map(fromPlain));
+    if (!out.ok) return UNKNOWN;
+    const plain = toPlain(out.value);
+    if (plain === undefined) return UNKNOWN;
+    this.interpreted.add(node);
+    return plain;
   }
 
   /** Decoder functions: call -> decoded string. Filled by the string-array service. */
@@ -864,6 +916,13 @@ function withValues(list: readonly Binding[]): readonly Binding[] {
   if (list.length <= 1) return list;
   const valued = list.filter((b) => b.init || b.kind === 'param' || b.kind === 'import' || b.kind === 'function' || b.kind === 'class' || b.kind === 'opaque');
   return valued.length ? valued : list;
+}
+
+/** A constant the interpreter can take: no unknown part anywhere. */
+function isPlain(v: Value, depth = 0): v is Plain {
+  if (v === UNKNOWN || depth > 32) return false;
+  if (Array.isArray(v)) return v.length <= 100_000 && v.every((x) => isPlain(x, depth + 1));
+  return true;
 }
 
 function sameValue(a: Value, b: Value): boolean {

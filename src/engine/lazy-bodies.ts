@@ -1,6 +1,7 @@
 import { BINDING_SOURCE, matchCounts, firstTrigger, triggerIndex } from './lexical.js';
 import { matchBraces, closeOf, hasDoubt, lastBelow, type BracePairs } from './brace-scan.js';
 import { mayHaveStringArray } from './string-array-hint.js';
+import { mayCallDecoder } from './interpret.js';
 
 /**
  * Tier 1.5: lazy function bodies. Tier 0 (lexical.ts) decides per file; on a bundle nearly every
@@ -19,8 +20,9 @@ import { mayHaveStringArray } from './string-array-hint.js';
  *   wallet paths or AI key names, which a helper function may return to a call elsewhere;
  * and a body that is a callback handed to a capability in its own statement is kept too, as is the
  * body of a function of no parameters that only returns a value (the evaluator folds its calls).
- * Whole files are parsed eagerly when they look obfuscated (string arrays, `_0x` names): their
- * decoders need every function.
+ * Whole files are parsed eagerly when they look obfuscated (string arrays, `_0x` names) or hand
+ * the result of a local function straight to a capability (`require(dec('…'))`, interpret.ts):
+ * their decoders need every function.
  *
  * What is lost is bounded: a skipped body names no capability, so nothing in it can be a call the
  * rules look for; a call *to* it is treated by flows as an unknown transform of its arguments.
@@ -59,7 +61,7 @@ export interface LazyHints {
 
 export function lazyPlan(text: string, hints: LazyHints | undefined, minBytes = LAZY_MIN_BYTES, minBody = MIN_BODY): LazyPlan | undefined {
   if (text.length < minBytes) return undefined;
-  if (mayHaveStringArray(text) || /_0x[0-9a-f]{3}/.test(text)) return undefined;
+  if (mayHaveStringArray(text) || /_0x[0-9a-f]{3}/.test(text) || mayCallDecoder(text)) return undefined;
   const pairs = matchBraces(text);
   const marks: number[] = [];
   if (!aliasMarks(text, pairs, marks)) return undefined;
