@@ -138,6 +138,11 @@ describe('tollgate audit <project> through a loopback registry', () => {
     expect(report.packages.map((p) => p.name).sort()).toEqual(['@scope/no-resolved', 'canary-pkg', 'dev-helper', 'env-stealer', 'from-git', 'local-ws', 'tampered', 'tidy-lib']);
     expect(report.audit.summary).toMatchObject({ entries: 9, errors: 1, notFetchedGit: 1, cached: 0 });
     expect(report.audit.summary.skipped).toEqual([expect.objectContaining({ name: 'bundled-thing', count: 1 })]);
+    // Counts by verdict, the same block as scan --json; they add up to the packages listed.
+    const byVerdict = (v: string) => report.packages.filter((p) => p.verdict === v).length;
+    expect(report.summary).toEqual({ total: 8, malicious: byVerdict('malicious'), suspicious: byVerdict('suspicious'), clean: byVerdict('clean'), error: byVerdict('error') });
+    expect(report.summary.malicious).toBeGreaterThanOrEqual(1);
+    expect(report.summary.error).toBeGreaterThanOrEqual(1);
 
     const evil = pkg(report, 'env-stealer');
     expect(evil).toMatchObject({ verdict: 'malicious', version: '2.3.1', source: 'registry', dev: false, paths: ['app > tidy-lib > env-stealer'] });

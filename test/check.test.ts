@@ -95,11 +95,12 @@ describe('tollgate check --base main', () => {
     const htmlFile = path.join(tmp, 'check.html');
     const failed = await check('--base', 'main', '--sarif', sarifFile, '--html', htmlFile, '--json');
     expect(failed.code, failed.stderr).toBe(1);
-    const report = JSON.parse(failed.stdout) as { check: { changed: number; scanned: number }; packages: Array<{ name: string; verdict: string; location: { uri: string; line: number } }> };
+    const report = JSON.parse(failed.stdout) as { summary: unknown; check: { changed: number; scanned: number }; packages: Array<{ name: string; verdict: string; location: { uri: string; line: number } }> };
     // Only the new entry is scanned, not base-lib.
     expect(report.check.changed).toBe(1);
     expect(report.check.scanned).toBe(1);
     expect(report.packages.map((p) => `${p.name}:${p.verdict}`)).toEqual(['env-grabber:malicious']);
+    expect(report.summary).toEqual({ total: 1, malicious: 1, suspicious: 0, clean: 0, error: 0 });
 
     const sarif = JSON.parse(fs.readFileSync(sarifFile, 'utf8')) as { version: string; runs: Array<{ results: Array<{ ruleId: string; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };
     expect(validateSarif(sarif), JSON.stringify(validateSarif.errors?.slice(0, 5))).toBe(true);

@@ -129,6 +129,7 @@ describe('tollgate scan --json through a loopback registry', () => {
     expect(code, stderr).toBe(1);
     expect(report.tool.name).toBe('tollgate');
     expect(report.packages.map((p) => p.name)).toEqual(['env-stealer', 'protest-ware', 'tidy-lib']);
+    expect(report.summary).toEqual({ total: 3, malicious: 1, suspicious: 1, clean: 1, error: 0 });
     const ranks = report.packages.map((p) => VERDICT_RANK[p.verdict]);
     expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
     for (let i = 1; i < report.packages.length; i++) {
