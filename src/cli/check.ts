@@ -14,6 +14,7 @@ import { toJsonReport } from '../report/json.js';
 import { toSarif } from '../report/sarif.js';
 import { annotations, escapeData, escapeProperty, stepSummary } from '../report/github.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
+import { isReviewFinding } from '../report/review.js';
 import { checkLockfile, checkSpecs, type CheckReport, type CheckedPackage } from '../check/check.js';
 import { ConfigError, FAIL_ON_VALUES, loadConfig, splitPackageId, type FailOn } from '../check/config.js';
 import { failsGate } from '../check/policy.js';
@@ -201,7 +202,10 @@ function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boole
     for (const l of ch.lines) out.push(`    - ${l}`);
     out.push('');
   }
-  for (const p of r.packages.filter((x) => opts.verbose || x.verdict !== 'clean' || x.policy.allowed || x.policy.suppressed.length)) {
+  // Clean packages with something a reviewer should read (install scripts, look-alike names, new
+  // capabilities since the last release) are listed too: a gate that passes should still say so.
+  const listed = r.packages.filter((x) => opts.verbose || x.verdict !== 'clean' || x.policy.allowed || x.policy.suppressed.length || x.findings.some(isReviewFinding));
+  for (const p of listed) {
     const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
     block.splice(block.length - 2, 2);
     if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${f.severity.padEnd(8)} ${f.rule.padEnd(17)} ${f.message}`);
@@ -211,7 +215,7 @@ function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boole
     out.push(...policyLines(p).map((l) => `    ${c('cyan', l)}`));
     out.push('');
   }
-  const clean = r.packages.filter((p) => p.verdict === 'clean' && !p.policy.allowed && !p.policy.suppressed.length).length;
+  const clean = r.packages.length - listed.length;
   if (!opts.verbose && clean) out.push(c('gray', `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
   const gate = r.exitCode === 1 ? c('red', `FAIL: a package reached --fail-on ${r.failOn}`) : r.exitCode === 2 ? c('magenta', 'ERROR: some packages could not be analyzed; they are not known to be safe') : c('green', 'PASS');
   out.push(gate);

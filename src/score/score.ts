@@ -1,4 +1,5 @@
 import type { Finding, Reach, Severity, Signal, Verdict } from '../types.js';
+import { dedupeReasons } from './dedupe.js';
 
 /**
  * Findings -> score and verdict. Capabilities alone (network, env reads, child processes) are what
@@ -172,7 +173,7 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
     const top = [...findings].sort((a, b) => SEVERITY_POINTS[b.severity] - SEVERITY_POINTS[a.severity])[0];
     if (top && SEVERITY_POINTS[top.severity] > 0) text.push(`${top.message} (${where(top)})`);
   }
-  return { score, verdict, reasons: [...new Set(text)].slice(0, 8) };
+  return { score, verdict, reasons: dedupeReasons(text).slice(0, 8) };
 }
 
 // =================================================================================================
