@@ -11,6 +11,7 @@ import type { Analysis } from './engine/analyze.js';
 import type { ResultCache } from './cache/results.js';
 import { registrySignals, type RegistrySignalOptions } from './registry/signals.js';
 import { resultKey, type PreviousAnalysis } from './registry/release-diff.js';
+import { withContext } from './report/excerpt.js';
 
 export interface ScanOptions {
   fetch?: FetchOptions;
@@ -71,7 +72,7 @@ export async function unpackForAnalysis(tarball: TarballInput, options: ReleaseO
 export async function analyzeUnpacked(u: UnpackedTarball, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): Promise<AnalyzedTarball> {
   const started = performance.now();
   const analysis = await analyzePackageAsync(u.unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
-  return { tarball: u.tarball, unpacked: u.unpacked, analysis, analyzeMs: u.unpackMs + performance.now() - started };
+  return { tarball: u.tarball, unpacked: u.unpacked, analysis: { ...analysis, findings: withContext(analysis.findings, u.unpacked.files) }, analyzeMs: u.unpackMs + performance.now() - started };
 }
 
 /** Score an analysis together with any findings added after it (registry evidence) and report it. */
@@ -93,7 +94,7 @@ export interface AnalysisPart {
 export function analyzePart(unpacked: UnpackedPackage, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): AnalysisPart {
   const started = performance.now();
   const analysis = analyzePackage(unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
-  return { name: unpacked.manifest?.name, version: unpacked.manifest?.version, findings: analysis.findings, codeBytes: analysis.stats.codeBytes, analyzeMs: performance.now() - started };
+  return { name: unpacked.manifest?.name, version: unpacked.manifest?.version, findings: withContext(analysis.findings, unpacked.files), codeBytes: analysis.stats.codeBytes, analyzeMs: performance.now() - started };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface JsonReport {
       column: number | null;
       evidence: string | null;
       reach: string | null;
+      /** Lines around `line` from the package's file, when it was in hand: { start, lines }. */
+      context?: { start: number; lines: string[] };
     }>;
   }>;
 }
@@ -64,6 +66,7 @@ export function toJsonReport(results: readonly ReportedPackage[]): JsonReport {
         column: f.column ?? null,
         evidence: f.evidence ?? null,
         reach: f.reach ?? null,
+        ...(f.context ? { context: f.context } : {}),
       })),
     })),
   };
