@@ -7,7 +7,7 @@ import { RULES } from '../../heuristics/index.js';
 import { LockfileError } from '../lockfile/index.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
-import { ProgressBar } from '../audit/progress.js';
+import { progressFor, type ProgressState } from '../audit/progress.js';
 import { pathText } from '../audit/report.js';
 import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';
@@ -76,7 +76,8 @@ async function check({ values, positionals }: CommandArgs<typeof CHECK.options>)
       if (!values.quiet) process.stderr.write(`tollgate: results cache unavailable (${(err as Error).message}); checking without it\n`);
     }
   }
-  const bar = !values.quiet && process.stderr.isTTY && !positionals.length ? new ProgressBar(process.stderr) : undefined;
+  // A bar on a terminal; off one (CI), a line every 10 s or 10% so a long check is not silent.
+  const bar = positionals.length ? undefined : progressFor(process.stderr, !!values.quiet);
   const common = {
     config,
     failOn,
@@ -88,7 +89,7 @@ async function check({ values, positionals }: CommandArgs<typeof CHECK.options>)
     engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
     now: new Date(),
     only,
-    onProgress: bar ? (s: Parameters<ProgressBar['update']>[0]) => bar.update(s) : undefined,
+    onProgress: bar ? (s: ProgressState) => bar.update(s) : undefined,
   };
   let report: CheckReport;
   try {
