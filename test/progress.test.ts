@@ -1,6 +1,9 @@
 // Progress reporting with a fake clock and stream: no wall-clock waits, no timing assertions.
 import { describe, expect, test } from 'vitest';
-import { estimateSeconds, ProgressBar, ProgressLog, progressFor, type ProgressState } from '../src/audit/progress.js';
+import { estimateSeconds, FileStatus, ProgressBar, ProgressLog, progressFor, type ProgressState } from '../src/audit/progress.js';
+import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS, type FileProgress } from '../src/engine/analyze.js';
+import { RULES } from '../heuristics/index.js';
+import { packageFromFiles } from './helpers/analyze.js';
 
 const state = (over: Partial<ProgressState>): ProgressState => ({ done: 0, total: 100, bytes: 0, cached: 0, ...over });
 
@@ -81,5 +84,37 @@ describe('off a terminal: a log line every 10 s or every 10%', () => {
     expect(progressFor(tty, false)).toBeInstanceOf(ProgressBar);
     expect(progressFor(pipe, false)).toBeInstanceOf(ProgressLog);
     expect(progressFor(pipe, true)).toBeUndefined();
+  });
+});
+
+describe('a large package reports its files', () => {
+  test('the analysis reports parsing then analyzing, file by file, up to the package\'s file count; findings unchanged', async () => {
+    const files: Record<string, string> = { 'index.js': Array.from({ length: 12 }, (_, i) => `require('./m${i}');`).join('\n') };
+    for (let i = 0; i < 12; i++) files[`m${i}.js`] = `module.exports = ${i};`;
+    const seen: FileProgress[] = [];
+    // sliceMs 0: a report at every file boundary.
+    const analysis = await analyzePackageAsync(packageFromFiles(files), RULES, DEFAULT_ENGINE_OPTIONS, 0, (p) => seen.push({ ...p }));
+    const parsing = seen.filter((p) => p.phase === 'parsing');
+    const analyzing = seen.filter((p) => p.phase === 'analyzing');
+    expect(parsing.at(-1)).toEqual({ phase: 'parsing', done: 13, total: 13 });
+    expect(analyzing.at(-1)).toEqual({ phase: 'analyzing', done: 13, total: 13 });
+    expect(seen.indexOf(analyzing[0]!)).toBeGreaterThan(seen.indexOf(parsing.at(-1)!));
+    for (const p of seen) expect(p.done).toBeLessThanOrEqual(p.total);
+    expect(analysis.findings).toEqual(analyzePackage(packageFromFiles(files), RULES).findings);
+  });
+
+  test('the status line: "analyzing name: 1200/3500 files", quiet in the first second, at most ten redraws a second', () => {
+    let now = 0;
+    const shown: string[] = [];
+    const fs = new FileStatus({ show: (t) => shown.push(t) }, () => now);
+    fs.show('prisma@6.1.0', { phase: 'parsing', done: 10, total: 3500 });
+    expect(shown).toEqual([]);
+    now = 1500;
+    fs.show('prisma@6.1.0', { phase: 'analyzing', done: 1200, total: 3500 });
+    now = 1550;
+    fs.show('prisma@6.1.0', { phase: 'analyzing', done: 1210, total: 3500 });
+    now = 1700;
+    fs.show('prisma@6.1.0', { phase: 'analyzing', done: 1300, total: 3500 });
+    expect(shown).toEqual(['analyzing prisma@6.1.0: 1200/3500 files', 'analyzing prisma@6.1.0: 1300/3500 files']);
   });
 });

@@ -138,3 +138,25 @@ export function progressFor(stream: NodeJS.WriteStream, quiet: boolean): Progres
   if (quiet) return undefined;
   return stream.isTTY ? new ProgressBar(stream) : new ProgressLog(stream);
 }
+
+/**
+ * "analyzing prisma@6.1.0: 1200/3500 files" on the status line while one package's files are
+ * worked through, redrawn at most ten times a second; silent in the run's first second (small packages).
+ */
+export class FileStatus {
+  private last = -Infinity;
+  private readonly started: number;
+  constructor(
+    private readonly status: { show(text: string): void },
+    private readonly clock: Clock = () => performance.now(),
+  ) {
+    this.started = clock();
+  }
+
+  show(name: string, p: { phase: string; done: number; total: number }): void {
+    const now = this.clock();
+    if (now - this.started < 1000 || now - this.last < 100) return;
+    this.last = now;
+    this.status.show(`${p.phase} ${name}: ${p.done}/${p.total} files`);
+  }
+}
