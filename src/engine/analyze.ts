@@ -417,8 +417,9 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   };
   if (progress) progress.total = allCode.length;
   for (const { file, reach, size } of allCode) {
-    yield;
+    // Counted as it starts: "n/N files" names the file being worked on.
     if (progress) progress.done++;
+    yield;
     // Another shard analyzes this file; a retained one is still parsed here, as context for flows.
     const contextOnly = !!plan && !!shard && (plan.owner.get(file) ?? 0) !== shard.index;
     if (contextOnly && !plan.retained.has(file)) continue;
@@ -498,8 +499,8 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   const toRun = [...parsedFiles.values()].filter((pf) => pf.depth === 0);
   if (progress) Object.assign(progress, { phase: 'analyzing', done: 0, total: toRun.length });
   for (const pf of toRun) {
-    yield;
     if (progress) progress.done++;
+    yield;
     runFile(pf);
   }
   return { findings, scripts, graph, stats };
