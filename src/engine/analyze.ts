@@ -120,7 +120,7 @@ export async function analyzePackageAsync(
   sliceMs = 20,
   onFiles?: (progress: Readonly<FileProgress>) => void,
 ): Promise<Analysis> {
-  const progress: FileProgress = { phase: 'parsing', done: 0, total: 0 };
+  const progress: FileProgress = { phase: 'analyzing', done: 0, total: 0 };
   const steps = analysisSteps(pkg, rules, options, progress);
   let since = performance.now();
   for (;;) {
@@ -134,9 +134,12 @@ export async function analyzePackageAsync(
   }
 }
 
-/** Where an analysis is among a package's files: parsing them, then running the rules on each. */
+/**
+ * Where an analysis is among a package's files: each file in turn ("analyzing"), then, for files whose
+ * syntax trees were kept for cross-file flows, the rules on each once the module graph is known ("linking").
+ */
 export interface FileProgress {
-  phase: 'parsing' | 'analyzing';
+  phase: 'analyzing' | 'linking';
   done: number;
   total: number;
 }
@@ -497,7 +500,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
 
   // Phase B: lexical hooks everywhere, then the merged visitors on each parsed file.
   const toRun = [...parsedFiles.values()].filter((pf) => pf.depth === 0);
-  if (progress) Object.assign(progress, { phase: 'analyzing', done: 0, total: toRun.length });
+  if (progress) Object.assign(progress, { phase: 'linking', done: 0, total: toRun.length });
   for (const pf of toRun) {
     if (progress) progress.done++;
     yield;
