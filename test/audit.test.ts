@@ -228,8 +228,24 @@ describe('tollgate audit <project> through a loopback registry', () => {
     expect(r.stdout).toMatch(/integrity-mismatch/);
     expect(r.stdout).toMatch(/git-dependency/);
     expect(r.stdout).toMatch(/clean packages? not listed/);
+    // What a reviewer needs is listed even for a package that is not flagged: its install scripts.
+    const canaryAt = r.stdout.indexOf('canary-pkg@1.0.0');
+    expect(canaryAt).toBeGreaterThan(-1);
+    expect(r.stdout.slice(canaryAt)).toMatch(/preinstall script runs pre\.js/);
+    expect(r.stdout.slice(canaryAt)).toMatch(/postinstall script runs install\.js/);
     expect(r.stdout).not.toContain('\u001b[');
     expect(r.stderr).toMatch(/EINTEGRITY/);
+  });
+
+  test('off a terminal, progress is logged on stderr (never on stdout); --quiet silences it', async () => {
+    const r = await run(['audit', project, '--json', '--registry', registry.url, '--cache', downloads]);
+    expect(JSON.parse(r.stdout).packages.length).toBeGreaterThan(0);
+    const lines = r.stderr.split('\n').filter((l) => /^tollgate: \d+\/\d+ packages \(\d+%\)/.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.at(-1)).toMatch(/^tollgate: 8\/8 packages \(100%\)/);
+    expect(r.stderr).not.toContain('\r');
+    const quiet = await run(['audit', project, '--json', '--quiet', '--registry', registry.url, '--cache', downloads]);
+    expect(quiet.stderr).not.toMatch(/packages \(\d+%\)/);
   });
 
   test('--list --json prints normalized entries and fetches nothing', async () => {

@@ -29,7 +29,7 @@ const stealer = (version: string): FixturePackage => ({
   },
 });
 const clean = (name: string, version: string): FixturePackage => ({ name, version, files: { 'package.json': pj(name, version), 'index.js': `module.exports = (a, b) => a + b; // ${name}\n` } });
-const PKGS = [clean('base-lib', '1.0.0'), clean('tidy-extra', '1.0.0'), stealer('2.3.1'), stealer('2.3.2')];
+const PKGS = [clean('base-lib', '1.0.0'), clean('tidy-extra', '1.0.0'), stealer('2.3.1'), stealer('2.3.2'), clean('expresss', '1.0.0')];
 
 let registry: TestRegistry;
 let tmp: string;
@@ -228,6 +228,12 @@ describe('tollgate check <spec>...', () => {
     const report = JSON.parse(r.stdout) as { check: { mode: string; planned: number }; packages: Array<{ name: string; version: string; verdict: string }> };
     expect(report.check).toMatchObject({ mode: 'specs', planned: 1 });
     expect(report.packages[0]).toMatchObject({ name: 'env-grabber', version: '2.3.2', verdict: 'malicious' });
+    // A look-alike name passes the gate (a name alone is weak evidence) but is never silent.
+    const squat = await runCli(['check', 'expresss@1.0.0', '--project', dir, '--registry', registry.url, '--cache', path.join(tmp, 'downloads'), '--quiet', '--no-color']);
+    expect(squat.code, squat.stderr).toBe(0);
+    expect(squat.stdout).toMatch(/CLEAN\s+\d+\s+expresss@1\.0\.0/);
+    expect(squat.stdout).toMatch(/typosquat\s+name "expresss" imitates "express"/);
+    expect(squat.stdout).toMatch(/PASS/);
     const missing = await runCli(['check', 'no-such-package-xyz@1', '--project', dir, '--registry', registry.url, '--cache', path.join(tmp, 'downloads'), '--quiet', '--json']);
     expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stdout).packages[0].verdict).toBe('error');
