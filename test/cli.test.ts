@@ -172,6 +172,16 @@ describe('tollgate scan --json through a loopback registry', () => {
     expect(report.packages[0]).toMatchObject({ name: 'tidy-lib', verdict: 'clean', score: 0 });
   });
 
+  test('scan of several targets off a terminal logs progress on stderr; one target or --quiet does not', async () => {
+    const many = await run(['scan', 'tidy-lib', 'protest-ware@6.6.6', 'env-stealer@^2', '--json', '--registry', registry.url, '--cache', cache]);
+    expect(JSON.parse(many.stdout).summary.total).toBe(3);
+    expect(many.stderr).toMatch(/^tollgate: 3\/3 packages \(100%\)/m);
+    const one = await run(['scan', 'tidy-lib', '--json', '--registry', registry.url, '--cache', cache]);
+    expect(one.stderr).not.toMatch(/packages \(\d+%\)/);
+    const quiet = await run(['scan', 'tidy-lib', 'env-stealer@^2', '--json', '--quiet', '--registry', registry.url, '--cache', cache]);
+    expect(quiet.stderr).not.toMatch(/packages \(\d+%\)/);
+  });
+
   test('--fail-on suspicious fails on the protestware; default and never do not', async () => {
     expect((await scanJson(['protest-ware'], ['--fail-on', 'suspicious'])).code).toBe(1);
     expect((await scanJson(['protest-ware'])).code).toBe(0);
