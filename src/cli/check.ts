@@ -7,7 +7,7 @@ import { RULES } from '../../heuristics/index.js';
 import { LockfileError } from '../lockfile/index.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
-import { ProgressBar } from '../audit/progress.js';
+import { progressFor, type ProgressState } from '../audit/progress.js';
 import { pathText } from '../audit/report.js';
 import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';
@@ -15,6 +15,7 @@ import { toSarif } from '../report/sarif.js';
 import { annotations, escapeData, escapeProperty, stepSummary } from '../report/github.js';
 import { forLog, inGithubActions, safeLine as t } from '../report/sanitize.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
+import { isReviewFinding } from '../report/review.js';
 import { checkLockfile, checkSpecs, type CheckReport, type CheckedPackage } from '../check/check.js';
 import { ConfigError, FAIL_ON_VALUES, loadConfig, splitPackageId, type FailOn } from '../check/config.js';
 import { failsGate } from '../check/policy.js';
@@ -75,7 +76,8 @@ async function check({ values, positionals }: CommandArgs<typeof CHECK.options>)
       if (!values.quiet) process.stderr.write(`tollgate: results cache unavailable (${(err as Error).message}); checking without it\n`);
     }
   }
-  const bar = !values.quiet && process.stderr.isTTY && !positionals.length ? new ProgressBar(process.stderr) : undefined;
+  // A bar on a terminal; off one (CI), a line every 10 s or 10% so a long check is not silent.
+  const bar = positionals.length ? undefined : progressFor(process.stderr, !!values.quiet);
   const common = {
     config,
     failOn,
@@ -87,7 +89,7 @@ async function check({ values, positionals }: CommandArgs<typeof CHECK.options>)
     engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
     now: new Date(),
     only,
-    onProgress: bar ? (s: Parameters<ProgressBar['update']>[0]) => bar.update(s) : undefined,
+    onProgress: bar ? (s: ProgressState) => bar.update(s) : undefined,
   };
   let report: CheckReport;
   try {
@@ -209,7 +211,10 @@ function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boole
     for (const l of ch.lines) out.push(`    - ${t(l)}`);
     out.push('');
   }
-  for (const p of r.packages.filter((x) => opts.verbose || x.verdict !== 'clean' || x.policy.allowed || x.policy.suppressed.length)) {
+  // Clean packages with something a reviewer should read (install scripts, look-alike names, new
+  // capabilities since the last release) are listed too: a gate that passes should still say so.
+  const listed = r.packages.filter((x) => opts.verbose || x.verdict !== 'clean' || x.policy.allowed || x.policy.suppressed.length || x.findings.some(isReviewFinding));
+  for (const p of listed) {
     const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
     block.splice(block.length - 2, 2);
     if (p.verdict === 'error') for (const f of p.findings) block.push(`    ${f.severity.padEnd(8)} ${t(f.rule).padEnd(17)} ${t(f.message)}`);
@@ -219,7 +224,7 @@ function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boole
     out.push(...policyLines(p).map((l) => `    ${c('cyan', t(l))}`));
     out.push('');
   }
-  const clean = r.packages.filter((p) => p.verdict === 'clean' && !p.policy.allowed && !p.policy.suppressed.length).length;
+  const clean = r.packages.length - listed.length;
   if (!opts.verbose && clean) out.push(c('gray', `${clean} clean package${clean === 1 ? '' : 's'} not listed (--verbose lists every package)`));
   const gate = r.exitCode === 1 ? c('red', `FAIL: a package reached --fail-on ${r.failOn}`) : r.exitCode === 2 ? c('magenta', 'ERROR: some packages could not be analyzed; they are not known to be safe') : c('green', 'PASS');
   out.push(gate);

@@ -8,6 +8,7 @@ import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { StatusLine, useColor } from '../report/style.js';
+import { FileStatus, ProgressLog } from '../audit/progress.js';
 import { RULES } from '../../heuristics/index.js';
 import type { ReportedPackage } from '../types.js';
 import { UsageError } from './errors.js';
@@ -43,7 +44,11 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
   }
   const npmConfig = loadNpmConfig({ cwd: process.cwd() });
   if (values.registry) npmConfig.registry = values.registry;
-  const status = !values.quiet && process.stderr.isTTY && positionals.length > 1 ? new StatusLine(process.stderr) : undefined;
+  // On a terminal, one status line: targets done and, while a large package is analyzed, its files.
+  // Off one, a line per 10 s or 10% of the targets when there are many (CI logs stay short).
+  const status = !values.quiet && process.stderr.isTTY ? new StatusLine(process.stderr) : undefined;
+  const log = !values.quiet && !process.stderr.isTTY && positionals.length > 1 ? new ProgressLog(process.stderr) : undefined;
+  const fileStatus = status ? new FileStatus(status) : undefined;
   // Registry signals (on by default): packuments are cached with their ETag under the cache dir,
   // analyses of previous versions in the results cache shared with `tollgate audit`.
   const withRegistry = !values['no-registry-signals'];
@@ -62,7 +67,11 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
       engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
       fetch: { npmConfig, cache: values.cache, where: process.cwd() },
       registry: withRegistry ? { cacheDir: defaultCacheDir(), results: cache } : undefined,
-      onResult: status ? (r, done, total) => status.show(`[${done}/${total}] ${safeLine(`${r.name}${r.version ? '@' + r.version : ''}`)}: ${r.verdict}`) : undefined,
+      onResult: (r, done, total) => {
+        if (status && total > 1) status.show(`[${done}/${total}] ${safeLine(`${r.name}${r.version ? '@' + r.version : ''}`)}: ${r.verdict}`);
+        log?.update({ done, total, bytes: 0, cached: 0 });
+      },
+      onFiles: fileStatus ? (name, p) => fileStatus.show(name, p) : undefined,
     });
   } finally {
     cache?.close();

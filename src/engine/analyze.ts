@@ -134,21 +134,39 @@ export function analyzePackage(pkg: UnpackedPackage, rules: readonly Rule[], opt
  * files). On the audit's main thread this is what lets downloads, progress and signals go on while
  * a large package is analyzed: a package like next is seconds of work in 3,500 files.
  */
-export async function analyzePackageAsync(pkg: UnpackedPackage, rules: readonly Rule[], options: EngineOptions = DEFAULT_ENGINE_OPTIONS, sliceMs = 20): Promise<Analysis> {
-  const steps = analysisSteps(pkg, rules, options);
+export async function analyzePackageAsync(
+  pkg: UnpackedPackage,
+  rules: readonly Rule[],
+  options: EngineOptions = DEFAULT_ENGINE_OPTIONS,
+  sliceMs = 20,
+  onFiles?: (progress: Readonly<FileProgress>) => void,
+): Promise<Analysis> {
+  const progress: FileProgress = { phase: 'analyzing', done: 0, total: 0 };
+  const steps = analysisSteps(pkg, rules, options, progress);
   let since = performance.now();
   for (;;) {
     const r = steps.next();
     if (r.done) return r.value;
     if (performance.now() - since >= sliceMs) {
+      onFiles?.(progress);
       await new Promise<void>((resolve) => setImmediate(resolve));
       since = performance.now();
     }
   }
 }
 
-/** The analysis as a generator that yields between files (see analyzePackageAsync). */
-function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: EngineOptions): Generator<void, Analysis> {
+/**
+ * Where an analysis is among a package's files: each file in turn ("analyzing"), then, for files whose
+ * syntax trees were kept for cross-file flows, the rules on each once the module graph is known ("linking").
+ */
+export interface FileProgress {
+  phase: 'analyzing' | 'linking';
+  done: number;
+  total: number;
+}
+
+/** The analysis as a generator that yields between files (see analyzePackageAsync); `progress` is kept up to date. */
+function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: EngineOptions, progress?: FileProgress): Generator<void, Analysis> {
   const shard = options.shard && options.shard.count > 1 ? options.shard : undefined;
   const primary = !shard || shard.index === 0;
   const findings: Finding[] = primary ? [...pkg.findings] : [];
@@ -461,7 +479,10 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     const ms = (timeOf.get(pf.path) ?? 0) + performance.now() - started;
     if (!stats.slowestFile || ms > stats.slowestFile.ms) stats.slowestFile = { file: pf.path, ms };
   };
+  if (progress) progress.total = allCode.length;
   for (const { file, reach, size } of allCode) {
+    // Counted as it starts: "n/N files" names the file being worked on.
+    if (progress) progress.done++;
     yield;
     // Another shard analyzes this file; a retained one is still parsed here, as context for flows.
     const contextOnly = !!plan && !!shard && (plan.owner.get(file) ?? 0) !== shard.index;
@@ -567,8 +588,10 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   }
 
   // Phase B: lexical hooks everywhere, then the merged visitors on each parsed file.
-  for (const pf of [...parsedFiles.values()]) {
-    if (pf.depth > 0 || pf.reachOnly) continue;
+  const toRun = [...parsedFiles.values()].filter((pf) => pf.depth === 0 && !pf.reachOnly);
+  if (progress) Object.assign(progress, { phase: 'linking', done: 0, total: toRun.length });
+  for (const pf of toRun) {
+    if (progress) progress.done++;
     yield;
     runFile(pf);
   }

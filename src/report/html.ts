@@ -197,9 +197,10 @@ pre{margin:.5rem 0 0;padding:.6rem .75rem;background:var(--code);border-radius:6
 .donut{width:9rem;height:9rem;flex:none}
 .donut text{fill:var(--fg);font:700 8px system-ui,sans-serif}
 .donut .sub{fill:var(--muted);font-weight:400;font-size:3.4px}
-.counts{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr));gap:.5rem;flex:1 1 16rem;min-width:0}
-.count{display:flex;align-items:baseline;gap:.5rem;padding:.4rem .6rem;border-radius:8px;background:var(--bg);border-left:5px solid var(--c)}
-.count .n{font-size:1.5rem;font-weight:700;font-variant-numeric:tabular-nums;color:var(--c)}
+.counts{list-style:none;margin:0;padding:0;display:grid;grid-template-columns:repeat(auto-fit,minmax(min(9.5rem,100%),1fr));gap:.5rem;flex:1 1 16rem;min-width:0}
+.count{display:flex;align-items:baseline;gap:.5rem;padding:.4rem .6rem;border-radius:8px;background:var(--bg);border-left:5px solid var(--c);min-width:0}
+.count>span:last-child{min-width:0}
+.count .n{flex:none;white-space:nowrap;overflow-wrap:normal;word-break:keep-all;font-size:1.5rem;font-weight:700;font-variant-numeric:tabular-nums;color:var(--c)}
 .count .hint{display:block;font-size:.75rem;color:var(--muted)}
 .total{grid-column:1/-1;font-size:.9rem;color:var(--muted)}
 .v-malicious{--c:var(--malicious)}.v-suspicious{--c:var(--suspicious)}.v-error{--c:var(--error)}.v-clean{--c:var(--clean)}
@@ -240,6 +241,13 @@ pre{margin:.5rem 0 0;padding:.6rem .75rem;background:var(--code);border-radius:6
 .compact>summary{cursor:pointer;font-weight:600}
 .compact ul{list-style:none;margin:.5rem 0 0;padding:0;columns:18rem;column-gap:1.5rem;font-size:.9rem}
 .compact li{break-inside:avoid;padding:.1rem 0}
+.excerpt .ln{color:var(--muted);user-select:none}
+.excerpt .hit{display:inline-block;min-width:100%;background:var(--card)}
+.excerpt mark{background:color-mix(in srgb,var(--suspicious) 35%,transparent);color:inherit;border-radius:2px}
+.deps ul{list-style:none;margin:0;padding-left:1.1rem;border-left:1px solid var(--line)}
+.deps>ul{padding-left:0;border-left:0}
+.deps li{margin:.1rem 0}
+.deps .flag{font-weight:600}
 footer{font-size:.8rem;color:var(--muted);border-top:1px solid var(--line);margin-top:2rem;padding-top:.75rem}
 `;
 
@@ -343,9 +351,34 @@ function findingHtml(f: JsonFinding): string {
     `<span class="msg">${preview(short, SUMMARY_CHARS)}</span>${loc ? `<span class="loc">${loc}</span>` : ''}</summary>` +
     `<div class="body">${body ? `<div class="message">${body}</div>` : ''}` +
     (fields.length ? `<p class="fields">${fields.join(' · ')}</p>` : '') +
-    (f.evidence !== null && f.evidence !== undefined && f.evidence !== '' ? `<pre class="evidence"><code>${text(f.evidence, HTML_LIMITS.evidenceChars, true)}</code></pre>` : '') +
+    (excerptHtml(f) ??
+      (f.evidence !== null && f.evidence !== undefined && f.evidence !== '' ? `<pre class="evidence"><code>${text(f.evidence, HTML_LIMITS.evidenceChars, true)}</code></pre>` : '')) +
     `</div></details>`
   );
+}
+
+/**
+ * The finding's lines with three either side (when the report carries them), numbered, the finding's
+ * line highlighted and the matched text (its evidence, else from its column on) marked. Each line
+ * is report data: cut, revealed and escaped like any other text.
+ */
+function excerptHtml(f: JsonFinding): string | undefined {
+  const ctx = (f as { context?: unknown }).context as { start?: unknown; lines?: unknown } | undefined;
+  if (!ctx || typeof ctx !== 'object' || typeof ctx.start !== 'number' || !Number.isInteger(ctx.start) || !Array.isArray(ctx.lines) || !ctx.lines.length) return undefined;
+  const lines = ctx.lines.slice(0, 7).map((l) => cut(str(l), 400).kept);
+  const width = String(ctx.start + lines.length - 1).length;
+  const evidence = cut(str(f.evidence).split('\n')[0]!.trim(), 400).kept;
+  const rows = lines.map((raw, i) => {
+    const n = ctx.start as number + i;
+    const num = `<span class="ln">${String(n).padStart(width)}</span> `;
+    if (n !== f.line) return `<span class="cl">${num}${escapeHtml(reveal(raw, false))}</span>`;
+    let from = evidence ? raw.indexOf(evidence) : -1;
+    let to = from >= 0 ? from + evidence.length : -1;
+    if (from < 0 && typeof f.column === 'number' && f.column >= 0 && f.column < raw.length) [from, to] = [f.column, raw.length];
+    const body = from >= 0 ? `${escapeHtml(reveal(raw.slice(0, from), false))}<mark>${escapeHtml(reveal(raw.slice(from, to), false))}</mark>${escapeHtml(reveal(raw.slice(to), false))}` : escapeHtml(reveal(raw, false));
+    return `<span class="cl hit">${num}${body}</span>`;
+  });
+  return `<pre class="evidence excerpt"><code>${rows.join('\n')}</code></pre>`;
 }
 
 /** Findings most severe first; `budget` is what is left of the page-wide cap. */
@@ -422,6 +455,52 @@ function compactList(cls: string, title: string, pkgs: readonly HtmlPackage[], o
   return `<details class="compact ${cls}"${open ? ' open' : ''}><summary>${title}</summary><ul>${items.join('')}${more}</ul></details>`;
 }
 
+interface DepNode {
+  children: Map<string, DepNode>;
+  /** Verdict of a flagged package that ends a path here. */
+  flagged?: Verdict;
+}
+
+/**
+ * Audits: one tree of the paths that pull in the flagged packages, from the project down, so a
+ * reader sees which direct dependency brings each one in (and which bring in several). Bounded:
+ * paths per package, path depth and nodes in all.
+ */
+function dependencyTreeHtml(flagged: readonly HtmlPackage[]): string {
+  const root: DepNode = { children: new Map() };
+  let nodes = 0;
+  let cutShort = false;
+  for (const p of flagged) {
+    for (const raw of list(p.paths).slice(0, HTML_LIMITS.pathsPerPackage)) {
+      const steps = cut(str(raw), HTML_LIMITS.pathChars).kept.split(' > ').slice(0, HTML_LIMITS.chainSteps);
+      let at = root;
+      for (const step of steps) {
+        let next = at.children.get(step);
+        if (!next) {
+          if (nodes >= 2000) {
+            cutShort = true;
+            break;
+          }
+          nodes++;
+          at.children.set(step, (next = { children: new Map() }));
+        }
+        at = next;
+      }
+      if (at !== root) at.flagged = verdictOf(p.verdict);
+    }
+  }
+  if (!root.children.size) return '';
+  const render = (n: DepNode): string =>
+    `<ul>${[...n.children]
+      .map(([name, child]) => {
+        const label = child.flagged ? `<span class="flag v-${child.flagged}"><span class="badge">${child.flagged}</span> ${text(name, HTML_LIMITS.fieldChars)}</span>` : text(name, HTML_LIMITS.fieldChars);
+        return `<li>${label}${child.children.size ? render(child) : ''}</li>`;
+      })
+      .join('')}</ul>`;
+  const more = cutShort ? `<p class="more">more paths not shown (page size limit; the --json report has every path)</p>` : '';
+  return `<details class="compact deps" open><summary>Who pulls them in</summary>${render(root)}${more}</details>`;
+}
+
 function headerHtml(report: HtmlReportInput, title: string, generatedAt: Date | undefined): string {
   const out: string[] = [`<h1>${text(title, 300)}</h1>`];
   const tool = report.tool ? `${text(report.tool.name, 64)} ${text(report.tool.version, 64)}` : 'tollgate';
@@ -482,6 +561,7 @@ export function renderHtmlReport(report: HtmlReportInput, options: HtmlReportOpt
     flagged.length
       ? `<h2>${plural(flagged.length, 'package')} to look at</h2>`
       : `<h2>Nothing to look at</h2><p>${total ? `Every package scanned clean.` : 'The report holds no packages.'}</p>`,
+    flagged.length ? dependencyTreeHtml(flagged) : '',
     ...detailed,
     compactList('overflow', `${plural(overflow.length, 'more package')} to look at, not shown in full (page size limit; the --json report has them)`, overflow, true),
     compactList('clean', `${plural(clean.length, 'clean package')}`, clean, false),

@@ -4,6 +4,7 @@ import { safeLine as t } from './sanitize.js';
 
 // Every string from a package, lockfile or registry goes through t() (report/sanitize.ts): no
 // control character, ESC sequence or newline of theirs reaches the terminal.
+import { copiesText, groupCopies, isReviewFinding } from './review.js';
 
 export interface HumanOptions {
   color: boolean;
@@ -34,20 +35,33 @@ export function renderHuman(results: readonly ReportedPackage[], opts: HumanOpti
       lines.push('');
       continue;
     }
-    if (r.verdict !== 'clean') for (const reason of r.reasons.slice(0, 4)) lines.push(`    ${c('bold', 'why:')} ${t(reason)}`);
+    const why = r.verdict !== 'clean' ? r.reasons.slice(0, 4) : [];
+    for (const reason of why) lines.push(`    ${c('bold', 'why:')} ${t(reason)}`);
     const shown = r.findings
-      // Gaps in the evidence (registry metadata that could not be had, say) show even on clean packages.
-      .filter((f) => opts.verbose || (SEV_RANK[f.severity] >= 1 && (r.verdict !== 'clean' || f.signals?.includes('analysis-gap'))) || SEV_RANK[f.severity] >= 2)
+      // Gaps in the evidence (registry metadata that could not be had, say) show even on clean packages,
+      // and so does what a reviewer needs (install scripts and what they run, names, new capabilities).
+      .filter((f) => opts.verbose || isReviewFinding(f) || (SEV_RANK[f.severity] >= 1 && (r.verdict !== 'clean' || f.signals?.includes('analysis-gap'))) || SEV_RANK[f.severity] >= 2)
       .sort((a, b) => SEV_RANK[b.severity] - SEV_RANK[a.severity]);
     const max = opts.verbose ? Infinity : (opts.maxFindings ?? 6);
-    for (const f of shown.slice(0, max)) {
+    let listed = 0;
+    let hidden = 0;
+    for (const { finding: f, copies } of groupCopies(shown)) {
+      // The cap is for the long tail; review findings are never cut by it.
+      if (listed >= max && !isReviewFinding(f)) {
+        hidden++;
+        continue;
+      }
+      listed++;
       const sev = c(SEV_STYLE[f.severity], f.severity.padEnd(8));
       const reach = f.reach && f.reach !== 'import' ? c('gray', ` [${t(f.reach)}]`) : '';
-      lines.push(`    ${sev} ${t(f.rule).padEnd(17)} ${t(f.message)}${reach}`);
+      // A flow already told in full as a "why" line is not told again.
+      const message = f.signals?.some((x) => x.startsWith('flow:')) && why.some((w) => w.includes(f.message)) ? c('gray', '(the chain above)') : t(f.message);
+      lines.push(`    ${sev} ${t(f.rule).padEnd(17)} ${message}${reach}`);
       const loc = location(f);
       if (loc || f.evidence) lines.push(`             ${c('gray', loc)}${f.evidence ? c('gray', `  ${t(f.evidence)}`) : ''}`);
+      if (copies.length) lines.push(`             ${c('gray', t(copiesText(copies)))}`);
     }
-    if (shown.length > max) lines.push(c('gray', `    … ${shown.length - max} more (--verbose shows all)`));
+    if (hidden) lines.push(c('gray', `    … ${hidden} more (--verbose shows all)`));
     lines.push('');
   }
   const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;

@@ -4,6 +4,8 @@ import { TOOL } from '../version.js';
 /** The `--json` contract; schema/report.schema.json describes it. */
 export interface JsonReport {
   tool: { name: string; version: string };
+  /** Counts by verdict over `packages`: what a CI step reads without walking the list. */
+  summary: VerdictSummary;
   packages: Array<{
     name: string;
     version: string;
@@ -22,13 +24,30 @@ export interface JsonReport {
       column: number | null;
       evidence: string | null;
       reach: string | null;
+      /** Lines around `line` from the package's file, when it was in hand: { start, lines }. */
+      context?: { start: number; lines: string[] };
     }>;
   }>;
+}
+
+export interface VerdictSummary {
+  total: number;
+  malicious: number;
+  suspicious: number;
+  clean: number;
+  error: number;
+}
+
+export function verdictSummary(results: readonly Pick<ReportedPackage, 'verdict'>[]): VerdictSummary {
+  const s: VerdictSummary = { total: results.length, malicious: 0, suspicious: 0, clean: 0, error: 0 };
+  for (const r of results) s[r.verdict]++;
+  return s;
 }
 
 export function toJsonReport(results: readonly ReportedPackage[]): JsonReport {
   return {
     tool: { name: TOOL.name, version: TOOL.version },
+    summary: verdictSummary(results),
     packages: results.map((r) => ({
       name: r.name,
       version: r.version,
@@ -47,6 +66,7 @@ export function toJsonReport(results: readonly ReportedPackage[]): JsonReport {
         column: f.column ?? null,
         evidence: f.evidence ?? null,
         reach: f.reach ?? null,
+        ...(f.context ? { context: f.context } : {}),
       })),
     })),
   };

@@ -1,4 +1,5 @@
 import type { Finding, Reach, Severity, Signal, Verdict } from '../types.js';
+import { dedupeReasons } from './dedupe.js';
 
 /**
  * Findings -> score and verdict. Every weight the scorer gives is in one table, SCORE_TABLE (docs/scoring.md
@@ -656,7 +657,7 @@ export function scoreFindings(findings: readonly Finding[]): ScoreResult {
     const top = [...findings].sort((a, b) => BASE.severity[b.severity] - BASE.severity[a.severity])[0];
     if (top && BASE.severity[top.severity] > 0) text.push(`${top.message} (${where(top)})`);
   }
-  return { score, verdict, reasons: [...new Set(text)].slice(0, 8) };
+  return { score, verdict, reasons: dedupeReasons(text).slice(0, 8) };
 }
 
 const SEV_INDEX: Partial<Record<Severity, 0 | 1 | 2>> = { critical: 0, high: 1, medium: 2 };
