@@ -41,7 +41,7 @@ export function groupCopies(findings: readonly Finding[]): FindingGroup[] {
       groups.push({ finding: f, copies: [] });
       continue;
     }
-    const key = `${f.rule}\0${f.severity}\0${f.reach ?? ''}\0${f.message.replace(/\S+\.[cm]?[jt]sx?\b/g, (m) => copyStem(m))}\0${copyStem(f.file)}`;
+    const key = `${f.rule}\0${f.severity}\0${f.reach ?? ''}\0${stemsIn(f.message)}\0${copyStem(f.file)}`;
     const g = byKey.get(key);
     if (g && g.finding.file !== f.file && !g.copies.some((c) => c.file === f.file)) {
       g.copies.push(f);
@@ -63,4 +63,15 @@ export function copiesText(copies: readonly Finding[]): string {
   if (!copies.length) return '';
   const named = copies.slice(0, 3).map(where).join(', ');
   return `and ${copies.length} more cop${copies.length === 1 ? 'y' : 'ies'}: ${named}${copies.length > 3 ? ', …' : ''}`;
+}
+
+/**
+ * The message with each file name in it replaced by its copy stem. Word by word, each anchored:
+ * a single unanchored `\S+\.js` pass is quadratic on a long run without white space.
+ */
+function stemsIn(message: string): string {
+  return message
+    .split(/(\s+)/)
+    .map((word) => word.replace(/^\S+\.[cm]?[jt]sx?\b/, (m) => copyStem(m)))
+    .join('');
 }

@@ -4,7 +4,7 @@
 // copy. A reader wants each chain once, strongest wording first: the input order.
 
 /** `file:line` locations a reason cites, as the scorer writes them ("(index.js:4)", "at a/b.js:3"). */
-const LOCATION = /([\w@.~\-/#]+\.[\w]+):(\d+)/g;
+const LOCATION = /([\w@.~\-/#]{1,256}\.\w{1,16}):(\d{1,9})/g;
 
 /** A source file's identity across its build copies: extension and build-variant folders dropped. */
 export function copyStem(file: string): string {
