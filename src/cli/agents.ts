@@ -1,5 +1,6 @@
 // `tollgate agents`: audit the MCP servers, hooks and instruction files of AI coding tools.
 import fs from 'node:fs';
+import { htmlTargetUsable } from './html-target.js';
 import os from 'node:os';
 import path from 'node:path';
 import { auditAgents, verdictsOf, type AgentsResult } from '../agents/audit.js';
@@ -9,7 +10,7 @@ import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
-import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
+import { HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { toJsonReport, type JsonReport } from '../report/json.js';
 import { useColor } from '../report/style.js';
 import type { AGENTS } from './commands.js';
@@ -28,13 +29,7 @@ export async function agentsCommand({ values, positionals }: CommandArgs<typeof 
     if (values.platform !== undefined) throw new UsageError(`--platform must be linux, darwin or win32 (got "${values.platform}")`);
   }
   const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
-  try {
-    if (values.html !== undefined) checkHtmlTarget(values.html);
-  } catch (err) {
-    if (!(err instanceof HtmlReportError)) throw err;
-    process.stderr.write(`tollgate: ${err.message}\n`);
-    return 2;
-  }
+  if (!htmlTargetUsable(values.html)) return 2;
   const home = path.resolve(values.home ?? os.homedir());
   const project = path.resolve(values.project ?? process.cwd());
   for (const [flag, dir] of [['--home', home], ['--project', project]] as const) {

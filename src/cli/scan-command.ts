@@ -1,12 +1,13 @@
 // `tollgate scan <target>...`: analyze packages without running them.
 import path from 'node:path';
+import { htmlTargetUsable } from './html-target.js';
 import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { scanTargets } from '../scan.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';
-import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
+import { HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { StatusLine, useColor } from '../report/style.js';
 import { FileStatus, ProgressLog } from '../audit/progress.js';
 import { RULES } from '../../heuristics/index.js';
@@ -28,13 +29,7 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
   const disabled = new Set(values['disable-rule'].flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
   const known = new Set(RULES.map((r) => r.meta.id));
   for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
-  try {
-    if (values.html !== undefined) checkHtmlTarget(values.html);
-  } catch (err) {
-    if (!(err instanceof HtmlReportError)) throw err;
-    process.stderr.write(`tollgate: ${err.message}\n`);
-    return 2;
-  }
+  if (!htmlTargetUsable(values.html)) return 2;
   // A name one keystroke from a popular one is most often a typo; it is still scanned (the user may
   // mean it, and the typosquat rule reports on it), the hint only says what was probably meant.
   for (const spec of positionals) {
