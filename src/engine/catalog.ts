@@ -55,13 +55,13 @@ export const TRACE_FILES = /(?:^|\/)\.(?:bash|zsh|sh|python|node_repl)_history$|
  */
 export const WINDOWS_LAUNCHERS: { re: RegExp; label: string }[] = [
   { re: /\brundll32(?:\.exe)?\s+["']?([^\s,"']+)["']?\s*,/i, label: 'rundll32' },
-  { re: /\bregsvr32(?:\.exe)?\s+(?:\/[sunie](?::\S+)?\s+)*["']?([^\s"']+)/i, label: 'regsvr32' },
-  { re: /\bmshta(?:\.exe)?\s+["']?([^\s"']+)/i, label: 'mshta' },
-  { re: /\b[wc]script(?:\.exe)?\s+(?:\/\/?\w+(?::\w+)?\s+)*["']?([^\s"']+\.(?:vbs|vbe|js|jse|wsf|wsh))/i, label: 'Windows Script Host' },
-  { re: /\bpowershell(?:\.exe)?\b[^\n]*?\s-(?:e|ec|en|enc|encodedcommand)\s+([A-Za-z0-9+/=]{12,})/i, label: 'powershell -EncodedCommand' },
-  { re: /\bpwsh(?:\.exe)?\b[^\n]*?\s-(?:e|ec|en|enc|encodedcommand)\s+([A-Za-z0-9+/=]{12,})/i, label: 'pwsh -EncodedCommand' },
+  { re: /\bregsvr32(?:\.exe)?\s{1,16}(?:\/[sunie](?::\S{1,256})?\s{1,16}){0,8}["']?([^\s"']{1,512})/i, label: 'regsvr32' },
+  { re: /\bmshta(?:\.exe)?\s{1,16}["']?([^\s"']{1,512})/i, label: 'mshta' },
+  { re: /\b[wc]script(?:\.exe)?\s{1,16}(?:\/\/?\w{1,32}(?::\w{1,32})?\s{1,16}){0,8}["']?([^\s"']{1,512}\.(?:vbs|vbe|js|jse|wsf|wsh))/i, label: 'Windows Script Host' },
+  { re: /\bpowershell(?:\.exe)?\b[^\n]{0,512}?\s-(?:e|ec|en|enc|encodedcommand)\s{1,16}([A-Za-z0-9+/=]{12,})/i, label: 'powershell -EncodedCommand' },
+  { re: /\bpwsh(?:\.exe)?\b[^\n]{0,512}?\s-(?:e|ec|en|enc|encodedcommand)\s{1,16}([A-Za-z0-9+/=]{12,})/i, label: 'pwsh -EncodedCommand' },
   { re: /\bStart-Process\s{1,16}(?:-FilePath\s{1,16})?["']?([^\s"';]{1,256})[^\n]{0,256}?-WindowStyle\s{1,16}Hidden/i, label: 'Start-Process -WindowStyle Hidden' },
-  { re: /\bschtasks(?:\.exe)?\s+\/create\b[^\n]*\/tr\s+["']?([^\s"']+)/i, label: 'a scheduled task (schtasks)' },
+  { re: /\bschtasks(?:\.exe)?\s{1,16}\/create\b[^\n]{0,512}\/tr\s{1,16}["']?([^\s"']{1,512})/i, label: 'a scheduled task (schtasks)' },
   { re: /\\CurrentVersion\\+Run(?:Once)?\b[^\n]*\/d\s+["']?([^\s"']+)/i, label: 'a Run key' },
 ];
 
