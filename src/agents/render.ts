@@ -1,5 +1,6 @@
 // The human report of `tollgate agents`: one table per tool (server, verdict, score, pin, top
 // reason), then settings findings, instruction files and unreadable configs. Pure.
+import { safeLine as t } from '../report/sanitize.js';
 import { painter, type Style } from '../report/style.js';
 import type { Verdict } from '../types.js';
 import type { AgentsResult } from './audit.js';
@@ -12,8 +13,10 @@ export interface RenderAgentsOptions {
   verbose: boolean;
 }
 
+// Config files and packages are the user's to read but not to trust: every string from them goes
+// through t() (report/sanitize.ts), so no control character or ESC sequence reaches the terminal.
 const one = (s: string, max: number): string => {
-  const flat = s.replace(/\s+/g, ' ');
+  const flat = t(s.replace(/\s+/g, ' '));
   return flat.length > max ? flat.slice(0, max - 1) + '…' : flat;
 };
 
@@ -21,7 +24,7 @@ export function renderAgents(r: AgentsResult, o: RenderAgentsOptions): string {
   const c = painter(o.color);
   const verdict = (v: Verdict) => c(VERDICT_STYLE[v], c('bold', v.toUpperCase().padEnd(10)));
   const lines: string[] = [];
-  const finding = (f: AgentFinding) => `    ${f.severity.padEnd(8)} ${f.message}${c('gray', `  ${f.file}${f.key ? ` ${f.key}` : ''}`)}`;
+  const finding = (f: AgentFinding) => `    ${f.severity.padEnd(8)} ${t(f.message)}${c('gray', `  ${t(f.file)}${f.key ? ` ${t(f.key)}` : ''}`)}`;
 
   const tools = [...new Set(r.agents.servers.map((s) => s.tool))];
   for (const tool of tools) {
@@ -35,7 +38,7 @@ export function renderAgents(r: AgentsResult, o: RenderAgentsOptions): string {
       lines.push(`  ${one(s.name, width).padEnd(width)}  ${verdict(s.verdict)} ${String(s.score).padStart(5)}  ${pin.padEnd(8)}  ${one(what, 70)}`);
       const why = !!s.reason && (s.verdict !== 'clean' || o.verbose);
       if (why) lines.push(`    ${c('bold', 'why:')} ${one(s.reason ?? '', 160)}`);
-      lines.push(c('gray', `    ${s.file} ${s.key}`));
+      lines.push(c('gray', `    ${t(s.file)} ${t(s.key)}`));
       // The PIN column already says unpinned; other findings of a clean entry (secrets, approvals) still show.
       const notes = o.verbose ? s.findings : s.findings.filter((f) => f.severity !== 'info' && f.rule !== AGENT_RULES.unpinned && !(why && f.message === s.reason));
       for (const f of notes) lines.push(`    ${f.severity.padEnd(8)} ${one(f.message, 160)}`);
@@ -54,14 +57,14 @@ export function renderAgents(r: AgentsResult, o: RenderAgentsOptions): string {
   if (r.agents.instructions.length) {
     lines.push(c('bold', 'Agent instruction files'));
     for (const i of r.agents.instructions) {
-      lines.push(`  ${verdict(i.verdict)} ${String(i.score).padStart(3)}  ${i.file}`);
-      if (i.error) lines.push(`    error: ${i.error}`);
+      lines.push(`  ${verdict(i.verdict)} ${String(i.score).padStart(3)}  ${t(i.file)}`);
+      if (i.error) lines.push(`    error: ${t(i.error)}`);
       for (const f of i.findings) lines.push(`    ${f.severity.padEnd(8)} ${one(f.message, 160)}${f.line ? c('gray', `  line ${f.line}`) : ''}`);
     }
     lines.push('');
   }
   const errors = r.agents.configs.filter((x) => x.error);
-  for (const e of errors) lines.push(`${verdict('error')} ${e.error}`);
+  for (const e of errors) lines.push(`${verdict('error')} ${t(e.error)}`);
   if (errors.length) lines.push('');
 
   const count = (v: Verdict) => r.agents.servers.filter((s) => s.verdict === v).length;
@@ -79,7 +82,7 @@ export function renderFixPins(r: AgentsResult): string {
   const lines: string[] = [];
   for (const s of r.agents.servers) {
     if (!s.pinnedCommand) continue;
-    lines.push(`# ${s.tool}: ${s.file} ${s.key} (${s.verdict}${s.verdict === 'clean' ? '' : ': review before pinning'})`, s.pinnedCommand, '');
+    lines.push(`# ${s.tool}: ${t(s.file)} ${t(s.key)} (${s.verdict}${s.verdict === 'clean' ? '' : ': review before pinning'})`, t(s.pinnedCommand), '');
   }
   if (!lines.length) lines.push('# every npm launch is pinned (or none could be resolved)');
   return lines.join('\n');

@@ -1,5 +1,6 @@
 // `tollgate agents`: audit the MCP servers, hooks and instruction files of AI coding tools.
 import fs from 'node:fs';
+import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { htmlTargetUsable } from './html-target.js';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,10 +65,10 @@ export async function agentsCommand({ values, positionals }: CommandArgs<typeof 
     cache?.close();
   }
   const json: AgentsJson = { ...toJsonReport(result.packages), agents: result.agents };
-  if (values['fix-pins']) process.stdout.write(renderFixPins(result) + '\n');
+  if (values['fix-pins']) process.stdout.write(forLog(renderFixPins(result) + '\n', inGithubActions()));
   else if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-  else process.stdout.write(renderAgents(result, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n');
-  for (const c of result.agents.configs) if (c.error) process.stderr.write(`tollgate: ${c.error}\n`);
+  else process.stdout.write(forLog(renderAgents(result, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n', inGithubActions()));
+  for (const c of result.agents.configs) if (c.error) process.stderr.write(forLog(`tollgate: ${safeLine(c.error)}\n`, inGithubActions()));
   if (values.html !== undefined) {
     // The HTML report shows the scanned packages; the agents' own findings go in as its notes.
     const notes = [
