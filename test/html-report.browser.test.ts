@@ -151,7 +151,12 @@ describe.skipIf(SKIP)(`HTML report in Chromium${SKIP ? ` (skipped: ${CHROMIUM} n
     expect(await evidence.isVisible()).toBe(false);
     await finding.locator('summary').click();
     expect(await evidence.isVisible()).toBe(true);
-    expect(await evidence.textContent()).toBe(worst.evidence);
+    // With the report's context the evidence shows as an excerpt: numbered lines around the finding,
+    // the finding's own line highlighted and its matched text marked.
+    expect(worst.context).toBeDefined();
+    expect(await evidence.locator('.cl').count()).toBe(worst.context!.lines.length);
+    expect(await evidence.locator('.cl.hit .ln').textContent()).toBe(String(worst.line));
+    expect(await evidence.locator('.cl.hit mark').textContent()).toBe(worst.evidence);
     await page.screenshot({ path: path.join(OUTPUT, 'html-report-desktop.png'), fullPage: true });
     await ctx.close();
   });
