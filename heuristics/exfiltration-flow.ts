@@ -207,6 +207,9 @@ function report(ctx: FileContext, call: CallInfo, sink: Sink, t: Taint, sinkHop:
       severity = install || drop ? 'high' : 'low';
       signals = install || drop ? ['flow:fingerprint'] : [];
       break;
+    case 'remote-content':
+      // Only the dynamic-code rule asks for responses; a proxy passing one on is not a leak.
+      return;
   }
   const dest = sink.destination && sink.destination.split(HOLE).join('').trim() ? sink.destination : undefined;
   const to = host ? `${SINK_TEXT[sink.kind]} (${host})` : dest ? `${SINK_TEXT[sink.kind]} (${dest.split(HOLE).join('…').slice(0, 80)})` : SINK_TEXT[sink.kind];

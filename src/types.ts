@@ -56,6 +56,14 @@ export type Signal =
   | 'exec:bundled-binary'
   | 'dynamic-code'
   | 'dynamic-code:decoded'
+  /**
+   * eval/Function of text the analyzer read in full (constant text, or a template written in literals
+   * whose run-time parts are only names or strings): the code is analyzed where it runs, so it is not
+   * hidden code and does not count as dynamic code in any chain.
+   */
+  | 'dynamic-code:visible'
+  /** eval/Function/vm of text that came back from a network call to a hard-coded address. */
+  | 'dynamic-code:remote'
   | 'dynamic-require'
   | 'sabotage'
   | 'obfuscation'

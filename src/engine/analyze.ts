@@ -282,7 +282,11 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
 
   const stats: AnalysisStats = { files: pkg.files.size, codeFiles: 0, parsedFiles: 0, parsedBytes: 0, codeBytes: 0, skippedLexical: 0, parseErrors: 0, decodedPayloads: 0, streamedFiles: 0 };
   const parsedFiles = new Map<string, ParsedFile>();
-  const flows = new FlowService(parsedFiles, (from, spec) => resolveInPackage(fileSet, from.startsWith('package.json#') ? undefined : from, spec));
+  const resolveSpec = (from: string, spec: string) => resolveInPackage(fileSet, from.startsWith('package.json#') ? undefined : from, spec);
+  const flows = new FlowService(parsedFiles, resolveSpec);
+  // Asked only at eval/Function sites whose code text is not folded: most packages never build it.
+  let remote: FlowService | undefined;
+  const remoteFlows = () => (remote ??= new FlowService(parsedFiles, resolveSpec, { remoteSources: true }));
   const timeOf = new Map<string, number>();
   /** The node whose handlers are running: reach can be finer than a file (install-reach.ts). */
   let visiting: Node | undefined;
@@ -333,7 +337,10 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
           },
           get flows() {
             if (!parsed) throw new Error('flows are only available in AST visitors');
-            return { taintOf: (node: Node) => flows.taintOf(node, parsed) };
+            return {
+              taintOf: (node: Node) => flows.taintOf(node, parsed),
+              remoteContentOf: (node: Node) => remoteFlows().taintOf(node, parsed).filter((t) => t.kind === 'remote-content'),
+            };
           },
           analyzeDecoded: (code: string, at: Node) => (parsed ? analyzeDecoded(code, at, parsed) : false),
           report: makeReport(rule, file, parsed?.origin?.text ?? text, reachOf, parsed?.origin),
@@ -552,6 +559,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     runFile(pf);
     parsedFiles.delete(file);
     flows.forget(file);
+    remote?.forget(file);
     for (const [name, decoded] of parsedFiles) if (decoded.depth > 0 && decoded.origin?.file === file) parsedFiles.delete(name);
   }
 

@@ -1,4 +1,4 @@
-import { NETWORK_CALLS, STREAM_WRITE, normalizeChain } from './network-calls.js';
+import { NETWORK_CALLS, STREAM_WRITE, destinationOf, normalizeChain } from './network-calls.js';
 import type { Node } from '@babel/types';
 import type { Evaluator } from './evaluate.js';
 import { HOLE } from './evaluate.js';
@@ -16,7 +16,17 @@ import { aiKeyProvider } from './ai-indicators.js';
  * call-site arguments of named functions, and module boundaries (`require('./x')` exports, and
  * callers of exported functions in other files). Bounded by a step budget per query.
  */
-export type SourceKind = 'env-bulk' | 'env-secret' | 'ai-key' | 'credential-file' | 'fingerprint' | 'command-output' | 'browser-store';
+export type SourceKind = 'env-bulk' | 'env-secret' | 'ai-key' | 'credential-file' | 'fingerprint' | 'command-output' | 'browser-store' | 'remote-content';
+
+/**
+ * Options of a flow service. `remoteSources`: what comes back from a network call to a hard-coded
+ * address is a source ('remote-content'), for the question "does code run here come from a server?".
+ * Off for the exfiltration question, where a response is not the secret sent out; a separate service
+ * answers each question so neither's memo leaks into the other's answers.
+ */
+export interface FlowOptions {
+  remoteSources?: boolean;
+}
 
 export interface Hop {
   file: string;
@@ -117,6 +127,18 @@ function flat(taints: Taint[]): Taint[] {
   return taints.map((t) => (t.at ? { ...t, at: undefined } : t));
 }
 
+/**
+ * The address of a destination whose host is written in the package (`https://h.invalid/x`,
+ * `h.invalid`, `203.0.113.7:8080`), shown without folded-away run-time parts; undefined when the host
+ * itself is computed at run time.
+ */
+export function hardCodedAddress(dest: string): string | undefined {
+  const rest = dest.replace(/^(?:https?|wss?):\/\//i, '');
+  const host = rest.split(/[/?#]/, 1)[0]!;
+  if (!host || host.includes(HOLE) || !/^[A-Za-z0-9.-]{1,253}(?::\d{1,5})?$/.test(host) || !host.includes('.')) return undefined;
+  return dest.split(HOLE).join('…').slice(0, 120);
+}
+
 export class FlowService {
   // Weak keys: a file analyzed past the retention budget must be collectable once it is done.
   private readonly memo = new WeakMap<Node, Taint[]>();
@@ -136,6 +158,7 @@ export class FlowService {
     private readonly files: ReadonlyMap<string, FlowFile>,
     /** Resolve a relative module specifier from a file to a package file path. */
     private readonly resolve: (from: string, spec: string) => string | undefined,
+    private readonly options: FlowOptions = {},
   ) {}
 
   /** Forget what was learnt from a file that is no longer kept (its trees can then be collected). */
@@ -414,7 +437,15 @@ export class FlowService {
       }
     }
     // A response is not a transform of the request: what came back from the network is not the secret.
-    if (callee && (NETWORK_CALLS.test(callee) || STREAM_WRITE.test(normalizeChain(callee)))) return [];
+    // It is a source of its own only when asked where run-time code comes from, and only from an
+    // address written in the package: a loader fetching what its caller names is not a download
+    // the package chose.
+    if (callee && (NETWORK_CALLS.test(callee) || STREAM_WRITE.test(normalizeChain(callee)))) {
+      if (!this.options.remoteSources || callee === 'navigator.sendBeacon' || !NETWORK_CALLS.test(callee)) return [];
+      const dest = destinationOf(args as Node[], ev);
+      const where = dest !== undefined ? hardCodedAddress(dest) : undefined;
+      return where ? this.source(file, node, 'remote-content', `response of ${callee}(${where})`) : [];
+    }
     const out: Taint[] = [];
     // `Object.keys(process.env).filter(k => /^MYAPP_/.test(k))`: a package reading its own settings.
     if (this.isPrefixFilter(node)) return [];

@@ -45,7 +45,11 @@ export interface FileContext {
   /** Static evaluator bound to this file's bindings (fold, foldLoose, canonical). */
   readonly evaluator: Evaluator;
   /** Data-flow service: the sensitive sources an expression may carry, with their paths. */
-  readonly flows: { taintOf(node: Node): Taint[] };
+  readonly flows: {
+    taintOf(node: Node): Taint[];
+    /** Responses of network calls to hard-coded addresses this value may carry ('remote-content' taints). */
+    remoteContentOf(node: Node): Taint[];
+  };
   /**
    * Hand decoded source text (what eval/Function would run) to the engine: it is parsed and every
    * rule runs on it, findings attributed to `at`. Returns false when it could not be parsed.

@@ -95,7 +95,12 @@ function recordDeclarations(node: Node, parent: Node | undefined, table: Binding
       }
       if (node.left.type === 'Identifier') {
         if (node.operator === '=') table.add(node.left.name, { kind: 'var', init: node.right, site: node });
-        else table.taint(node.left.name);
+        else {
+          table.taint(node.left.name);
+          // `body += chunk`: the name now also carries what was appended (for flows; the evaluator
+          // sees a tainted name and folds nothing).
+          if (node.operator === '+=') table.addMemberWrite(node.left.name, { value: node.right, path: [], site: node });
+        }
       } else if (node.left.type === 'ObjectPattern' || node.left.type === 'ArrayPattern') {
         bindPattern(table, node.left, { kind: 'var', init: node.right, site: node });
       }

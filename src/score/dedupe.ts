@@ -4,7 +4,9 @@
 // copy. A reader wants each chain once, strongest wording first: the input order.
 
 /** `file:line` locations a reason cites, as the scorer writes them ("(index.js:4)", "at a/b.js:3"). */
-const LOCATION = /([\w@.~\-/#]{1,256}\.\w{1,16}):(\d{1,9})/g;
+// Matched only from the start of a run of path characters (the lookbehind), so a long run that is
+// no location is tried once, not once per character.
+const LOCATION = /(?<![\w@.~\-/#])([\w@.~\-/#]{1,256}\.\w{1,16}):(\d{1,9})/g;
 
 /** A source file's identity across its build copies: extension and build-variant folders dropped. */
 export function copyStem(file: string): string {

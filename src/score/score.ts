@@ -223,6 +223,17 @@ export const FILE_CHAINS: readonly Entry<FileView>[] = [
     match: (v) => (outOf(v) ? v.at('dynamic-code:decoded') : undefined),
     reason: (_v, f) => `decodes code and executes it, in a file with network or process access (${where(f)})`,
   },
+  // Code fetched from an address written in the package and run: a second stage, the shape of
+  // loaders that keep their payload on a server so the package itself looks empty.
+  {
+    id: 'remote-code-exec',
+    kind: 'chain',
+    group: 'decoded',
+    points: { install: 95, import: 85, bin: 85, unreached: 60 },
+    reachOf: 'file',
+    match: (v) => v.at('dynamic-code:remote'),
+    reason: (_v, f) => `runs code it downloads from a hard-coded address (${where(f)}: ${f.message})`,
+  },
   {
     id: 'decoded-exec',
     kind: 'chain',
