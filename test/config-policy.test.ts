@@ -36,9 +36,9 @@ describe('config parser: every mistake at once, at its line and column', () => {
       '}',
     ].join('\n');
     expect(problemsOf(text)).toEqual([
-      'tollgate.config.json:2:13: failOn must be "malicious", "suspicious" or "never" (got "clean")',
-      'tollgate.config.json:5:18: allow[1].package "lodash@^4" must be an exact version (name@1.2.3): allows are per version so that the next release is judged again; write e.g. "lodash@1.2.3"',
-      'tollgate.config.json:6:57: allow[2].expires must be a date as YYYY-MM-DD (got "2030-02-30")',
+      'tollgate.config.json:2:13: "failOn" must be one of "malicious", "suspicious", "never" (got "clean")',
+      'tollgate.config.json:5:18: allow[1]: "package": "lodash@^4" is not pinned to one exact version: write name@1.2.3, e.g. "lodash@1.2.3"; allows are per version, so the next release is judged again',
+      'tollgate.config.json:6:57: allow[2]: "expires" must be a date as YYYY-MM-DD (got "2030-02-30")',
     ]);
   });
 
@@ -47,7 +47,7 @@ describe('config parser: every mistake at once, at its line and column', () => {
     const lines = problemsOf(text);
     expect(lines).toEqual([
       'tollgate.config.json:3:40: not valid JSON: a key in double quotes is expected here (JSON allows no comma before "}")',
-      'tollgate.config.json:4:5: allow[1].reason is required (b@1.0.0): say who reviewed what, for the next reader',
+      'tollgate.config.json:4:5: allow[1] (b@1.0.0): "reason" is required: say who reviewed what, for the next reader',
       'tollgate.config.json:6:3: unknown key "ruls"; did you mean "rules"? (the keys are allow, failOn, ignoreDev, rules)',
     ]);
     // The range on the line that is not valid JSON is left to the next run: the parser only guessed there.
@@ -61,8 +61,8 @@ describe('config parser: every mistake at once, at its line and column', () => {
 
   test('an unknown rule is named with the nearest known one', () => {
     expect(problemsOf('{"rules": {"netwrok": "off"}, "allow": [{"package": "a@1.0.0", "reason": "r", "rule": "sabotag"}]}')).toEqual([
-      'tollgate.config.json:1:12: rules: no rule "netwrok"; did you mean "network"? (`tollgate rules` lists them)',
-      'tollgate.config.json:1:87: allow[0].rule: no rule "sabotag"; did you mean "sabotage"? (`tollgate rules` lists them)',
+      'tollgate.config.json:1:12: "rules": no rule "netwrok"; did you mean "network"? (`tollgate rules` lists them)',
+      'tollgate.config.json:1:87: allow[0]: "rule": no rule "sabotag"; did you mean "sabotage"? (`tollgate rules` lists them)',
     ]);
   });
 
@@ -220,7 +220,7 @@ describe('scan applies tollgate.config.json', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(
-      `tollgate: ${bad}:2:3: unknown key "alow"; did you mean "allow"? (the keys are allow, failOn, ignoreDev, rules)\n${bad}:3:13: failOn must be "malicious", "suspicious" or "never" (got "sometimes")\n`,
+      `tollgate: ${bad}:2:3: unknown key "alow"; did you mean "allow"? (the keys are allow, failOn, ignoreDev, rules)\n${bad}:3:13: "failOn" must be one of "malicious", "suspicious", "never" (got "sometimes")\n`,
     );
     expect(registry.requests.length).toBe(before);
     const missing = await scan(['plain-lib'], ['--config', path.join(tmp, 'nope.json')]);
@@ -286,8 +286,8 @@ describe('audit applies tollgate.config.json from the lockfile folder', () => {
     const r = await audit(dir);
     expect(r.code).toBe(2);
     expect(r.stderr.split('\n').filter(Boolean)).toEqual([
-      `tollgate: ${file}:3:18: allow[0].package "env-taker" must be name@version with the exact version reviewed, e.g. "env-taker@1.2.3"`,
-      `${file}:3:41: allow[0].reason must say who reviewed what, for the next reader (env-taker) (got "")`,
+      `tollgate: ${file}:3:18: allow[0]: "package": "env-taker" needs the exact version that was reviewed, as name@1.2.3, e.g. "env-taker@1.2.3"`,
+      `${file}:3:41: allow[0] (env-taker): "reason" is required: say who reviewed what, for the next reader (got "")`,
     ]);
   });
 });

@@ -195,7 +195,7 @@ function properties(obj: Node, where: string, at: Report): Array<{ key: string; 
 
 function checkTop(root: Node, config: TollgateConfig, knownRules: ReadonlySet<string>, at: Report): void {
   if (root.type !== 'object') {
-    at(root.offset, `the file must hold one JSON object, e.g. ${EXAMPLE}`);
+    at(root.offset, `the file must hold a JSON object, e.g. ${EXAMPLE}`);
     return;
   }
   for (const { key, keyNode, value } of properties(root, '', at)) {
@@ -207,14 +207,14 @@ function checkTop(root: Node, config: TollgateConfig, knownRules: ReadonlySet<st
     if (!value) continue; // a missing value is a syntax error, reported already
     if (key === 'failOn') {
       if (FAIL_ON_VALUES.includes(value.value as FailOn) && value.type === 'string') config.failOn = value.value as FailOn;
-      else at(value.offset, `failOn must be "malicious", "suspicious" or "never" (got ${shown(value)})`);
+      else at(value.offset, `"failOn" must be one of "malicious", "suspicious", "never" (got ${shown(value)})`);
     } else if (key === 'ignoreDev') {
       if (value.type === 'boolean') config.ignoreDev = value.value as boolean;
-      else at(value.offset, `ignoreDev must be true or false (got ${shown(value)})`);
+      else at(value.offset, `"ignoreDev" must be true or false (got ${shown(value)})`);
     } else if (key === 'rules') {
       checkRules(value, config, knownRules, at);
     } else if (value.type !== 'array') {
-      at(value.offset, 'allow must be an array of {"package": "name@1.2.3", "reason": "..."}');
+      at(value.offset, '"allow" must be an array of {"package": "name@1.2.3", "reason": "..."}');
     } else {
       (value.children ?? []).forEach((entry, index) => {
         const parsed = checkAllow(entry, index, knownRules, at);
@@ -226,13 +226,13 @@ function checkTop(root: Node, config: TollgateConfig, knownRules: ReadonlySet<st
 
 function checkRules(value: Node, config: TollgateConfig, knownRules: ReadonlySet<string>, at: Report): void {
   if (value.type !== 'object') {
-    at(value.offset, 'rules must be an object of rule id to "off" or "on", e.g. {"network": "off"}');
+    at(value.offset, '"rules" must be an object of rule id to "off" or "on", e.g. {"network": "off"}');
     return;
   }
-  for (const { key: id, keyNode, value: setting } of properties(value, 'rules: ', at)) {
-    if (!knownRules.has(id)) at(keyNode.offset, `rules: no rule "${id}"${hint(id, knownRules)} (\`tollgate rules\` lists them)`);
+  for (const { key: id, keyNode, value: setting } of properties(value, '"rules": ', at)) {
+    if (!knownRules.has(id)) at(keyNode.offset, `"rules": no rule "${id}"${hint(id, knownRules)} (\`tollgate rules\` lists them)`);
     else if (setting?.value === 'off' && setting.type === 'string') config.rulesOff.add(id);
-    else if (setting && !(setting.value === 'on' && setting.type === 'string')) at(setting.offset, `rules.${id} must be "off" or "on" (got ${shown(setting)})`);
+    else if (setting && !(setting.value === 'on' && setting.type === 'string')) at(setting.offset, `"rules"."${id}" must be "off" or "on" (got ${shown(setting)})`);
   }
 }
 
@@ -256,26 +256,26 @@ function checkAllow(entry: Node, index: number, knownRules: ReadonlySet<string>,
   const pkgNode = fields.get('package');
   let id: { name: string; version: string } | undefined;
   let pkg = '';
-  if (!pkgNode) bad(entry.offset, `${where} needs "package": "name@1.2.3", the exact version that was reviewed`);
-  else if (pkgNode.type !== 'string') bad(pkgNode.offset, `${where}.package must be a string "name@1.2.3" (got ${shown(pkgNode)})`);
+  if (!pkgNode) bad(entry.offset, `${where}: "package" is required, as "name@1.2.3" (the exact version that was reviewed)`);
+  else if (pkgNode.type !== 'string') bad(pkgNode.offset, `${where}: "package" must be a string "name@1.2.3" (got ${shown(pkgNode)})`);
   else {
     pkg = pkgNode.value as string;
     id = splitPackageId(pkg);
-    if (!id || !id.name) bad(pkgNode.offset, `${where}.package "${pkg}" must be name@version with the exact version reviewed, e.g. "${pkg || 'name'}@1.2.3"`);
+    if (!id || !id.name) bad(pkgNode.offset, `${where}: "package": "${pkg}" needs the exact version that was reviewed, as name@1.2.3, e.g. "${pkg || 'name'}@1.2.3"`);
     else if (!semver.valid(id.version)) {
-      bad(pkgNode.offset, `${where}.package "${pkg}" must be an exact version (name@1.2.3): allows are per version so that the next release is judged again; write e.g. "${id.name}@1.2.3"`);
+      bad(pkgNode.offset, `${where}: "package": "${pkg}" is not pinned to one exact version: write name@1.2.3, e.g. "${id.name}@1.2.3"; allows are per version, so the next release is judged again`);
     }
   }
   const reasonNode = fields.get('reason');
   const of = pkg ? ` (${pkg})` : '';
-  if (!reasonNode) bad(entry.offset, `${where}.reason is required${of}: say who reviewed what, for the next reader`);
-  else if (reasonNode.type !== 'string' || !(reasonNode.value as string).trim()) bad(reasonNode.offset, `${where}.reason must say who reviewed what, for the next reader${of} (got ${shown(reasonNode)})`);
+  if (!reasonNode) bad(entry.offset, `${where}${of}: "reason" is required: say who reviewed what, for the next reader`);
+  else if (reasonNode.type !== 'string' || !(reasonNode.value as string).trim()) bad(reasonNode.offset, `${where}${of}: "reason" is required: say who reviewed what, for the next reader (got ${shown(reasonNode)})`);
   const ruleNode = fields.get('rule');
   if (ruleNode && (ruleNode.type !== 'string' || !knownRules.has(ruleNode.value as string))) {
-    bad(ruleNode.offset, `${where}.rule: no rule ${shown(ruleNode)}${ruleNode.type === 'string' ? hint(ruleNode.value as string, knownRules) : ''} (\`tollgate rules\` lists them)`);
+    bad(ruleNode.offset, `${where}: "rule": no rule ${shown(ruleNode)}${ruleNode.type === 'string' ? hint(ruleNode.value as string, knownRules) : ''} (\`tollgate rules\` lists them)`);
   }
   const expiresNode = fields.get('expires');
-  if (expiresNode && (expiresNode.type !== 'string' || !isIsoDate(expiresNode.value as string))) bad(expiresNode.offset, `${where}.expires must be a date as YYYY-MM-DD (got ${shown(expiresNode)})`);
+  if (expiresNode && (expiresNode.type !== 'string' || !isIsoDate(expiresNode.value as string))) bad(expiresNode.offset, `${where}: "expires" must be a date as YYYY-MM-DD (got ${shown(expiresNode)})`);
   if (!ok || !id) return undefined;
   return {
     name: id.name,
