@@ -22,12 +22,18 @@ const failOnConfigured = {
 } as const satisfies OptionSpec;
 const localConfig = (from: string) =>
   ({ type: 'string', value: '<file>', defaultText: `the nearest tollgate.config.json from ${from} up to its repository root`, description: 'policy file: allow entries, failOn, rules' }) as const satisfies OptionSpec;
-const policySection = (from: string, extra = '') => ({
+const policySection = (from: string, ...extra: string[]) => ({
   title: 'Policy',
-  body: `  tollgate.config.json (the nearest from ${from} up to its repository root, or --config) applies
-  as in check: an allowed package version is listed with its reason and does not count for
-  --fail-on; "rules" switches rules off; "failOn" is the default of --fail-on${extra}. Every mistake in
-  the file is reported with its line and column (exit 2). Its format: \`tollgate check --help\`.`,
+  body: [
+    'tollgate.config.json applies as in check (its format: `tollgate check --help`): the file',
+    `--config names, else the nearest one from ${from} up to its repository root.`,
+    'An allowed package version is listed with its reason and does not count for --fail-on;',
+    '"failOn" is the default of --fail-on; "rules" switches rules off.',
+    ...extra,
+    'Every mistake in the file is reported at its line and column (exit 2).',
+  ]
+    .map((line) => `  ${line}`)
+    .join('\n'),
 });
 const verbose = { type: 'boolean', short: 'v', default: false, description: 'show every finding, informational ones included' } as const satisfies OptionSpec;
 const cache = { type: 'string', value: '<dir>', defaultText: "npm's cache, ~/.npm/_cacache", description: 'download cache folder' } as const satisfies OptionSpec;
@@ -134,7 +140,7 @@ audit goes on`,
     quiet,
     'disable-rule': disableRule,
   },
-  sections: [policySection("the lockfile's folder", '; "ignoreDev": true skips dev-only packages')],
+  sections: [policySection("the lockfile's folder", '"ignoreDev": true skips dev-only packages.')],
   examples: ['tollgate audit', 'tollgate audit ./services/api/pnpm-lock.yaml --prod --html audit.html', 'tollgate audit --json --fail-on suspicious > audit.json'],
   exitCodes: SCAN_EXIT,
 });
@@ -191,7 +197,8 @@ already satisfy, and scans that subtree (nothing is installed or run).`,
   }
   Allows are pinned to one exact version: the next release of the package is scanned and judged
   again. "rule" narrows an allow to that rule's findings. An expired allow no longer applies and
-  is warned about. A package that could not be analyzed is never allowed through.`,
+  is warned about. A package that could not be analyzed is never allowed through. Every mistake
+  in the file is reported at once, at its line and column. scan and audit apply the same file.`,
     },
   ],
   examples: ['tollgate check --base origin/main --sarif tollgate.sarif', 'tollgate check left-pad@1.3.0 some-new-dep@^2', 'tollgate check --base main --explain some-pkg@1.4.2'],
