@@ -44,7 +44,7 @@ describe('config', () => {
   });
 
   test('broken JSON names the file', () => {
-    expect(() => parseConfig('/repo/tollgate.config.json', '{"allow": [', RULES)).toThrow(/^\/repo\/tollgate\.config\.json: is not valid JSON/);
+    expect(() => parseConfig('/repo/tollgate.config.json', '{"allow": [', RULES)).toThrow(/^\/repo\/tollgate\.config\.json:1:12: not valid JSON/);
   });
 
   test('an allow applies through its expiry day (UTC) and not after', () => {

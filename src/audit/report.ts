@@ -30,6 +30,8 @@ export function toAuditJson(r: AuditReport): AuditJson {
 export interface AuditHumanOptions {
   color: boolean;
   verbose: boolean;
+  /** What the config did to a package; a package with a note is always listed. */
+  notes?: (p: AuditedPackage) => readonly string[];
 }
 
 /**
@@ -45,10 +47,11 @@ export function renderAuditHuman(r: AuditReport, opts: AuditHumanOptions): strin
   out.push('');
   // A clean package with something a reviewer should read (an install script, a look-alike name, a
   // new capability since its last release) is listed too; the others are counted.
-  const shown = r.packages.filter((p) => opts.verbose || p.verdict !== 'clean' || p.findings.some(isReviewFinding));
+  const shown = r.packages.filter((p) => opts.verbose || p.verdict !== 'clean' || p.findings.some(isReviewFinding) || !!opts.notes?.(p).length);
   for (const p of shown) {
     // renderHuman ends with a summary line; keep only the package block.
-    const block = renderHuman([p], { color: opts.color, verbose: opts.verbose }).split('\n');
+    const notes = opts.notes;
+    const block = renderHuman([p], { color: opts.color, verbose: opts.verbose, notes: notes && (() => notes(p)) }).split('\n');
     block.splice(block.length - 2, 2);
     // The scan layout shows only the error line for an error result; an audit's error results
     // carry the finding that explains them (integrity-mismatch, git-dependency).

@@ -67,3 +67,23 @@ export function gateExitCode(packages: ReadonlyArray<Gated<ReportedPackage>>, fa
 export function failsGate(p: Gated<ReportedPackage>, failOn: FailOn): boolean {
   return !p.policy.allowed && FAILING[failOn].includes(p.verdict);
 }
+
+/** What the config did to a package, one line each, for every command's human report. */
+export function policyNotes(effect: PolicyEffect | undefined): string[] {
+  if (!effect) return [];
+  const lines: string[] = [];
+  if (effect.allowed) lines.push(`allowed by config (allow[${effect.allowed.index}]): ${effect.allowed.reason}${effect.allowed.expires ? ` (until ${effect.allowed.expires})` : ''}; does not fail the gate`);
+  for (const s of effect.suppressed) lines.push(`config allows rule ${s.entry.rule} here (allow[${s.entry.index}]): ${s.findings} finding${s.findings === 1 ? '' : 's'} removed; ${s.entry.reason}`);
+  for (const e of effect.expired) lines.push(`allow[${e.index}] expired on ${e.expires}: not applied`);
+  return lines;
+}
+
+/** A package's `policy` block in every command's JSON (schema/report.schema.json). */
+export function policyJson(effect: PolicyEffect) {
+  return {
+    before: effect.before,
+    allowed: effect.allowed ? { reason: effect.allowed.reason, expires: effect.allowed.expires ?? null } : null,
+    suppressed: effect.suppressed.map((s) => ({ rule: s.entry.rule, findings: s.findings, reason: s.entry.reason })),
+    expired: effect.expired.map((e) => ({ rule: e.rule ?? null, expires: e.expires, reason: e.reason })),
+  };
+}

@@ -8,7 +8,7 @@ import ini from 'ini';
 import { BoundedReadError, MAX_CONFIG_BYTES, MAX_NPMRC_BYTES, readBoundedText } from '../io/read-bounded.js';
 import { redactText } from '../io/redact.js';
 import { loadNpmConfig, MAX_CAFILE_BYTES, projectNpmrcPath, splitCertificates, type LoadNpmConfigOptions } from '../fetch/npm-config.js';
-import { CONFIG_FILE, ConfigError, EMPTY_CONFIG, parseConfig, type AllowEntry, type FailOn, type TollgateConfig } from './config.js';
+import { CONFIG_FILE, ConfigError, EMPTY_CONFIG, parseConfig, problemText, type AllowEntry, type FailOn, type TollgateConfig } from './config.js';
 import { fileAtRef, repoPath } from './diff.js';
 
 /** A policy or npm settings file that the change under review edits: reported, not applied. */
@@ -41,7 +41,8 @@ function workingText(file: string, maxBytes: number, what: string): string | und
  */
 export function trustedPolicy(top: string, ref: string, knownRules: ReadonlySet<string>): TrustedPolicy {
   const baseText = fileAtRef(top, ref, CONFIG_FILE, MAX_CONFIG_BYTES);
-  const label = `${CONFIG_FILE} at ${ref}`;
+  // git's rev:path form, so a problem reads `main:tollgate.config.json:3:5: …`.
+  const label = `${ref}:${CONFIG_FILE}`;
   const config = baseText === undefined ? { ...EMPTY_CONFIG, rulesOff: new Set<string>() } : parseConfig(label, baseText.replace(/^\uFEFF/, ''), knownRules);
   let headText: string | undefined;
   try {
@@ -55,7 +56,7 @@ export function trustedPolicy(top: string, ref: string, knownRules: ReadonlySet<
     head = headText === undefined ? { ...EMPTY_CONFIG, rulesOff: new Set() } : parseConfig(CONFIG_FILE, headText.replace(/^\uFEFF/, ''), knownRules);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    return { config, change: { file: CONFIG_FILE, lines: [`the changed file is not a valid policy: ${err.message}`] } };
+    return { config, change: { file: CONFIG_FILE, lines: err.problems.map((p) => `the changed file is not a valid policy: ${problemText(CONFIG_FILE, p)}`) } };
   }
   const lines = describePolicyChange(config, head);
   return { config, change: { file: CONFIG_FILE, lines: lines.length ? lines : ['reformatted; no change to what it allows'] } };

@@ -13,25 +13,21 @@ import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/htm
 import { useColor } from '../report/style.js';
 import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { UsageError, withErrorBoundary } from './errors.js';
-import { exitCodeFor, FAIL_ON } from './exit-code.js';
+import { applyLocalPolicy, notesOf, policySettings, policySummary, withPolicyJson } from './policy.js';
+import { ConfigError, loadNearestConfig } from '../check/config.js';
+import { gateExitCode } from '../check/policy.js';
 import { wholeNumber, type CommandArgs } from './options.js';
 import type { AUDIT } from './commands.js';
 
 export async function auditCommand(args: CommandArgs<typeof AUDIT.options>): Promise<number> {
-  return withErrorBoundary(() => audit(args), { known: [LockfileError, HtmlReportError, NpmConfigError], help: 'tollgate audit --help' });
+  return withErrorBoundary(() => audit(args), { known: [LockfileError, ConfigError, HtmlReportError, NpmConfigError], help: 'tollgate audit --help' });
 }
 
 async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>): Promise<number> {
   if (positionals.length > 1) throw new UsageError(`audit takes one folder or lockfile (got ${positionals.length})`);
-  const failOn = values['fail-on']!;
-  if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
   const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
   const workers = values.workers === undefined ? undefined : Number(values.workers);
   if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > 16)) throw new UsageError(`--workers must be a whole number from 0 to 16 (got "${values.workers}")`);
-  const disabled = new Set(values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
-  const known = new Set(RULES.map((r) => r.meta.id));
-  for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
-
   if (values.html !== undefined) {
     if (values.list) throw new UsageError('--html does not apply to --list (nothing is scanned)');
     checkHtmlTarget(values.html);
@@ -41,14 +37,21 @@ async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>)
   const { file, others } = findLockfile(target);
   const lockfile = loadLockfile(file, { manifests: true });
   if (others.length && !values.quiet) process.stderr.write(`tollgate: auditing ${file}; also found ${others.map((o) => path.basename(o)).join(', ')}\n`);
+  const root = path.dirname(path.resolve(file));
+  // The user's own policy: the nearest tollgate.config.json from the lockfile's folder (or --config).
+  const known = new Set(RULES.map((r) => r.meta.id));
+  const config = loadNearestConfig(root, known, values.config);
+  const { failOn, disabled } = policySettings(config, { failOn: values['fail-on'], disableRule: values['disable-rule'] }, known);
+  const prod = values.prod || config.ignoreDev;
+  const policyLine = policySummary(config);
+  if (policyLine && !values.quiet) process.stderr.write(`tollgate: ${safeLine(policyLine)}\n`);
 
   if (values.list) {
-    const entries = values.prod ? { ...lockfile, entries: lockfile.entries.filter((e) => !e.dev) } : lockfile;
+    const entries = prod ? { ...lockfile, entries: lockfile.entries.filter((e) => !e.dev) } : lockfile;
     process.stdout.write(values.json ? JSON.stringify(listJson(entries), null, 2) + '\n' : forLog(listHuman(entries) + '\n', inGithubActions()));
     return 0;
   }
 
-  const root = path.dirname(path.resolve(file));
   const npmConfig = loadNpmConfig({ cwd: root });
   if (values.registry) npmConfig.registry = values.registry;
   let results: ResultCache | undefined;
@@ -63,23 +66,24 @@ async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>)
   // A bar on a terminal; off one (CI), a line every 10 s or 10% so a long audit is not silent.
   const bar = progressFor(process.stderr, !!values.quiet);
   try {
-    const report = await runAudit(lockfile, {
+    const audited = await runAudit(lockfile, {
       root,
       npmConfig,
       downloadCache: values.cache,
       results,
       concurrency,
       engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
-      prod: values.prod,
+      prod,
       requireIntegrity: values['require-integrity'],
       workers,
       onProgress: bar ? (s) => bar.update(s) : undefined,
     });
     bar?.clear();
-    const json = toAuditJson(report);
+    const report = { ...audited, packages: applyLocalPolicy(audited.packages, config) };
+    const json = withPolicyJson(toAuditJson(report), report.packages);
     if (values.json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
     else {
-      process.stdout.write(forLog(renderAuditHuman(report, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n', inGithubActions()));
+      process.stdout.write(forLog(renderAuditHuman(report, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose, notes: notesOf }) + '\n', inGithubActions()));
     }
     for (const p of report.packages) if (p.error && !isGitResult(p)) process.stderr.write(forLog(`tollgate: ${safeLine(p.error)}\n`, inGithubActions()));
     if (values.html !== undefined) {
@@ -87,7 +91,7 @@ async function audit({ values, positionals }: CommandArgs<typeof AUDIT.options>)
       if (!values.quiet) process.stderr.write(`tollgate: HTML report written to ${values.html} (${(bytes / 1024).toFixed(0)} KB)\n`);
     }
     // Git dependencies are listed (never clean) but are a known, reported gap: not an exit-2 failure.
-    return exitCodeFor(report.packages.filter((p) => !isGitResult(p)), failOn);
+    return gateExitCode(report.packages.filter((p) => !isGitResult(p)), failOn);
   } finally {
     results?.close();
   }

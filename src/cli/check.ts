@@ -17,12 +17,13 @@ import { forLog, inGithubActions, safeLine as t } from '../report/sanitize.js';
 import { checkHtmlTarget, HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { isReviewFinding } from '../report/review.js';
 import { checkLockfile, checkSpecs, type CheckReport, type CheckedPackage } from '../check/check.js';
-import { ConfigError, FAIL_ON_VALUES, loadConfig, splitPackageId, type FailOn } from '../check/config.js';
-import { failsGate } from '../check/policy.js';
+import { ConfigError, loadConfig, splitPackageId } from '../check/config.js';
+import { failsGate, policyJson, policyNotes } from '../check/policy.js';
 import { defaultBase, gitToplevel, GitError } from '../check/diff.js';
 import { trustedNpmConfig, trustedPolicy, type PolicyChange } from '../check/trust.js';
 import { NpmConfigError } from '../fetch/npm-config.js';
 import { UsageError, withErrorBoundary } from './errors.js';
+import { policySettings } from './policy.js';
 import { renderCommandHelp, type CommandArgs, wholeNumber } from './options.js';
 import { CHECK } from './commands.js';
 import { painter, useColor } from '../report/style.js';
@@ -50,12 +51,8 @@ async function check({ values, positionals }: CommandArgs<typeof CHECK.options>)
   const policy = base ? trustedPolicy(configDir, base.ref, known) : undefined;
   const config = values.config || !policy ? loadConfig(configDir, known, values.config) : policy.config;
 
-  const failOnRaw = values['fail-on'] ?? config.failOn ?? 'malicious';
-  if (!FAIL_ON_VALUES.includes(failOnRaw as FailOn)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOnRaw}")`);
-  const failOn = failOnRaw as FailOn;
+  const { failOn, disabled } = policySettings(config, { failOn: values['fail-on'], disableRule: values['disable-rule'] }, known);
   const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
-  const disabled = new Set([...config.rulesOff, ...values['disable-rule']!.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)]);
-  for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
   let only: { name: string; version: string } | undefined;
   if (values.explain) {
     only = splitPackageId(values.explain);
@@ -192,12 +189,7 @@ export function toCheckJson(r: CheckReport) {
         paths: (c.paths ?? []).map(pathText),
         dev: c.dev ?? false,
         location: c.location,
-        policy: {
-          before: c.policy.before,
-          allowed: c.policy.allowed ? { reason: c.policy.allowed.reason, expires: c.policy.allowed.expires ?? null } : null,
-          suppressed: c.policy.suppressed.map((s) => ({ rule: s.entry.rule, findings: s.findings, reason: s.entry.reason })),
-          expired: c.policy.expired.map((e) => ({ rule: e.rule ?? null, expires: e.expires, reason: e.reason })),
-        },
+        policy: policyJson(c.policy),
       };
     }),
   };
@@ -221,7 +213,7 @@ function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boole
     out.push(...block);
     out.push(`    ${c('gray', 'at')} ${t(p.location.uri)}:${p.location.line}`);
     for (const path of p.paths ?? []) out.push(`    ${c('gray', 'via')} ${t(pathText(path))}`);
-    out.push(...policyLines(p).map((l) => `    ${c('cyan', t(l))}`));
+    out.push(...policyNotes(p.policy).map((l) => `    ${c('cyan', t(l))}`));
     out.push('');
   }
   const clean = r.packages.length - listed.length;
@@ -229,14 +221,6 @@ function renderCheckHuman(r: CheckReport, opts: { color: boolean; verbose: boole
   const gate = r.exitCode === 1 ? c('red', `FAIL: a package reached --fail-on ${r.failOn}`) : r.exitCode === 2 ? c('magenta', 'ERROR: some packages could not be analyzed; they are not known to be safe') : c('green', 'PASS');
   out.push(gate);
   return out.join('\n');
-}
-
-function policyLines(p: CheckedPackage): string[] {
-  const lines: string[] = [];
-  if (p.policy.allowed) lines.push(`allowed by config (allow[${p.policy.allowed.index}]): ${p.policy.allowed.reason}${p.policy.allowed.expires ? ` (until ${p.policy.allowed.expires})` : ''}; does not fail the gate`);
-  for (const s of p.policy.suppressed) lines.push(`config allows rule ${s.entry.rule} here (allow[${s.entry.index}]): ${s.findings} finding${s.findings === 1 ? '' : 's'} removed; ${s.entry.reason}`);
-  for (const e of p.policy.expired) lines.push(`allow[${e.index}] expired on ${e.expires}: not applied`);
-  return lines;
 }
 
 function renderExplain(r: CheckReport, only: { name: string; version: string }, configFile: string | undefined): string {
@@ -252,7 +236,7 @@ function renderExplain(r: CheckReport, only: { name: string; version: string }, 
   out.push('', `findings (${p.findings.length}):`);
   for (const f of p.findings) out.push(`  ${f.severity.padEnd(8)} ${t(f.rule).padEnd(20)} ${t(f.message)}${f.file ? ` (${t(f.file)}${f.line ? `:${f.line}` : ''})` : ''}`);
   out.push('', `config (${configFile ?? 'no tollgate.config.json'}):`);
-  const lines = policyLines(p);
+  const lines = policyNotes(p.policy);
   out.push(...(lines.length ? lines.map((l) => `  ${t(l)}`) : ['  nothing in the config applies to this version']));
   out.push(`  installed from ${t(p.location.uri)}:${p.location.line}`);
   return out.join('\n');

@@ -13,6 +13,28 @@ const failOn = {
   default: 'malicious',
   description: 'exit 1 when a package is at least this bad: malicious, suspicious or never',
 } as const satisfies OptionSpec;
+// scan, audit and check apply tollgate.config.json alike (src/cli/policy.ts); only where it is read differs.
+const failOnConfigured = {
+  ...failOn,
+  default: undefined,
+  defaultText: "the config's failOn, else malicious",
+  description: "malicious, suspicious or never; overrides the config's failOn",
+} as const satisfies OptionSpec;
+const localConfig = (from: string) =>
+  ({ type: 'string', value: '<file>', defaultText: `the nearest tollgate.config.json from ${from} up to its repository root`, description: 'policy file: allow entries, failOn, rules' }) as const satisfies OptionSpec;
+const policySection = (from: string, ...extra: string[]) => ({
+  title: 'Policy',
+  body: [
+    'tollgate.config.json applies as in check (its format: `tollgate check --help`): the file',
+    `--config names, else the nearest one from ${from} up to its repository root.`,
+    'An allowed package version is listed with its reason and does not count for --fail-on;',
+    '"failOn" is the default of --fail-on; "rules" switches rules off.',
+    ...extra,
+    'Every mistake in the file is reported at its line and column (exit 2).',
+  ]
+    .map((line) => `  ${line}`)
+    .join('\n'),
+});
 const verbose = { type: 'boolean', short: 'v', default: false, description: 'show every finding, informational ones included' } as const satisfies OptionSpec;
 const cache = { type: 'string', value: '<dir>', defaultText: "npm's cache, ~/.npm/_cacache", description: 'download cache folder' } as const satisfies OptionSpec;
 const registry = { type: 'string', value: '<url>', description: 'override the registry from your npm config' } as const satisfies OptionSpec;
@@ -45,7 +67,8 @@ is executed: no lifecycle scripts, no require/import, no eval.`,
   options: {
     json,
     html,
-    'fail-on': failOn,
+    'fail-on': failOnConfigured,
+    config: localConfig('this folder'),
     verbose,
     cache,
     registry,
@@ -67,6 +90,7 @@ is executed: no lifecycle scripts, no require/import, no eval.`,
   ./pkg.tgz                                a local tarball
   ./some/folder                            a local package folder (its prepare script is NOT run)`,
     },
+    policySection('this folder'),
   ],
   examples: [
     'tollgate scan left-pad@1.3.0',
@@ -88,8 +112,9 @@ fetched; they do not change the exit code.`,
     json,
     html: { ...html, description: 'also write a self-contained HTML report: verdict chart, ranked packages, findings' },
     list: { type: 'boolean', default: false, description: "list the lockfile's packages without fetching (--json: normalized entries)" },
-    prod: { type: 'boolean', default: false, description: 'skip dev-only packages' },
-    'fail-on': failOn,
+    prod: { type: 'boolean', default: false, description: 'skip dev-only packages (also config "ignoreDev": true)' },
+    'fail-on': failOnConfigured,
+    config: localConfig("the lockfile's folder"),
     verbose,
     cache,
     'no-cache': { type: 'boolean', default: false, description: 'neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)' },
@@ -115,6 +140,7 @@ audit goes on`,
     quiet,
     'disable-rule': disableRule,
   },
+  sections: [policySection("the lockfile's folder", '"ignoreDev": true skips dev-only packages.')],
   examples: ['tollgate audit', 'tollgate audit ./services/api/pnpm-lock.yaml --prod --html audit.html', 'tollgate audit --json --fail-on suspicious > audit.json'],
   exitCodes: SCAN_EXIT,
 });
@@ -132,7 +158,7 @@ already satisfy, and scans that subtree (nothing is installed or run).`,
   options: {
     base: { type: 'string', value: '<ref>', description: 'git ref to compare with (branch, tag, commit)' },
     project: { type: 'string', value: '<dir|file>', default: '.', description: 'project folder or lockfile' },
-    'fail-on': { ...failOn, default: undefined, defaultText: "the config's failOn, else malicious", description: "malicious, suspicious or never; overrides the config's failOn" },
+    'fail-on': failOnConfigured,
     config: { type: 'string', value: '<file>', defaultText: 'tollgate.config.json at the repository root as of --base, never the changed copy', description: 'policy file to use, pinned by the workflow' },
     'require-integrity': { type: 'boolean', default: true, description: 'refuse lockfile entries that have no integrity (the default in check)' },
     'no-require-integrity': { type: 'boolean', default: false, description: 'scan lockfile entries that have no integrity, by the sha512 of what their URL serves now' },
@@ -171,7 +197,8 @@ already satisfy, and scans that subtree (nothing is installed or run).`,
   }
   Allows are pinned to one exact version: the next release of the package is scanned and judged
   again. "rule" narrows an allow to that rule's findings. An expired allow no longer applies and
-  is warned about. A package that could not be analyzed is never allowed through.`,
+  is warned about. A package that could not be analyzed is never allowed through. Every mistake
+  in the file is reported at once, at its line and column. scan and audit apply the same file.`,
     },
   ],
   examples: ['tollgate check --base origin/main --sarif tollgate.sarif', 'tollgate check left-pad@1.3.0 some-new-dep@^2', 'tollgate check --base main --explain some-pkg@1.4.2'],

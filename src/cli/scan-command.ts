@@ -12,24 +12,30 @@ import { StatusLine, useColor } from '../report/style.js';
 import { FileStatus, ProgressLog } from '../audit/progress.js';
 import { RULES } from '../../heuristics/index.js';
 import type { ReportedPackage } from '../types.js';
-import { UsageError } from './errors.js';
-import { exitCodeFor, FAIL_ON } from './exit-code.js';
+import { UsageError, withErrorBoundary } from './errors.js';
+import { applyLocalPolicy, notesOf, policySettings, policySummary, withPolicyJson } from './policy.js';
+import { ConfigError, loadNearestConfig } from '../check/config.js';
+import { gateExitCode } from '../check/policy.js';
 import { wholeNumber, type CommandArgs } from './options.js';
 import type { SCAN } from './commands.js';
 import { popularNameNear, registryName } from './suggest-package.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
 
-export async function scanCommand({ values, positionals }: CommandArgs<typeof SCAN.options>): Promise<number> {
-  if (positionals.length === 0) throw new UsageError('scan needs at least one target, e.g. `tollgate scan express@4` or `tollgate scan ./pkg.tgz`');
-  const failOn = values['fail-on'];
-  if (!(failOn in FAIL_ON)) throw new UsageError(`--fail-on must be malicious, suspicious or never (got "${failOn}")`);
-  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
+export async function scanCommand(args: CommandArgs<typeof SCAN.options>): Promise<number> {
+  return withErrorBoundary(() => scan(args), { known: [ConfigError], help: 'tollgate scan --help' });
+}
 
-  const disabled = new Set(values['disable-rule'].flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+async function scan({ values, positionals }: CommandArgs<typeof SCAN.options>): Promise<number> {
+  if (positionals.length === 0) throw new UsageError('scan needs at least one target, e.g. `tollgate scan express@4` or `tollgate scan ./pkg.tgz`');
   const known = new Set(RULES.map((r) => r.meta.id));
-  for (const id of disabled) if (!known.has(id)) throw new UsageError(`--disable-rule: no rule "${id}" (see \`tollgate rules\`)`);
+  // The user's own policy: the nearest tollgate.config.json from here (or --config).
+  const config = loadNearestConfig(process.cwd(), known, values.config);
+  const { failOn, disabled } = policySettings(config, { failOn: values['fail-on'], disableRule: values['disable-rule'] }, known);
+  const concurrency = wholeNumber('--concurrency', values.concurrency, 1, 64);
   if (!htmlTargetUsable(values.html)) return 2;
+  const policyLine = policySummary(config);
+  if (policyLine && !values.quiet) process.stderr.write(`tollgate: ${safeLine(policyLine)}\n`);
   // A name one keystroke from a popular one is most often a typo; it is still scanned (the user may
   // mean it, and the typosquat rule reports on it), the hint only says what was probably meant.
   for (const spec of positionals) {
@@ -55,9 +61,9 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
       if (!values.quiet) process.stderr.write(`tollgate: results cache unavailable (${(err as Error).message}); previous versions are analyzed without it\n`);
     }
   }
-  let results: ReportedPackage[];
+  let scanned: ReportedPackage[];
   try {
-    results = await scanTargets(positionals, {
+    scanned = await scanTargets(positionals, {
       concurrency,
       engine: { ...DEFAULT_ENGINE_OPTIONS, disabledRules: disabled },
       fetch: { npmConfig, cache: values.cache, where: process.cwd() },
@@ -72,15 +78,17 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
     cache?.close();
   }
   status?.clear();
+  const results = applyLocalPolicy(scanned, config);
+  const json = withPolicyJson(toJsonReport(results), results);
   if (values.json) {
-    process.stdout.write(JSON.stringify(toJsonReport(results), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(json, null, 2) + '\n');
   } else {
-    process.stdout.write(forLog(renderHuman(results, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose }) + '\n', inGithubActions()));
+    process.stdout.write(forLog(renderHuman(results, { color: useColor(process.stdout, values['no-color']), verbose: values.verbose, notes: notesOf }) + '\n', inGithubActions()));
   }
   for (const r of results) if (r.error) process.stderr.write(forLog(`tollgate: ${safeLine(r.error)}\n`, inGithubActions()));
   if (values.html !== undefined) {
     try {
-      const bytes = writeHtmlReport(values.html, { ...toJsonReport(results), context: { command: `tollgate scan ${positionals.join(' ')}` } }, { title: 'Tollgate scan' });
+      const bytes = writeHtmlReport(values.html, { ...json, context: { command: `tollgate scan ${positionals.join(' ')}` } }, { title: 'Tollgate scan' });
       if (!values.quiet) process.stderr.write(`tollgate: HTML report written to ${values.html} (${(bytes / 1024).toFixed(0)} KB)\n`);
     } catch (err) {
       if (!(err instanceof HtmlReportError)) throw err;
@@ -88,5 +96,5 @@ export async function scanCommand({ values, positionals }: CommandArgs<typeof SC
       return 2;
     }
   }
-  return exitCodeFor(results, failOn);
+  return gateExitCode(results, failOn);
 }

@@ -84,6 +84,11 @@ export class LineIndex {
     }
     return lo + 1;
   }
+  /** 1-based line and column (in UTF-16 units) of character `offset`, as editors count them. */
+  positionAt(offset: number): { line: number; column: number } {
+    const line = this.lineAt(offset);
+    return { line, column: offset - this.starts[line - 1]! + 1 };
+  }
   /** Line of the first occurrence of `needle` (e.g. a key as written), for messages about an entry. */
   lineOf(needle: string): number | undefined {
     const at = this.text.indexOf(needle);

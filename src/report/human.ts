@@ -11,6 +11,8 @@ export interface HumanOptions {
   /** Show every finding, info included, instead of the top ones. */
   verbose: boolean;
   maxFindings?: number;
+  /** Lines said about a package after its findings (what tollgate.config.json did to it). */
+  notes?: (r: ReportedPackage) => readonly string[];
 }
 
 
@@ -62,6 +64,7 @@ export function renderHuman(results: readonly ReportedPackage[], opts: HumanOpti
       if (copies.length) lines.push(`             ${c('gray', t(copiesText(copies)))}`);
     }
     if (hidden) lines.push(c('gray', `    … ${hidden} more (--verbose shows all)`));
+    for (const note of opts.notes?.(r) ?? []) lines.push(`    ${c('cyan', t(note))}`);
     lines.push('');
   }
   const count = (v: Verdict) => results.filter((r) => r.verdict === v).length;
