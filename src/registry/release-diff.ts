@@ -32,7 +32,7 @@ const INSTALL = ['preinstall', 'install', 'postinstall'] as const;
 const NATIVE_BUILD_TOOL = /^(?:node-gyp|node-gyp-build|node-gyp-build-optional-packages|prebuild-install|node-pre-gyp|@mapbox\/node-pre-gyp|napi-postinstall|cmake-js)$/;
 /** Other install-time tools that are common and honest: git hooks, patches, a funding notice. */
 const INSTALL_TOOL = /^(?:husky|patch-package|opencollective|opencollective-postinstall)$/;
-/** Shell no-ops that close a fallback chain (`node check.js || true`). */
+/** Shell no-ops that close a fallback chain (`node-gyp rebuild || exit 0`). */
 const SHELL_NOOP = /^(?:true|:|exit)$/;
 
 const timeOf = (p: Packument, v: string): number | undefined => {
@@ -116,7 +116,7 @@ function installCapabilityLabel(f: Finding): string {
 /**
  * What an install script added to a release does, read from its command:
  * - `native-build`: the native-addon build idiom. Every command is a native build tool (node-gyp,
- *   prebuild-install, node-gyp-build, cmake-js…), a known install tool, a shell no-op, or
+ *   prebuild-install, node-gyp-build, cmake-js…), a known install tool, a shell no-op or echo, or
  *   `node FILE` whose install-time code shows no capability (installTimeCapability); and one of
  *   them builds or fetches the addon. `node scripts/prebuild.js || node-gyp rebuild` (check for a
  *   prebuilt binary, else compile) is the usual shape.
@@ -140,7 +140,9 @@ export function classifyAddedScript(command: string, side: Pick<ReleaseSide, 'fi
       // Their arguments name hooks or patch folders: nothing fetched.
     } else if (SHELL_NOOP.test(cmd)) {
       if (args.some((a) => !/^\d{1,3}$/.test(a))) return { kind: 'code' };
-    } else if (cmd === 'node' && args.length === 1 && /^(?:\.\/)?[\w@.-][\w@./-]*\.[cm]?js$/.test(args[0]!) && !args[0]!.split('/').includes('..')) {
+    } else if (cmd === 'echo') {
+      // A message when the build fails. `$(…)` and backticks were split off as commands of their own.
+    } else if (cmd === 'node' && args.length === 1 && /^(?:\.\/)?[\w@.-][\w@./-]*$/.test(args[0]!) && !args[0]!.split('/').includes('..')) {
       nodeFiles.push(args[0]!.replace(/^\.\//, ''));
     } else return { kind: 'code' };
   }
