@@ -487,7 +487,7 @@ describe('diffReleases and manifestConfusion (pure)', () => {
     const cur: VersionMeta = { scripts: { postinstall: 'node b.js', install: 'node-gyp rebuild' } };
     const out = diffReleases(packument({ '1.0.0': prev, '1.1.0': cur }, {}), { version: '1.1.0', meta: cur }, { version: '1.0.0', meta: prev }, 'not fetched');
     expect(out.map((f) => `${f.severity} ${f.signals?.join(',') ?? '-'} ${f.message}`)).toEqual([
-      'low registry:new-build-script install script added in a minor release (1.0.0 -> 1.1.0): builds a native addon (a build tool): node-gyp rebuild',
+      'low registry:new-build-script install script added in a minor release (1.0.0 -> 1.1.0): builds a native addon (node-gyp): node-gyp rebuild',
       expect.stringMatching(/^medium - postinstall script changed in 1\.0\.0 -> 1\.1\.0: was "node a\.js", now "node b\.js"/),
       expect.stringMatching(/^info analysis-gap 1\.0\.0 could not be analyzed \(not fetched\)/),
     ]);

@@ -139,13 +139,13 @@ function installCapabilityLabel(f: Finding): string {
  * depend on and URLs given to a build tool (prebuild-install --download URL fetches any binary)
  * make it `code`.
  */
-export type AddedScript = { kind: 'native-build' | 'tool'; nodeFiles: string[] } | { kind: 'code'; why?: string };
+export type AddedScript = { kind: 'native-build'; tool: string; nodeFiles: string[] } | { kind: 'tool'; nodeFiles: string[] } | { kind: 'code'; why?: string };
 
 export function classifyAddedScript(command: string, side: Pick<ReleaseSide, 'findings'> & { meta?: VersionMeta }): AddedScript {
   const nodeFiles: string[] = [];
   const deps = { ...(side.meta?.optionalDependencies ?? {}), ...(side.meta?.dependencies ?? {}) };
   const scripts = side.meta?.scripts ?? {};
-  let native = false;
+  let native: string | undefined;
   const seen = new Set<string>();
   /** False when a command is not a build step (then the whole script is `code`). */
   const read = (text: string, depth: number): boolean => {
@@ -157,7 +157,7 @@ export function classifyAddedScript(command: string, side: Pick<ReleaseSide, 'fi
         if (providers !== 'npm' && !providers.some((p) => Object.hasOwn(deps, p))) return false;
         // A URL or a download host (prebuild-install --download URL fetches any binary).
         if (args.some((a) => /:\/\/|^-(?:d|-download)$/.test(a))) return false;
-        native = true;
+        native ??= cmd;
       } else if (INSTALL_TOOL.test(cmd)) {
         // Their arguments name hooks or patch folders: nothing fetched.
       } else if (SHELL_NOOP.test(cmd)) {
@@ -187,7 +187,7 @@ export function classifyAddedScript(command: string, side: Pick<ReleaseSide, 'fi
     const cap = installTimeCapability(side.findings);
     if (cap) return { kind: 'code', why: `install-time code has ${installCapabilityLabel(cap)} (${where(cap)})` };
   }
-  return { kind: 'native-build', nodeFiles };
+  return { kind: 'native-build', tool: native, nodeFiles };
 }
 
 /** What a secret flow is, across versions: its message names the values and the host (lines move). */
@@ -240,7 +240,7 @@ export function diffReleases(p: Packument, current: ReleaseSide, previous: Relea
     if (typeof before !== 'string' || !before.trim()) {
       if (added.kind === 'native-build') {
         // How addons ship: reported, weighed by SCORE_TABLE's registry-new-build-script (below suspicious).
-        const what = current.bindingGyp ? 'binding.gyp' : 'a build tool';
+        const what = current.bindingGyp ? 'binding.gyp' : added.tool;
         const checked = added.nodeFiles.length ? `; install-time code, from ${added.nodeFiles.join(', ')}, has no network, process, environment, credential or decoded-code access` : '';
         add(added.nodeFiles.length ? 'medium' : 'low', `${s} script added in a ${bump} release (${vs}): builds a native addon (${what}${checked}): ${now.slice(0, 120)}`, evidence, ['registry:new-build-script'], { file: 'package.json' });
       } else {
