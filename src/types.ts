@@ -116,6 +116,8 @@ export type Signal =
   | 'registry:typosquat'
   | 'registry:dependency-confusion'
   | 'registry:new-install-script'
+  /** An install script added to a release that only builds a native addon (release-diff.ts classifyAddedScript). */
+  | 'registry:new-build-script'
   | 'registry:lost-provenance'
   | 'registry:manifest-confusion'
   | 'registry:new-publisher'

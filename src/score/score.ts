@@ -442,6 +442,17 @@ export const REGISTRY_CHAINS: readonly Entry<PackageView>[] = [
     match: installScriptOrNew,
     reason: (v) => `${registryWhat(v)}; and the package runs code on install`,
   },
+  // The native-addon build step added to a release (`node check.js || node-gyp rebuild`), its
+  // install-time code free of any capability (release-diff's classifyAddedScript; anything more keeps
+  // `registry:new-install-script`): how addons start shipping prebuilt binaries. Said, not suspicious.
+  {
+    id: 'registry-new-build-script',
+    kind: 'signal',
+    group: REGISTRY_INSTALL,
+    points: all(20),
+    match: (v) => v.signal('registry:new-build-script'),
+    reason: (_v, f) => f.message,
+  },
   {
     id: 'registry-several-signs',
     kind: 'signal',
