@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { manifest, scanFiles } from '../test/helpers/analyze.js';
 import { finding } from '../test/helpers/findings.js';
+import { findingsOf } from '../test/helpers/rule-tester.js';
+import homeWrites from './home-writes.js';
 
 const RULE = 'home-writes';
 
@@ -82,5 +84,73 @@ describe('home-writes stays quiet', () => {
     expect(r.stats.parsedFiles).toBe(1);
     expect(r.of(RULE)).toEqual([]);
     expect(r.verdict).toBe('clean');
+  });
+});
+
+// A postinstall that adjusts the launcher npm writes into its global bin folder for a command, with
+// the command's name read from the package's own manifest (the shape of ngrok's Git Bash fix). The
+// package names its own bin: npm wrote that launcher for it. Any other command's launcher (npm,
+// node, git, another package's tool) is a hijack of that command.
+const LAUNCHER_FIX = (nameExpr: string, extra = '') =>
+  "const fs = require('fs');\nconst path = require('path');\n" +
+  extra +
+  `const launcher = path.join(process.env.APPDATA, 'npm', ${nameExpr} + '.cmd');\n` +
+  "if (fs.existsSync(launcher)) {\n  const text = fs.readFileSync(launcher, 'utf8');\n  fs.writeFileSync(launcher, text.replace('node ', 'node --no-deprecation '));\n}\n";
+
+const tunnelPackage = (postinstall: string, fields: Record<string, unknown> = {}) => ({
+  'package.json': JSON.stringify({ name: 'tunnel-cli', version: '2.0.0', bin: { 'tunnel-cli': 'bin/cli.js' }, scripts: { postinstall: 'node postinstall.js' }, ...fields }),
+  'bin/cli.js': '#!/usr/bin/env node\nconsole.log("tunnel");\n',
+  'postinstall.js': postinstall,
+});
+
+describe('npm launchers in the global bin folder (rule alone)', () => {
+  test.each([
+    ['its name from require("./package.json").name', LAUNCHER_FIX('require("./package.json").name'), {}],
+    ['its name destructured from the manifest', LAUNCHER_FIX('name', "const { name } = require('./package.json');\n"), {}],
+    ['a string bin, named after the unscoped package', LAUNCHER_FIX('require("./package.json").name.split("/")[1]'), { name: '@acme/tunnel-cli', bin: 'bin/cli.js' }],
+    ['the first key of the manifest bin', LAUNCHER_FIX('Object.keys(require("./package.json").bin)[0]'), {}],
+  ])('rewriting the launcher of its own bin, %s, is only noted', (_label, code, fields) => {
+    const found = findingsOf(homeWrites, tunnelPackage(code, fields));
+    expect(found.map((f) => `${f.severity} ${f.message}`)).toEqual([expect.stringMatching(/^info rewrites the npm launcher of its own command tunnel-cli \(~\/AppData\/Roaming\/npm\/tunnel-cli\.cmd\)/)]);
+  });
+
+  test('the clean reproduction scores clean', () => {
+    const r = scanFiles(tunnelPackage(LAUNCHER_FIX('require("./package.json").name')));
+    expect(r.of(RULE).filter((f) => f.severity !== 'info')).toEqual([]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  test.each([
+    ["npm's own launcher", LAUNCHER_FIX("'npm'"), {}, 'npm'],
+    ["node's launcher", LAUNCHER_FIX("'node'"), {}, 'node'],
+    ["another package's command", LAUNCHER_FIX("'prettier'"), {}, 'prettier'],
+    ['a command named by another manifest field', LAUNCHER_FIX('require("./package.json").config.target'), { config: { target: 'claude' } }, 'claude'],
+    ['a well-known command the package claims as its own bin', LAUNCHER_FIX('require("./package.json").name'), { name: 'git', bin: { git: 'bin/cli.js' } }, 'git'],
+  ])('rewriting %s at install is critical command hijacking', (_label, code, fields, command) => {
+    const found = findingsOf(homeWrites, tunnelPackage(code, fields));
+    expect(found).toEqual([finding('critical', ['sink:file-write-home', 'tamper'], { reach: 'install', message: expect.stringContaining(`npm launcher of the ${command} command`) })]);
+  });
+
+  test('the malicious twin (the npm launcher replaced at install) is malicious', () => {
+    const r = scanFiles(tunnelPackage(LAUNCHER_FIX("'npm'")));
+    expect(r.verdict).toBe('malicious');
+  });
+
+  test("a Unix prefix's bin folder in the home folder is judged the same way", () => {
+    const code = (name: string) => `const fs = require('fs'); const os = require('os'); const path = require('path');\nfs.writeFileSync(path.join(os.homedir(), '.npm-global', 'bin', ${name}), '#!/bin/sh\\nexec node "$@"\\n');\n`;
+    expect(findingsOf(homeWrites, tunnelPackage(code('require("./package.json").name'))).map((f) => f.severity)).toEqual(['info']);
+    expect(findingsOf(homeWrites, tunnelPackage(code("'node'")))).toEqual([finding('critical', ['tamper'], { message: expect.stringContaining('~/.npm-global/bin/node') })]);
+  });
+
+  test('a launcher written by a function the user calls, not at install or on load, is medium without the tamper signal', () => {
+    const code = "const fs = require('fs'); const path = require('path');\nexports.fix = () => fs.writeFileSync(path.join(process.env.APPDATA, 'npm', 'git.cmd'), '@node x.js');\n";
+    const found = findingsOf(homeWrites, { 'package.json': JSON.stringify({ name: 'tunnel-cli', version: '2.0.0', main: 'index.js' }), 'index.js': code });
+    expect(found).toEqual([finding('medium', ['sink:file-write-home'])]);
+    expect(found[0]!.signals).not.toContain('tamper');
+  });
+
+  test('a launcher whose name cannot be folded stays a medium home write, as before', () => {
+    const found = findingsOf(homeWrites, tunnelPackage(LAUNCHER_FIX('process.argv[2]')));
+    expect(found).toEqual([finding('medium', ['sink:file-write-home'], { message: expect.stringContaining('~/AppData/Roaming/npm/*') })]);
   });
 });

@@ -4,6 +4,8 @@ import type { CallExpression, Node } from '@babel/types';
 import { parseFile } from '../src/engine/parse.js';
 import { walkFile } from '../src/engine/walk.js';
 import { Evaluator, HOLE, UNKNOWN } from '../src/engine/evaluate.js';
+import { dataModules, MAX_JSON_MODULE_BYTES } from '../src/engine/json-modules.js';
+import type { PackageFile } from '../src/types.js';
 
 /** Parse and walk a fixture the way the engine does; `last` is the final expression statement. */
 function load(src: string, file = 'fixture.js'): { ev: Evaluator; last: Node; calls: CallExpression[] } {
@@ -229,5 +231,95 @@ describe('budgets', () => {
   test('foldLooseAll on `x = y || x` does not recurse forever (commander lib/command.js)', () => {
     const { ev, last } = load("let file = opts.file || `${name}-sub`;\nlet local = find(file);\nfile = local || file;\nspawn(file, args);\nfile;");
     expect(ev.foldLooseAll(last).length).toBeGreaterThan(0);
+  });
+});
+
+describe("the package's own JSON files (require('./package.json'))", () => {
+  const MANIFEST = JSON.stringify({ name: 'tunnel-cli', version: '2.1.0', bin: { 'tunnel-cli': 'bin/cli.js', tcli: 'bin/cli.js' }, keywords: ['a', 'b'], nested: { deep: { host: 'mirror.invalid' } } });
+  const pkgFiles = (extra: Record<string, string | Buffer> = {}): Map<string, PackageFile> => {
+    const map = new Map<string, PackageFile>();
+    for (const [p, content] of Object.entries({ 'package.json': MANIFEST, ...extra })) {
+      const data = Buffer.isBuffer(content) ? content : Buffer.from(content, 'utf8');
+      map.set(p, { path: p, size: data.length, data });
+    }
+    return map;
+  };
+  /** Fold the last expression of `src`, as the file `file` of a package holding `files`. */
+  const foldIn = (src: string, file = 'postinstall.js', files = pkgFiles(), loose = false) => {
+    const parsed = parseFile(file, src);
+    if (!parsed.ast) throw new Error(`fixture does not parse: ${parsed.error?.message}`);
+    const walked = walkFile(parsed.ast, new Set(['CallExpression']), 1e6);
+    const body = parsed.ast.program.body;
+    const stmt = body[body.length - 1];
+    if (stmt?.type !== 'ExpressionStatement') throw new Error('fixture must end with an expression statement');
+    const ev = new Evaluator(walked.bindings, dataModules(files).forFile(file));
+    return loose ? ev.foldLoose(stmt.expression) : ev.fold(stmt.expression);
+  };
+
+  test.each([
+    ["require('./package.json').name", 'tunnel-cli'],
+    ["require('./package.json').version", '2.1.0'],
+    ["require('./package.json').bin['tunnel-cli']", 'bin/cli.js'],
+    ["require('./package.json').keywords", ['a', 'b']],
+    ["require('./package.json').keywords.length", 2],
+    ["require('./package.json').nested.deep.host", 'mirror.invalid'],
+    ["Object.keys(require('./package.json').bin)", ['tunnel-cli', 'tcli']],
+    ["const pkg = require('./package.json');\npkg.name + '@' + pkg.version", 'tunnel-cli@2.1.0'],
+    ["const { name, bin: { tcli } } = require('./package.json');\n[name, tcli]", ['tunnel-cli', 'bin/cli.js']],
+    ["const path = require('path');\npath.join('npm', require('./package.json').name)", 'npm/tunnel-cli'],
+  ])('%s folds', (src, expected) => {
+    expect(foldIn(src)).toEqual(expected);
+  });
+
+  test('requires resolve from the requiring file, the way Node resolves them', () => {
+    expect(foldIn("require('../package.json').name", 'lib/x.js')).toBe('tunnel-cli');
+    expect(foldIn("require('./package.json').name", 'lib/x.js')).toBe(UNKNOWN); // no lib/package.json
+    expect(foldIn("require('./data').mirror", 'index.js', pkgFiles({ 'data.json': '{"mirror":"m.invalid"}' }))).toBe('m.invalid');
+    expect(foldIn("require('./version.json')", 'index.js', pkgFiles({ 'version.json': '"3.0.0"' }))).toBe('3.0.0');
+  });
+
+  test('ESM default imports of a JSON file fold too', () => {
+    expect(foldIn("import pkg from './package.json' with { type: 'json' };\npkg.name", 'index.mjs')).toBe('tunnel-cli');
+  });
+
+  test.each([
+    ['an object (no Value form)', "require('./package.json').bin"],
+    ['a missing field', "require('./package.json').homepage"],
+    ['an inherited property', "require('./package.json').constructor"],
+    ['__proto__', "require('./package.json').__proto__"],
+    ['toString of a field', "require('./package.json').nested.toString"],
+    ['a package name, not a file of this package', "require('other/package.json').name"],
+    ['a JavaScript module', "require('./index.js').name"],
+    ['a shadowed require', "const require = (x) => ({ name: 'evil' });\nrequire('./package.json').name"],
+    ['a name assigned twice', "let pkg = require('./package.json');\npkg = { name: 'x' };\npkg.name"],
+    ['an escape from the package', "require('../../package.json').name"],
+  ])('%s is unknown', (_label, src) => {
+    expect(foldIn(src)).toBe(UNKNOWN);
+  });
+
+  test('hostile JSON: too large, invalid, deeply nested or partial gives unknown and never throws', () => {
+    const huge = JSON.stringify({ name: 'x'.repeat(MAX_JSON_MODULE_BYTES) });
+    expect(foldIn("require('./big.json').name", 'index.js', pkgFiles({ 'big.json': huge }))).toBe(UNKNOWN);
+    expect(foldIn("require('./bad.json').name", 'index.js', pkgFiles({ 'bad.json': '{"name": "x",' }))).toBe(UNKNOWN);
+    expect(foldIn("require('./code.json').name", 'index.js', pkgFiles({ 'code.json': "module.exports = { name: 'x' }" }))).toBe(UNKNOWN);
+    const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+    expect(() => foldIn("require('./deep.json')[0][0][0]", 'index.js', pkgFiles({ 'deep.json': deep }))).not.toThrow();
+    const partial = pkgFiles({ 'p.json': '{"name":"x"}' });
+    partial.set('p.json', { ...partial.get('p.json')!, partial: true });
+    expect(foldIn("require('./p.json').name", 'index.js', partial)).toBe(UNKNOWN);
+    // A loose fold shows what is unknown as a hole, not a crash.
+    expect(foldIn("'~/AppData/Roaming/npm/' + require('./bad.json').name", 'index.js', pkgFiles({ 'bad.json': '{' }), true)).toBe(`~/AppData/Roaming/npm/${HOLE}`);
+  });
+
+  test('a BOM before the JSON is skipped, as Node does', () => {
+    expect(foldIn("require('./b.json').name", 'index.js', pkgFiles({ 'b.json': '\uFEFF{"name":"bom"}' }))).toBe('bom');
+  });
+
+  test('JSON text is data: a string that looks like code is a string', () => {
+    expect(foldIn("require('./c.json').run", 'index.js', pkgFiles({ 'c.json': '{"run":"require(\'child_process\').exec(\'id\')"}' }))).toBe("require('child_process').exec('id')");
+  });
+
+  test('without the service (no package), nothing changes', () => {
+    expect(fold("require('./package.json').name")).toBe(UNKNOWN);
   });
 });

@@ -8,6 +8,7 @@ import { worthParsing } from './lexical.js';
 import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from './lazy-bodies.js';
 import { lifecycleScripts, type LifecycleScripts } from './scripts.js';
 import { buildGraph, resolveInPackage, type ModuleGraph } from './graph.js';
+import { dataModules } from './json-modules.js';
 import { FlowService, type FlowFile } from './flows.js';
 import { installRuns } from './install-reach.js';
 import { installStringArrayDecoders, mayHaveStringArray } from './string-array.js';
@@ -188,6 +189,8 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     return f?.data ? f.data.toString('utf8') : undefined;
   };
   const fileSet = new Set(pkg.files.keys());
+  // The package's own JSON files, for folding `require('./package.json').name` (data, bounded).
+  const jsonModules = dataModules(pkg.files as ReadonlyMap<string, PackageFile>);
   // Files that run as JavaScript without a JS name (extension-less install files and bins, files
   // the package's own .npmrc/.yarnrc.yml/bunfig.toml load), and those config files themselves,
   // which npm and yarn read at install in the package's folder (issue 18).
@@ -380,7 +383,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     if (walked.truncated) {
       findings.push({ rule: 'too-large', severity: 'low', message: `more than ${options.maxNodes} syntax nodes; the rest of the file was not walked`, file, reach, signals: ['analysis-gap'] });
     }
-    const evaluator = new Evaluator(walked.bindings);
+    const evaluator = new Evaluator(walked.bindings, jsonModules.forFile(file));
     if (mayHaveStringArray(text)) installStringArrayDecoders(parsed.ast as unknown as Node, text, evaluator);
     return { path: file, text, ast: parsed.ast as unknown as File, walked, evaluator, reach, depth, origin };
   };

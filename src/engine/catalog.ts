@@ -24,6 +24,31 @@ export const OTHER_SOFTWARE_PATHS: PathIndicator[] = [
   { re: /(?:^|\/)\.(?:vscode(?:-insiders|-server|-oss)?|cursor|windsurf|vscodium)\/extensions\//i, label: 'an editor extension' },
 ];
 
+/**
+ * npm's global bin folder, where `npm install -g` writes a launcher for each command a package
+ * declares in its manifest `bin` (`%APPDATA%\npm\<name>`, `<name>.cmd`, `<name>.ps1` on Windows,
+ * `<prefix>/bin/<name>` elsewhere), for the usual prefixes. Tested on normalized paths; group 1 is
+ * the command the launcher starts.
+ */
+const NPM_GLOBAL_BIN = /^(?:~\/AppData\/Roaming\/npm|~\/\.npm-global\/bin|~\/\.npm-packages\/bin|~\/\.nvm\/versions\/node\/[^/]+\/bin|\/usr\/local\/bin|\/opt\/homebrew\/bin)\/([^/]+?)(?:\.cmd|\.ps1)?$/i;
+
+/** The command whose npm launcher a path is (`~/AppData/Roaming/npm/npm.cmd` -> `npm`), when it is one. */
+export function npmLauncherCommand(path: string): string | undefined {
+  return NPM_GLOBAL_BIN.exec(path)?.[1];
+}
+
+/**
+ * Commands other software owns: a package declaring one of these as its own bin does not make
+ * rewriting that command's launcher its own business (npm itself refuses to overwrite another
+ * package's launcher).
+ */
+export const WELL_KNOWN_COMMANDS = new Set([
+  'npm', 'npx', 'node', 'nodejs', 'corepack', 'pnpm', 'pnpx', 'yarn', 'yarnpkg', 'bun', 'bunx', 'deno', 'tsc', 'tsx',
+  'git', 'gh', 'ssh', 'scp', 'sudo', 'su', 'curl', 'wget', 'sh', 'bash', 'zsh', 'fish', 'cmd', 'powershell', 'pwsh',
+  'python', 'python3', 'pip', 'pip3', 'docker', 'kubectl', 'aws', 'gcloud', 'az',
+  'code', 'code-insiders', 'cursor', 'windsurf', 'claude', 'codex', 'gemini', 'copilot', 'aider',
+]);
+
 /** One cheap test before OTHER_SOFTWARE_PATHS and the node_modules check. */
 export const OTHER_SOFTWARE_HINT = /node_modules|app\.asar|Contents\/Resources\/app|discord_desktop_core|Extensions|extensions|\.\.\//;
 

@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { Node, Expression } from '@babel/types';
 import type { BindingTable, Binding } from './bindings.js';
 import { Interpreter, fromPlain, toPlain, type Plain } from './interpret.js';
+import type { DataModules, Json } from './json-modules.js';
 
 /**
  * Static evaluation: folds expressions to constants and resolves what a callee really is
@@ -83,7 +84,11 @@ export class Evaluator {
   private readonly overrides = new Map<Node, Value>();
   private readonly canonCache = new Map<Node, string | undefined>();
 
-  constructor(private readonly bindings: BindingTable) {}
+  constructor(
+    private readonly bindings: BindingTable,
+    /** The package's own JSON files this file may require (`require('./package.json').name`). */
+    private readonly modules?: DataModules,
+  ) {}
 
   // ---------- public API ----------
 
@@ -592,6 +597,11 @@ export class Evaluator {
     }
     if ((b.kind !== 'const' && b.kind !== 'let' && b.kind !== 'var') || !b.init) return UNKNOWN;
     let v = this.value(b.init);
+    if (b.path && this.modules) {
+      // `const { name } = require('./package.json')`
+      const j = this.jsonOfBinding(b, 0);
+      if (j !== undefined) return fromJson(j);
+    }
     if (b.path) {
       for (const p of b.path) {
         if (Array.isArray(v) && typeof p === 'number') v = v[p] ?? UNKNOWN;
@@ -670,6 +680,14 @@ export class Evaluator {
         return target ? this.value(target) : UNKNOWN;
       }
     }
+    if (this.modules) {
+      // `require('./package.json').name`, `pkg.bin.ngrok`: a field of one of the package's JSON files.
+      const j = this.jsonAt(node, 0);
+      if (j !== undefined) {
+        const v = fromJson(j);
+        if (v !== UNKNOWN) return v;
+      }
+    }
     const obj = this.value(node.object);
     if (obj === HOLE) return UNKNOWN;
     if (typeof obj === 'string') {
@@ -695,6 +713,50 @@ export class Evaluator {
       if (target) return this.value(target);
     }
     return UNKNOWN;
+  }
+
+  /**
+   * The JSON value an expression denotes when it is one of the package's own JSON files or a field
+   * of one: `require('./package.json')`, `.bin.name`, a name bound to either (destructuring too),
+   * `import pkg from './package.json'`. Undefined when it is anything else.
+   */
+  private jsonAt(raw: Node, depth: number): Json | undefined {
+    if (!this.modules || depth > 32 || ++this.steps > MAX_STEPS) return undefined;
+    const node = unwrap(raw);
+    switch (node.type) {
+      case 'CallExpression': {
+        if (node.arguments.length !== 1) return undefined;
+        const callee = this.canon(node.callee);
+        if (callee === undefined || !REQUIRE_NAMES.has(callee)) return undefined;
+        const spec = this.strOf(node.arguments[0]);
+        return spec === undefined ? undefined : this.modules.json(spec);
+      }
+      case 'MemberExpression':
+      case 'OptionalMemberExpression': {
+        const base = this.jsonAt(node.object, depth + 1);
+        if (base === undefined) return undefined;
+        const prop = this.propName(node.property, node.computed);
+        return prop === undefined ? undefined : jsonChild(base, prop);
+      }
+      case 'Identifier': {
+        if (this.bindings.isTainted(node.name)) return undefined;
+        const list = withValues(this.bindings.visible(node.name, node));
+        return list.length === 1 ? this.jsonOfBinding(list[0]!, depth + 1) : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  private jsonOfBinding(b: Binding, depth: number): Json | undefined {
+    let base: Json | undefined;
+    if (b.kind === 'import') base = b.imported === 'default' && b.source ? this.modules?.json(b.source) : undefined;
+    else if ((b.kind === 'const' || b.kind === 'let' || b.kind === 'var') && b.init && !b.iterates) base = this.jsonAt(b.init, depth);
+    for (const p of b.path ?? []) {
+      if (base === undefined) return undefined;
+      base = jsonChild(base, String(p));
+    }
+    return base;
   }
 
   private args(node: Extract<Node, { type: 'CallExpression' | 'OptionalCallExpression' | 'NewExpression' }>): Value[] | undefined {
@@ -850,6 +912,21 @@ export class Evaluator {
         return '~';
       case 'os.tmpdir':
         return '/tmp';
+      case 'require':
+      case 'module.require':
+      case 'process.mainModule.require':
+      case 'require.main.require': {
+        // `require('./version.json')` holding a string or a list.
+        const j = this.jsonAt(node, 0);
+        return j === undefined ? UNKNOWN : fromJson(j);
+      }
+      case 'Object.keys': {
+        // `Object.keys(require('./package.json').bin)`: the package's command names.
+        const arg = node.arguments[0];
+        if (!arg || arg.type === 'SpreadElement' || arg.type === 'ArgumentPlaceholder') return UNKNOWN;
+        const j = this.jsonAt(arg, 0);
+        return j !== undefined && j !== null && typeof j === 'object' && !Array.isArray(j) ? Object.keys(j).slice(0, MAX_JSON_ELEMENTS) : UNKNOWN;
+      }
       case 'process.cwd':
         return this.loose ? '<cwd>' : UNKNOWN;
       case 'String.fromCharCode':
@@ -916,6 +993,26 @@ function withValues(list: readonly Binding[]): readonly Binding[] {
   if (list.length <= 1) return list;
   const valued = list.filter((b) => b.init || b.kind === 'param' || b.kind === 'import' || b.kind === 'function' || b.kind === 'class' || b.kind === 'opaque');
   return valued.length ? valued : list;
+}
+
+const MAX_JSON_ELEMENTS = 10_000;
+
+/** A field of a JSON value: own properties only (`__proto__`, `constructor` of a plain object are not fields). */
+function jsonChild(base: Json, key: string): Json | undefined {
+  if (Array.isArray(base)) {
+    if (key === 'length') return base.length;
+    const i = Number(key);
+    return Number.isInteger(i) && i >= 0 && i < base.length ? base[i] : undefined;
+  }
+  if (base === null || typeof base !== 'object') return undefined;
+  return Object.prototype.hasOwnProperty.call(base, key) ? base[key] : undefined;
+}
+
+/** A JSON value as the evaluator's Value: objects have no Value form (their fields do). */
+function fromJson(j: Json, depth = 0): Value {
+  if (j === null || typeof j === 'string' || typeof j === 'number' || typeof j === 'boolean') return j;
+  if (Array.isArray(j) && j.length <= MAX_JSON_ELEMENTS && depth < 8) return j.map((x) => fromJson(x, depth + 1));
+  return UNKNOWN;
 }
 
 /** A constant the interpreter can take: no unknown part anywhere. */
