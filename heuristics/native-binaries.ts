@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/engine/run/rule.js';
 
 export type BinaryFormat = 'ELF' | 'PE' | 'Mach-O';
 

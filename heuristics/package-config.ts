@@ -1,5 +1,5 @@
-import { defineRule } from '../src/engine/rule.js';
-import { packageConfigSettings, type ConfigSetting } from '../src/engine/package-config.js';
+import { defineRule } from '../src/engine/run/rule.js';
+import { packageConfigSettings, type ConfigSetting } from '../src/engine/semantics/package-config.js';
 import { SHELL_DOWNLOAD, SHELL_FETCH } from '../src/engine/indicators.js';
 import type { Severity, Signal } from '../src/types.js';
 

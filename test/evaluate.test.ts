@@ -1,9 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import * as t from '@babel/types';
 import type { CallExpression, Node } from '@babel/types';
-import { parseFile } from '../src/engine/parse.js';
-import { walkFile } from '../src/engine/walk.js';
-import { Evaluator, HOLE, UNKNOWN } from '../src/engine/evaluate.js';
+import { parseFile } from '../src/engine/parse/parse.js';
+import { walkFile } from '../src/engine/semantics/walk.js';
+import { Evaluator, HOLE, UNKNOWN } from '../src/engine/semantics/evaluate.js';
 
 /** Parse and walk a fixture the way the engine does; `last` is the final expression statement. */
 function load(src: string, file = 'fixture.js'): { ev: Evaluator; last: Node; calls: CallExpression[] } {
