@@ -4,7 +4,7 @@ import { measureInvisible, PAYLOAD_RUN, type InvisibleKind } from '../src/engine
 /**
  * The obfuscation rule's measure of invisible code (issue 18): variation selectors, tag
  * characters, private-use and filler characters in a file that ordinary text does not explain
- * (src/engine/invisible.ts). Kept apart from obfuscation.ts so the rule only calls it.
+ * (src/engine/prefilter/invisible.ts). Kept apart from obfuscation.ts so the rule only calls it.
  *
  * A payload-sized run outside comments is how GlassWorm-style loaders hide code (one byte per
  * selector, decoded by code point arithmetic, which the interpreter folds); invisible characters

@@ -1,4 +1,4 @@
-// The bounded pure interpreter (src/engine/interpret.ts): decoders of several shapes through the
+// The bounded pure interpreter (src/engine/semantics/interpret.ts): decoders of several shapes through the
 // evaluator, the bounds on hostile code (asserted on its counters and abort reasons, not on wall
 // clock), and property tests that it never reaches the host.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';

@@ -1,4 +1,4 @@
-// Invisible code points (issue 18, item 2): the measure in src/engine/invisible.ts and what the
+// Invisible code points (issue 18, item 2): the measure in src/engine/prefilter/invisible.ts and what the
 // obfuscation rule reports from it. Ordinary text (emoji presentation selectors, keycaps, ZWJ
 // emoji, ideographic variants, flags, a BOM, icon glyphs) must not count.
 import { describe, expect, test } from 'vitest';
