@@ -1,9 +1,6 @@
 import { parse } from '@babel/parser';
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type PackageContext } from '../src/engine/run/rule.js';
-import { HOLE, UNKNOWN } from '../src/engine/semantics/evaluate.js';
-import { isCodeFile } from '../src/engine/parse/parse.js';
-import { descendants } from '../src/engine/semantics/walk.js';
+import { defineRule, type FileContext, type PackageContext, HOLE, UNKNOWN, isCodeFile, descendants } from '../src/engine/api.js';
 
 const EVALUATORS = new Set([
   'eval', 'Function', 'vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script',

@@ -1,8 +1,5 @@
-import { defineRule, type BodyHints } from '../src/engine/run/rule.js';
-import { HOLE } from '../src/engine/semantics/evaluate.js';
+import { defineRule, type BodyHints, HOLE, runsOnLoad, descendants, parentOf } from '../src/engine/api.js';
 import type { Node } from '@babel/types';
-import { runsOnLoad } from '../src/engine/semantics/effects.js';
-import { descendants, parentOf } from '../src/engine/semantics/walk.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Home-relative paths a helper may return to the write elsewhere. */
 const BODY_HINTS: BodyHints = { literals: /~[\/\\]|\$HOME|USERPROFILE|APPDATA/, code: /homedir/ };

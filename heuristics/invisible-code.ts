@@ -1,5 +1,4 @@
-import type { FileContext } from '../src/engine/run/rule.js';
-import { measureInvisible, PAYLOAD_RUN, type InvisibleKind } from '../src/engine/prefilter/invisible.js';
+import { type FileContext, measureInvisible, PAYLOAD_RUN, type InvisibleKind } from '../src/engine/api.js';
 
 /**
  * The obfuscation rule's measure of invisible code (issue 18): variation selectors, tag
