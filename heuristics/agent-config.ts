@@ -1,8 +1,6 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
+import { defineRule, type FileContext, type PackageContext, type BodyHints, HOLE, commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/api.js';
 import { matchAgentConfigPath, AI_CLI_BYPASS, AUTO_APPROVE_CONTENT, type AgentConfigPath } from '../src/engine/ai-indicators.js';
-import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import { SHELL_DOWNLOAD } from '../src/engine/indicators.js';
 import type { Reach, Severity } from '../src/types.js';
 

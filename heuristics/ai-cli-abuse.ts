@@ -1,9 +1,6 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
+import { defineRule, type FileContext, type PackageContext, type BodyHints, HOLE, commandCandidates, programOf, runsOnLoad, taggedCommand, splitShell } from '../src/engine/api.js';
 import { AI_CLI, AI_CLI_BYPASS, AI_CLI_UNIQUE_BYPASS, SECRET_HUNT_PROMPT } from '../src/engine/ai-indicators.js';
-import { commandCandidates, programOf, runsOnLoad, taggedCommand } from '../src/engine/effects.js';
-import { splitShell } from '../src/engine/scripts.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): AI CLI names and their bypass flags, wherever a helper builds the command. */

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { manifest, scanFiles } from '../test/helpers/analyze.js';
 import { expectAtMostLow, finding } from '../test/helpers/findings.js';
 import { aiKeyProvider, isProviderHost } from '../src/engine/ai-indicators.js';
-import { HOLE } from '../src/engine/evaluate.js';
+import { HOLE } from '../src/engine/api.js';
 
 const RULE = 'ai-keys';
 const FLOW = 'exfiltration-flow';

@@ -1,6 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type BodyHints } from '../src/engine/rule.js';
-import { parentOf } from '../src/engine/walk.js';
+import { defineRule, type FileContext, type BodyHints, parentOf } from '../src/engine/api.js';
 import { AI_KEY_SHAPES, aiKeyEnvPattern, aiKeyProvider, providerName } from '../src/engine/ai-indicators.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Key variable names and key shapes (lists and regexes of them may sit in any helper). */

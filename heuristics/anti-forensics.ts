@@ -1,9 +1,6 @@
 import path from 'node:path';
 import type { Node } from '@babel/types';
-import { defineRule, type BodyHints, type CallInfo, type FileContext } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
-import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, writeTarget } from '../src/engine/effects.js';
-import { installCommandLines } from '../src/engine/scripts.js';
+import { defineRule, type BodyHints, type CallInfo, type FileContext, HOLE, commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, writeTarget, installCommandLines } from '../src/engine/api.js';
 import { TRACE_ERASERS, TRACE_FILES } from '../src/engine/catalog.js';
 import type { Severity, Signal } from '../src/types.js';
 

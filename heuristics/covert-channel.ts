@@ -1,11 +1,7 @@
 import type { Node, Program } from '@babel/types';
-import { defineRule, type BodyHints, type CallInfo, type FileContext } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
-import { runsOnLoad } from '../src/engine/effects.js';
-import { parentOf } from '../src/engine/walk.js';
+import { defineRule, type BodyHints, type CallInfo, type FileContext, HOLE, runsOnLoad, parentOf, NETWORK_CALLS, destinationOf } from '../src/engine/api.js';
 import { isPublicIPv4 } from '../src/engine/indicators.js';
 import { CHAIN_READ_METHOD, DEAD_DROP_URLS, ipLiteral } from '../src/engine/catalog.js';
-import { NETWORK_CALLS, destinationOf } from '../src/engine/network-calls.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
 
 /** Helpers that hold a dead-drop URL or a JSON-RPC body for a call elsewhere. */

@@ -1,6 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule, reportMatches, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
+import { defineRule, reportMatches, type BodyHints, HOLE } from '../src/engine/api.js';
 import { matchCredentialPath } from '../src/engine/indicators.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Credential and wallet paths, which a helper may return to the read elsewhere. */

@@ -1,8 +1,6 @@
 import type { Node } from '@babel/types';
-import { defineRule, reportMatches, type FileContext, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
+import { defineRule, reportMatches, type FileContext, type BodyHints, HOLE, commandCandidates, programOf } from '../src/engine/api.js';
 import { WALLET_EXTENSIONS, WALLET_PATHS } from '../src/engine/indicators.js';
-import { commandCandidates, programOf } from '../src/engine/effects.js';
 import type { Reach, Severity } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Wallet paths, addresses and address patterns, miners, and hooks on fetch/XHR. */

@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/engine/api.js';
 import { assessDependencyConfusion } from '../src/registry/dependency-confusion.js';
 
 export default defineRule({

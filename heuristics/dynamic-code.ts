@@ -1,10 +1,6 @@
 import { parse } from '@babel/parser';
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type PackageContext } from '../src/engine/rule.js';
-import { HOLE, UNKNOWN } from '../src/engine/evaluate.js';
-import { isCodeFile } from '../src/engine/parse.js';
-import { descendants } from '../src/engine/walk.js';
-import { describePath } from '../src/engine/flows.js';
+import { defineRule, type FileContext, type PackageContext, HOLE, UNKNOWN, isCodeFile, descendants, describePath } from '../src/engine/api.js';
 
 const EVALUATORS = new Set([
   'eval', 'Function', 'vm.runInThisContext', 'vm.runInNewContext', 'vm.runInContext', 'vm.compileFunction', 'vm.Script',

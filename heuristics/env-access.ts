@@ -1,6 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule, reportMatches, type FileContext } from '../src/engine/rule.js';
-import { descendants, parentOf } from '../src/engine/walk.js';
+import { defineRule, reportMatches, type FileContext, descendants, parentOf } from '../src/engine/api.js';
 import { NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../src/engine/indicators.js';
 import { aiKeyProvider } from '../src/engine/ai-indicators.js';
 

@@ -1,12 +1,8 @@
 import type { Node } from '@babel/types';
-import { defineRule, type CallInfo, type FileContext, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
-import { areAlternatives, describePath, type Hop, type Taint } from '../src/engine/flows.js';
-import { DNS_CALLS, NETWORK_CALLS, STREAM_WRITE, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
+import { defineRule, type CallInfo, type FileContext, type BodyHints, HOLE, areAlternatives, describePath, type Hop, type Taint, DNS_CALLS, NETWORK_CALLS, STREAM_WRITE, destinationOf, normalizeChain, programOf } from '../src/engine/api.js';
 import { RECON_ENDPOINTS, EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import { isProviderHost, providerName, providerOfHost } from '../src/engine/ai-indicators.js';
 import type { Severity, Signal } from '../src/types.js';
-import { programOf } from '../src/engine/effects.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Network tools a helper may build a command for. */
 const BODY_HINTS: BodyHints = { literals: /\b(?:ncat|netcat|nslookup|Invoke-WebRequest)\b|\bnc\s|\bdig\s|\bping\s|\biwr\s|\birm\s/ };

@@ -1,8 +1,5 @@
-import { defineRule, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
+import { defineRule, type BodyHints, HOLE, runsOnLoad, descendants, parentOf } from '../src/engine/api.js';
 import type { Node } from '@babel/types';
-import { runsOnLoad } from '../src/engine/effects.js';
-import { descendants, parentOf } from '../src/engine/walk.js';
 import { WELL_KNOWN_COMMANDS, npmLauncherCommand } from '../src/engine/catalog.js';
 import type { Manifest } from '../src/types.js';
 

@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/engine/api.js';
 
 /** Calls that read who and where the host is: the payload of recon beacons. */
 const FINGERPRINT: Record<string, string> = {

@@ -1,4 +1,4 @@
-import type { Rule } from '../src/engine/rule.js';
+import type { Rule } from '../src/engine/api.js';
 import installScripts from './install-scripts.js';
 import envAccess from './env-access.js';
 import credentialFiles from './credential-files.js';

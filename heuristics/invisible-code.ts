@@ -1,10 +1,9 @@
-import type { FileContext } from '../src/engine/rule.js';
-import { measureInvisible, PAYLOAD_RUN, type InvisibleKind } from '../src/engine/invisible.js';
+import { type FileContext, measureInvisible, PAYLOAD_RUN, type InvisibleKind } from '../src/engine/api.js';
 
 /**
  * The obfuscation rule's measure of invisible code (issue 18): variation selectors, tag
  * characters, private-use and filler characters in a file that ordinary text does not explain
- * (src/engine/invisible.ts). Kept apart from obfuscation.ts so the rule only calls it.
+ * (src/engine/prefilter/invisible.ts). Kept apart from obfuscation.ts so the rule only calls it.
  *
  * A payload-sized run outside comments is how GlassWorm-style loaders hide code (one byte per
  * selector, decoded by code point arithmetic, which the interpreter folds); invisible characters

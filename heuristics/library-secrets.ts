@@ -1,7 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule, type CallInfo, type FileContext } from '../src/engine/rule.js';
-import { HOLE, type Evaluator } from '../src/engine/evaluate.js';
-import { NETWORK_CALLS, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
+import { defineRule, type CallInfo, type FileContext, HOLE, type Evaluator, NETWORK_CALLS, destinationOf, normalizeChain } from '../src/engine/api.js';
 import { EXFIL_ENDPOINTS, matchIndicator } from '../src/engine/indicators.js';
 import { SECRET_VALUE_NAME, ipLiteral, ownHostsOf } from '../src/engine/catalog.js';
 import { isPublicIPv4 } from '../src/engine/indicators.js';

@@ -1,9 +1,5 @@
 import { VISITOR_KEYS, type Node } from '@babel/types';
-import { defineRule, reportMatches, type CallInfo, type FileContext } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
-import { parentOf } from '../src/engine/walk.js';
-import { isCodeFile } from '../src/engine/parse.js';
-import { NETWORK_CALLS, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
+import { defineRule, reportMatches, type CallInfo, type FileContext, HOLE, parentOf, isCodeFile, NETWORK_CALLS, destinationOf, normalizeChain } from '../src/engine/api.js';
 import { EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import {
   CONCEALMENT, HIDDEN_TAG, INVISIBLE_TEXT, OVERRIDE_INSTRUCTIONS, PASS_AS_ARGUMENT, READ_VERB, SECRET_WORDS, SENSITIVE_TARGET, decodeTagCharacters, htmlComments,

@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/engine/api.js';
 
 export type BinaryFormat = 'ELF' | 'PE' | 'Mach-O';
 

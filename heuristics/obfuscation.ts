@@ -1,5 +1,5 @@
 import { tokenizer } from 'acorn';
-import { defineRule, reportMatches } from '../src/engine/rule.js';
+import { defineRule, reportMatches } from '../src/engine/api.js';
 import { reportInvisibleCode } from './invisible-code.js';
 
 /**

@@ -1,5 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
-import { packageConfigSettings, type ConfigSetting } from '../src/engine/package-config.js';
+import { defineRule, packageConfigSettings, type ConfigSetting } from '../src/engine/api.js';
 import { SHELL_DOWNLOAD, SHELL_FETCH } from '../src/engine/indicators.js';
 import type { Severity, Signal } from '../src/types.js';
 

@@ -1,8 +1,5 @@
-import { installCommandLines } from '../src/engine/scripts.js';
+import { installCommandLines, defineRule, type FileContext, type PackageContext, type BodyHints, HOLE, commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/api.js';
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
-import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import type { Reach, Severity } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Startup, profile, package-manager and git-hook locations and commands. */

@@ -1,8 +1,6 @@
 import type { Node, ObjectExpression } from '@babel/types';
-import { defineRule, reportMatches, type FileContext, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
+import { defineRule, reportMatches, type FileContext, type BodyHints, HOLE, parentOf } from '../src/engine/api.js';
 import { SHELL_DOWNLOAD, SHELL_FETCH, SHELL_RECON } from '../src/engine/indicators.js';
-import { parentOf } from '../src/engine/walk.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Binaries, download and recon commands a helper may hand to exec. */
 const BODY_HINTS: BodyHints = { literals: /\.(?:exe|bat|cmd|ps1|vbs|scr|dll|dylib|elf|msi|jar|apk|dmg)\b|\/dev\/tcp|\bnc\s+-|whoami|uname|\/etc\/passwd|printenv|\bsh\s+-c|\bbash\s|chmod\s/ };

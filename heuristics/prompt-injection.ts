@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/engine/api.js';
 import { SHELL_DOWNLOAD } from '../src/engine/indicators.js';
 import { AI_CLI_BYPASS, CONCEALMENT, INVISIBLE_TEXT, OVERRIDE_INSTRUCTIONS, SECRET_WORDS, SENSITIVE_TARGET, decodeTagCharacters, htmlComments } from '../src/engine/ai-indicators.js';
 import type { Severity } from '../src/types.js';

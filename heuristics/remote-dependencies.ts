@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/engine/api.js';
 import { offRegistryDependencies } from '../src/registry/dependency-specs.js';
 import type { Severity, Signal } from '../src/types.js';
 

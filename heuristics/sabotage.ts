@@ -1,6 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule, type FileContext } from '../src/engine/rule.js';
-import { descendants, parentOf } from '../src/engine/walk.js';
+import { defineRule, type FileContext, descendants, parentOf } from '../src/engine/api.js';
 
 function isTopLevel(node: Node): boolean {
   for (let p = parentOf(node), i = 0; p && i < 200; p = parentOf(p), i++) {

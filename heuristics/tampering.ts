@@ -1,9 +1,6 @@
 import path from 'node:path';
 import type { Node } from '@babel/types';
-import { defineRule, type BodyHints, type CallInfo, type FileContext } from '../src/engine/rule.js';
-import { HOLE, type Evaluator } from '../src/engine/evaluate.js';
-import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, writeTarget } from '../src/engine/effects.js';
-import { installCommandLines } from '../src/engine/scripts.js';
+import { defineRule, type BodyHints, type CallInfo, type FileContext, HOLE, type Evaluator, commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, writeTarget, installCommandLines } from '../src/engine/api.js';
 import { OTHER_SOFTWARE_HINT, OTHER_SOFTWARE_PATHS, nodeModulesPackage } from '../src/engine/catalog.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
 

@@ -1,4 +1,4 @@
-import { defineRule } from '../src/engine/rule.js';
+import { defineRule } from '../src/engine/api.js';
 import { findTyposquat, formatDownloads, type SquatKind } from '../src/registry/typosquat.js';
 import type { Severity } from '../src/types.js';
 

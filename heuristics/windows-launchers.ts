@@ -1,8 +1,5 @@
 import type { Node } from '@babel/types';
-import { defineRule, type BodyHints, type FileContext } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
-import { commandCandidates, runsOnLoad } from '../src/engine/effects.js';
-import { installCommandLines } from '../src/engine/scripts.js';
+import { defineRule, type BodyHints, type FileContext, HOLE, commandCandidates, runsOnLoad, installCommandLines } from '../src/engine/api.js';
 import { REMOTE_LAUNCH, WINDOWS_LAUNCHERS, WINDOWS_LAUNCHER_HINT } from '../src/engine/catalog.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
 

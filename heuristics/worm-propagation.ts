@@ -1,10 +1,5 @@
-import { installCommandLines } from '../src/engine/scripts.js';
+import { installCommandLines, defineRule, type CallInfo, type FileContext, type PackageContext, type BodyHints, HOLE, isCodeFile, NETWORK_CALLS, destinationOf, normalizeChain, commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/api.js';
 import type { Node } from '@babel/types';
-import { defineRule, type CallInfo, type FileContext, type PackageContext, type BodyHints } from '../src/engine/rule.js';
-import { HOLE } from '../src/engine/evaluate.js';
-import { isCodeFile } from '../src/engine/parse.js';
-import { NETWORK_CALLS, destinationOf, normalizeChain } from '../src/engine/network-calls.js';
-import { commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/effects.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Publish, push and workflow commands, npm tokens and registry endpoints. */

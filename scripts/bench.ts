@@ -31,8 +31,8 @@ import { fileURLToPath } from 'node:url';
 import pacote from 'pacote';
 import pLimit from 'p-limit';
 import { unpackTarball } from '../src/unpack/tarball.js';
-import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
-import { worthParsing } from '../src/engine/lexical.js';
+import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/run/analyze.js';
+import { worthParsing } from '../src/engine/prefilter/lexical.js';
 import { RULES } from '../heuristics/index.js';
 import { node24, startupTimes } from './node24.js';
 

@@ -1,7 +1,7 @@
 // Development aid: analyze local .tgz files without the fetcher. Not part of the product.
 import fs from 'node:fs';
 import { unpackTarball } from '../src/unpack/tarball.js';
-import { analyzePackage } from '../src/engine/analyze.js';
+import { analyzePackage } from '../src/engine/run/analyze.js';
 import { scoreFindings } from '../src/score/score.js';
 import { RULES } from '../heuristics/index.js';
 

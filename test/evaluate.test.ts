@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest';
 import * as t from '@babel/types';
 import type { CallExpression, Node } from '@babel/types';
-import { parseFile } from '../src/engine/parse.js';
-import { walkFile } from '../src/engine/walk.js';
-import { Evaluator, HOLE, UNKNOWN } from '../src/engine/evaluate.js';
-import { dataModules, MAX_JSON_MODULE_BYTES } from '../src/engine/json-modules.js';
+import { parseFile } from '../src/engine/parse/parse.js';
+import { walkFile } from '../src/engine/semantics/walk.js';
+import { Evaluator, HOLE, UNKNOWN } from '../src/engine/semantics/evaluate.js';
+import { dataModules, MAX_JSON_MODULE_BYTES } from '../src/engine/semantics/json-modules.js';
 import type { PackageFile } from '../src/types.js';
 
 /** Parse and walk a fixture the way the engine does; `last` is the final expression statement. */

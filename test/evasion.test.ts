@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { isCodeFile, parseFile } from '../src/engine/parse.js';
+import { isCodeFile, parseFile } from '../src/engine/parse/parse.js';
 import { scanFiles, type Scanned } from './helpers/analyze.js';
 
 const ROOT = fileURLToPath(new URL('../fixtures/evasion/', import.meta.url));

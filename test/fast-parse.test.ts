@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse as babelParse } from '@babel/parser';
 import type { Node } from '@babel/types';
-import { fastParse } from '../src/engine/fast-parse.js';
-import { parseFile } from '../src/engine/parse.js';
-import { walkFile } from '../src/engine/walk.js';
+import { fastParse } from '../src/engine/parse/fast-parse.js';
+import { parseFile } from '../src/engine/parse/parse.js';
+import { walkFile } from '../src/engine/semantics/walk.js';
 
 /**
  * The fast tier must hand the rules the same tree Babel would: after the walk has reshaped acorn's
@@ -53,7 +53,7 @@ function shape(ast: Node): string[] {
   return out;
 }
 
-import { childNodes as childrenOf } from '../src/engine/walk.js';
+import { childNodes as childrenOf } from '../src/engine/semantics/walk.js';
 
 function fastTree(text: string): Node {
   const r = fastParse(text);

@@ -1,7 +1,7 @@
 // Time budget per file (issue 19, finding 4): a file whose lexical and parse tiers run out of time
 // is reported as a `too-slow` analysis gap, and a package with one is never clean.
 import { describe, expect, it } from 'vitest';
-import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
+import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/run/analyze.js';
 import { scoreFindings } from '../src/score/score.js';
 import { RULES } from '../heuristics/index.js';
 import { packageFromFiles, manifest } from './helpers/analyze.js';

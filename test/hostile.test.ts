@@ -6,7 +6,7 @@ import { describe, expect, test } from 'vitest';
 import type { Finding, ReportedPackage } from '../src/types.js';
 import { unpackTarball } from '../src/unpack/tarball.js';
 import { DEFAULT_UNPACK_LIMITS } from '../src/unpack/limits.js';
-import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
+import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/run/analyze.js';
 import { scoreFindings } from '../src/score/score.js';
 import { analyzeTarball } from '../src/scan.js';
 import { RULES } from '../heuristics/index.js';

@@ -39,3 +39,35 @@ test('the check finds a cycle when there is one (through .js specifiers and a ty
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+// Rules reach the engine through one module, src/engine/api.ts, plus the shared vocabulary beside
+// it (lists of facts, not code paths): the engine's folders (parse/, prefilter/, semantics/, run/)
+// can then change shape without touching a rule. Rule tests included.
+const ENGINE = path.join(ROOT, 'src', 'engine');
+const RULE_MAY_IMPORT = new Set(['api.ts', 'catalog.ts', 'indicators.ts', 'ai-indicators.ts'].map((f) => path.join(ENGINE, f)));
+
+/** Relative specifiers of a file that resolve into src/engine other than the modules rules may import. */
+function pastTheApi(file: string, text: string): string[] {
+  const specifiers = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)].map((m) => m[1]!);
+  return specifiers.filter((s) => {
+    const target = path.resolve(path.dirname(file), s).replace(/\.js$/, '.ts');
+    return target.startsWith(ENGINE + path.sep) && !RULE_MAY_IMPORT.has(target);
+  });
+}
+
+test('rules import the engine only through src/engine/api.ts (and the shared vocabulary)', () => {
+  const dir = path.join(ROOT, 'heuristics');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts'));
+  expect(files.length).toBeGreaterThan(20);
+  const offending = files.flatMap((f) => pastTheApi(path.join(dir, f), fs.readFileSync(path.join(dir, f), 'utf8')).map((s) => `${f}: ${s}`));
+  expect(offending).toEqual([]);
+});
+
+test('the api check sees an import past the api, type-only and dynamic ones too', () => {
+  const rule = path.join(ROOT, 'heuristics', 'x.ts');
+  expect(pastTheApi(rule, "import { defineRule } from '../src/engine/api.js';\nimport { ipLiteral } from '../src/engine/catalog.js';")).toEqual([]);
+  expect(pastTheApi(rule, "import type { Evaluator } from '../src/engine/semantics/evaluate.js';")).toEqual(['../src/engine/semantics/evaluate.js']);
+  expect(pastTheApi(rule, "const m = await import('../src/engine/run/analyze.js');")).toEqual(['../src/engine/run/analyze.js']);
+  expect(pastTheApi(rule, "export { parentOf } from '../src/engine/semantics/walk.js';")).toEqual(['../src/engine/semantics/walk.js']);
+  expect(pastTheApi(rule, "import type { Severity } from '../src/types.js';")).toEqual([]);
+});

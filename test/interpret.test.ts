@@ -1,14 +1,14 @@
-// The bounded pure interpreter (src/engine/interpret.ts): decoders of several shapes through the
+// The bounded pure interpreter (src/engine/semantics/interpret.ts): decoders of several shapes through the
 // evaluator, the bounds on hostile code (asserted on its counters and abort reasons, not on wall
 // clock), and property tests that it never reaches the host.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import * as t from '@babel/types';
 import type { Node } from '@babel/types';
-import { parseFile } from '../src/engine/parse.js';
-import { walkFile } from '../src/engine/walk.js';
-import { Evaluator } from '../src/engine/evaluate.js';
-import { DEFAULT_LIMITS, IArray, IBytes, IClosure, INative, IObject, IRegExp, Interpreter, fromPlain, regexCost, type IValue, type Limits, type Outcome, type Plain } from '../src/engine/interpret.js';
+import { parseFile } from '../src/engine/parse/parse.js';
+import { walkFile } from '../src/engine/semantics/walk.js';
+import { Evaluator } from '../src/engine/semantics/evaluate.js';
+import { DEFAULT_LIMITS, IArray, IBytes, IClosure, INative, IObject, IRegExp, Interpreter, fromPlain, regexCost, type IValue, type Limits, type Outcome, type Plain } from '../src/engine/semantics/interpret.js';
 
 function parse(src: string): { program: Node; ev: Evaluator; last: Node } {
   const parsed = parseFile('fixture.js', src);

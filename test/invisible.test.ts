@@ -1,8 +1,8 @@
-// Invisible code points (issue 18, item 2): the measure in src/engine/invisible.ts and what the
+// Invisible code points (issue 18, item 2): the measure in src/engine/prefilter/invisible.ts and what the
 // obfuscation rule reports from it. Ordinary text (emoji presentation selectors, keycaps, ZWJ
 // emoji, ideographic variants, flags, a BOM, icon glyphs) must not count.
 import { describe, expect, test } from 'vitest';
-import { measureInvisible } from '../src/engine/invisible.js';
+import { measureInvisible } from '../src/engine/prefilter/invisible.js';
 import { scanFiles } from './helpers/analyze.js';
 import obfuscation from '../heuristics/obfuscation.js';
 

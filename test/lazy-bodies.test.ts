@@ -1,14 +1,14 @@
 import { describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { firstTrigger, triggerIndex, worthParsing } from '../src/engine/lexical.js';
+import { firstTrigger, triggerIndex, worthParsing } from '../src/engine/prefilter/lexical.js';
 import { NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../src/engine/indicators.js';
 import { aiKeyProvider } from '../src/engine/ai-indicators.js';
-import { ENV_PATHS } from '../src/engine/evaluate.js';
-import { matchBraces, closeOf } from '../src/engine/brace-scan.js';
-import { capabilityAliases, lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../src/engine/lazy-bodies.js';
-import { fastParse } from '../src/engine/fast-parse.js';
-import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
+import { ENV_PATHS } from '../src/engine/semantics/evaluate.js';
+import { matchBraces, closeOf } from '../src/engine/prefilter/brace-scan.js';
+import { capabilityAliases, lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../src/engine/prefilter/lazy-bodies.js';
+import { fastParse } from '../src/engine/parse/fast-parse.js';
+import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS } from '../src/engine/run/analyze.js';
 import { RULES } from '../heuristics/index.js';
 import { packageFromFiles } from './helpers/analyze.js';
 
@@ -319,7 +319,7 @@ describe('trigger groups (the lazy tier scans bodies with them)', () => {
   });
 
   test('and on real code: every file of this repository', () => {
-    const files = ['src/engine/analyze.ts', 'src/engine/lexical.ts', 'src/fetch/fetch.ts', 'heuristics/network.ts', 'heuristics/exfiltration-flow.ts', 'src/audit/audit.ts'];
+    const files = ['src/engine/run/analyze.ts', 'src/engine/prefilter/lexical.ts', 'src/fetch/fetch.ts', 'heuristics/network.ts', 'heuristics/exfiltration-flow.ts', 'src/audit/audit.ts'];
     for (const f of files) {
       const text = readFileSync(new URL(`../${f}`, import.meta.url), 'utf8');
       for (let at = 0; at < text.length; at += 997) {

@@ -1,7 +1,7 @@
 // Progress reporting with a fake clock and stream: no wall-clock waits, no timing assertions.
 import { describe, expect, test } from 'vitest';
 import { estimateSeconds, FileStatus, ProgressBar, ProgressLog, progressFor, type ProgressState } from '../src/audit/progress.js';
-import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS, type FileProgress } from '../src/engine/analyze.js';
+import { analyzePackage, analyzePackageAsync, DEFAULT_ENGINE_OPTIONS, type FileProgress } from '../src/engine/run/analyze.js';
 import { RULES } from '../heuristics/index.js';
 import { packageFromFiles } from './helpers/analyze.js';
 

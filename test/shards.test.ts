@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyzePackage, DEFAULT_ENGINE_OPTIONS, shardPlan } from '../src/engine/analyze.js';
+import { analyzePackage, DEFAULT_ENGINE_OPTIONS, shardPlan } from '../src/engine/run/analyze.js';
 import { RULES } from '../heuristics/index.js';
 import { scoreParts } from '../src/scan.js';
 import type { Finding } from '../src/types.js';

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import { analyzePackage } from '../engine/analyze.js';
+import { analyzePackage } from '../engine/run/analyze.js';
 import { redactText } from '../io/redact.js';
 import { rankResults, scanTarget, type ScanOptions } from '../scan.js';
 import { scoreFindings } from '../score/score.js';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../engine/analyze.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../engine/run/analyze.js';
 import { scoreParts, type AnalysisPart } from '../scan.js';
 import { unpackTarball } from '../unpack/tarball.js';
 import { toShared, type SharedPackage } from './shared-package.js';

@@ -5,8 +5,8 @@
 import pLimit from 'p-limit';
 import { analyzeUnpacked, errorResult, rankResults, scoreAnalyzed, unpackForAnalysis } from '../scan.js';
 import { fetchTarball, FetchError, prefetchTarball, type FetchedTarball } from '../fetch/fetch.js';
-import type { EngineOptions } from '../engine/analyze.js';
-import type { Rule } from '../engine/rule.js';
+import type { EngineOptions } from '../engine/run/analyze.js';
+import type { Rule } from '../engine/run/rule.js';
 import type { ResultCache } from '../cache/results.js';
 import type { LockEntry, Lockfile } from '../lockfile/types.js';
 import type { Finding, ReportedPackage } from '../types.js';

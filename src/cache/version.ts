@@ -12,20 +12,28 @@ import { TOOL } from '../version.js';
 const ENGINE_DIRS = ['src/engine', 'src/score', 'src/unpack', 'heuristics', 'src/registry'];
 const ENGINE_FILES = ['src/scan'];
 
-function engineSourceHash(): string {
+/** The files whose bytes make the engine's identity, relative to the project root, sorted per folder. */
+export function engineSourceFiles(): { root: string; files: string[] } {
   const here = path.dirname(fileURLToPath(import.meta.url)); // <root>/src/cache or <root>/dist/src/cache
   const root = path.resolve(here, '..', '..');
   const ext = path.extname(fileURLToPath(import.meta.url)); // .js when compiled, .ts under vitest
-  const h = createHash('sha256');
   const files: string[] = [];
   for (const dir of ENGINE_DIRS) {
     try {
-      for (const f of fs.readdirSync(path.join(root, dir)).sort()) if (f.endsWith(ext) && !f.includes('.test.')) files.push(path.join(dir, f));
+      // Recursive: the engine's stages live in subfolders (src/engine/parse, prefilter, semantics, run).
+      const found = fs.readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' });
+      for (const f of found.sort()) if (f.endsWith(ext) && !f.includes('.test.')) files.push(path.join(dir, f));
     } catch {
       // missing folder: nothing to hash
     }
   }
   for (const f of ENGINE_FILES) files.push(f + ext);
+  return { root, files };
+}
+
+function engineSourceHash(): string {
+  const { root, files } = engineSourceFiles();
+  const h = createHash('sha256');
   for (const f of files) {
     try {
       h.update(f).update('\0').update(fs.readFileSync(path.join(root, f))).update('\0');

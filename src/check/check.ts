@@ -3,7 +3,7 @@
 // installing some specs would add. Both end in the same policy step and the same report shape.
 import path from 'node:path';
 import fs from 'node:fs';
-import type { EngineOptions } from '../engine/analyze.js';
+import type { EngineOptions } from '../engine/run/analyze.js';
 import type { ResultCache } from '../cache/results.js';
 import { isGitResult, runAudit, type AuditedPackage, type AuditSummary } from '../audit/audit.js';
 import { findLockfile, loadLockfile, parseLockfileText, projectManifests, LockfileError, type LockEntry, type Lockfile } from '../lockfile/index.js';

@@ -9,7 +9,7 @@ import { PLATFORMS, type Platform } from '../agents/locations.js';
 import { renderAgents, renderFixPins } from '../agents/render.js';
 import { ResultCache, defaultCacheDir } from '../cache/results.js';
 import { engineKey } from '../cache/version.js';
-import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/run/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { HtmlReportError, writeHtmlReport } from '../report/html.js';
 import { toJsonReport, type JsonReport } from '../report/json.js';

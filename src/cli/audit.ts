@@ -1,6 +1,6 @@
 // `tollgate audit [dir|file]`: every package a lockfile installs, ranked by risk.
 import path from 'node:path';
-import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/run/analyze.js';
 import { loadNpmConfig, NpmConfigError } from '../fetch/npm-config.js';
 import { RULES } from '../../heuristics/index.js';
 import { findLockfile, loadLockfile, LockfileError } from '../lockfile/index.js';

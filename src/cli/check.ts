@@ -1,7 +1,7 @@
 // `tollgate check`: gate new or changed dependencies in CI, or vet specs before installing them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/run/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { RULES } from '../../heuristics/index.js';
 import { LockfileError } from '../lockfile/index.js';

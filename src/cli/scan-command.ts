@@ -3,7 +3,7 @@ import path from 'node:path';
 import { htmlTargetUsable } from './html-target.js';
 import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { scanTargets } from '../scan.js';
-import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/run/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { renderHuman } from '../report/human.js';
 import { toJsonReport } from '../report/json.js';

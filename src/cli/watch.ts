@@ -1,6 +1,6 @@
 // `tollgate watch` (follow npm's changes feed and scan every new version, embedded SQLite store)
 // and `tollgate results` (query that store).
-import { DEFAULT_ENGINE_OPTIONS } from '../engine/analyze.js';
+import { DEFAULT_ENGINE_OPTIONS } from '../engine/run/analyze.js';
 import { loadNpmConfig } from '../fetch/npm-config.js';
 import { defaultStorePath, SqliteStore, StoreBusyError } from '../feed/sqlite-store.js';
 import { humanLine, osvSink, stdoutSink, webhookSink, type Sink } from '../feed/alerts.js';

@@ -5,7 +5,7 @@
 // that could not be fetched or analyzed comes back with verdict `error` and `error` set.
 import { scanTarget, type ScanOptions } from '../scan.js';
 import { toJsonReport } from '../report/json.js';
-import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../engine/analyze.js';
+import { DEFAULT_ENGINE_OPTIONS, type EngineOptions } from '../engine/run/analyze.js';
 import type { ResultCache } from '../cache/results.js';
 import type { VersionJob, WatchResult } from './types.js';
 

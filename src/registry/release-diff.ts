@@ -8,7 +8,7 @@
 // Its analysis comes from the results cache when present (keyed by tarball integrity and engine
 // version, shared with `tollgate audit`); otherwise its tarball is fetched and analyzed like any other.
 import semver from 'semver';
-import { splitShell } from '../engine/scripts.js';
+import { splitShell } from '../engine/semantics/scripts.js';
 import type { Finding, ReportedPackage, Severity, Signal } from '../types.js';
 import type { Packument, VersionMeta } from './packument.js';
 

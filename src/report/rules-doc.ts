@@ -1,4 +1,4 @@
-import type { Rule } from '../engine/rule.js';
+import type { Rule } from '../engine/run/rule.js';
 
 /** docs/rules.md is generated from the rules' own metadata so the two cannot drift apart. */
 export function renderRulesMarkdown(rules: readonly Rule[]): string {

@@ -3,7 +3,7 @@
 // the pull request), with the package's own file:line in the message. Clean packages add no
 // results: this is a malware gate, and their informational findings would bury the real ones.
 import { createHash } from 'node:crypto';
-import type { Rule } from '../engine/rule.js';
+import type { Rule } from '../engine/run/rule.js';
 import type { Finding, ReportedPackage, Severity } from '../types.js';
 import { TOOL } from '../version.js';
 

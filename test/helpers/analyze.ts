@@ -1,9 +1,9 @@
 import type { Finding, PackageFile, UnpackedPackage } from '../../src/types.js';
 import { readManifest } from '../../src/unpack/tarball.js';
-import { analyzePackage, type Analysis } from '../../src/engine/analyze.js';
+import { analyzePackage, type Analysis } from '../../src/engine/run/analyze.js';
 import { scoreFindings, type ScoreResult } from '../../src/score/score.js';
 import { RULES } from '../../heuristics/index.js';
-import type { Rule } from '../../src/engine/rule.js';
+import type { Rule } from '../../src/engine/run/rule.js';
 
 /** Build an in-memory package from a file map, the way the unpacker would hand it to the engine. */
 export function packageFromFiles(files: Record<string, string | Buffer>): UnpackedPackage {

@@ -4,8 +4,8 @@
 import { parse as parseJsonc } from 'jsonc-parser';
 import { describe, expect, test } from 'vitest';
 import type { Finding, Severity } from '../../src/types.js';
-import type { Rule } from '../../src/engine/rule.js';
-import { analyzePackage } from '../../src/engine/analyze.js';
+import type { Rule } from '../../src/engine/run/rule.js';
+import { analyzePackage } from '../../src/engine/run/analyze.js';
 import { packageFromFiles } from './analyze.js';
 
 export type Files = Record<string, string | Buffer>;

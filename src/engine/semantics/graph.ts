@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Manifest, Reach } from '../types.js';
+import type { Manifest, Reach } from '../../types.js';
 import type { LifecycleScripts } from './scripts.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { Node, CallExpression, NewExpression, OptionalCallExpression } from '@babel/types';
-import type { Finding, Manifest, PackageFile, Reach, RuleMeta, Severity, Signal } from '../types.js';
-import type { Evaluator } from './evaluate.js';
-import type { LifecycleScripts } from './scripts.js';
-import type { ModuleGraph } from './graph.js';
-import type { Taint } from './flows.js';
+import type { Finding, Manifest, PackageFile, Reach, RuleMeta, Severity, Signal } from '../../types.js';
+import type { Evaluator } from '../semantics/evaluate.js';
+import type { LifecycleScripts } from '../semantics/scripts.js';
+import type { ModuleGraph } from '../semantics/graph.js';
+import type { Taint } from '../semantics/flows.js';
 
 export type CallNode = CallExpression | NewExpression | OptionalCallExpression;
 

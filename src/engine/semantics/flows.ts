@@ -5,8 +5,8 @@ import { HOLE } from './evaluate.js';
 import type { WalkResult } from './walk.js';
 import { descendants, parentOf } from './walk.js';
 import { pathsOverlap } from './bindings.js';
-import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from './indicators.js';
-import { aiKeyProvider } from './ai-indicators.js';
+import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../indicators.js';
+import { aiKeyProvider } from '../ai-indicators.js';
 
 /**
  * Source-to-sink data flow. `taintOf(expr)` answers: which sensitive sources can this value carry,

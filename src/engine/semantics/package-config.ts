@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Manifest } from '../types.js';
+import type { Manifest } from '../../types.js';
 import type { LifecycleScripts } from './scripts.js';
-import { isCodeFile } from './parse.js';
-import { NPMRC_KEYS } from './catalog.js';
+import { isCodeFile } from '../parse/parse.js';
+import { NPMRC_KEYS } from '../catalog.js';
 
 /**
  * Package-manager configuration a package ships in its own root (.npmrc, .yarnrc, .yarnrc.yml,

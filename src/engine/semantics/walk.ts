@@ -1,5 +1,5 @@
 import { VISITOR_KEYS, type Node } from '@babel/types';
-import { toBabelShape } from './estree-to-babel.js';
+import { toBabelShape } from '../parse/estree-to-babel.js';
 import { BindingTable, bindPattern, type BindingKind } from './bindings.js';
 
 type WithParent = Node & { tgParent?: Node };

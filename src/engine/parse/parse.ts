@@ -1,7 +1,7 @@
 import { parse, type ParserPlugin, type ParseResult } from '@babel/parser';
 import type { File } from '@babel/types';
 import { fastParse } from './fast-parse.js';
-import type { LazyPlan } from './lazy-bodies.js';
+import type { LazyPlan } from '../prefilter/lazy-bodies.js';
 
 export const JS_EXTENSIONS = ['.js', '.cjs', '.mjs', '.jsx', '.ts', '.mts', '.cts', '.tsx'] as const;
 

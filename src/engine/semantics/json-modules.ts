@@ -1,4 +1,4 @@
-import type { PackageFile } from '../types.js';
+import type { PackageFile } from '../../types.js';
 import { resolveInPackage } from './graph.js';
 
 /** A parsed JSON document: data, never code. */

@@ -14,7 +14,7 @@ import { UNKNOWN, type Evaluator, type Value } from './evaluate.js';
 const OBF_B64 = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/=';
 const MAX_ARRAY = 50_000;
 
-export { mayHaveStringArray } from './string-array-hint.js';
+export { mayHaveStringArray } from '../prefilter/string-array-hint.js';
 
 interface ArraySource {
   /** The node callers refer to: the array's declarator name, or the array-returning function. */

@@ -1,4 +1,4 @@
-import type { Manifest } from '../types.js';
+import type { Manifest } from '../../types.js';
 
 /** Scripts npm runs on install of a registry package, and on install of a git/folder dependency. */
 export const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as const;

@@ -3,7 +3,7 @@ import type { Evaluator } from './evaluate.js';
 import { HOLE } from './evaluate.js';
 import { parentOf } from './walk.js';
 import { foldEachElement } from './elements.js';
-import type { CallInfo } from './rule.js';
+import type { CallInfo } from '../run/rule.js';
 
 /**
  * What a call does to the machine, folded statically: the files it writes and the command lines it

@@ -1,6 +1,6 @@
-import { SECRET_ENV_NAME } from './indicators.js';
-import { AI_KEY_HINT } from './ai-indicators.js';
-import { ENV_PATHS } from './evaluate.js';
+import { SECRET_ENV_NAME } from '../indicators.js';
+import { AI_KEY_HINT } from '../ai-indicators.js';
+import { ENV_PATHS } from '../semantics/evaluate.js';
 
 /**
  * Tier 0: one regex pass over a file decides whether it is worth parsing. A file can only do harm

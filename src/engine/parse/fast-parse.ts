@@ -1,5 +1,5 @@
 import { Parser, tokTypes as tt, type Options } from 'acorn';
-import type { LazyPlan } from './lazy-bodies.js';
+import type { LazyPlan } from '../prefilter/lazy-bodies.js';
 
 /**
  * The fast tier of parsing: acorn over plain JavaScript, with nodes that carry no location

@@ -1,7 +1,7 @@
 import { BINDING_SOURCE, matchCounts, firstTrigger, triggerIndex } from './lexical.js';
 import { matchBraces, closeOf, hasDoubt, lastBelow, type BracePairs } from './brace-scan.js';
 import { mayHaveStringArray } from './string-array-hint.js';
-import { mayCallDecoder } from './interpret.js';
+import { mayCallDecoder } from '../semantics/interpret.js';
 
 /**
  * Tier 1.5: lazy function bodies. Tier 0 (lexical.ts) decides per file; on a bundle nearly every

@@ -1,17 +1,17 @@
 import type { Node, File } from '@babel/types';
-import type { Finding, PackageFile, Reach, UnpackedPackage } from '../types.js';
-import { parseFile, isCodeFile } from './parse.js';
-import { CONFIG_FILES, hiddenCodeFiles, packageConfigSettings } from './package-config.js';
-import { walkFile } from './walk.js';
-import { Evaluator } from './evaluate.js';
-import { worthParsing } from './lexical.js';
-import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from './lazy-bodies.js';
-import { lifecycleScripts, type LifecycleScripts } from './scripts.js';
-import { buildGraph, resolveInPackage, type ModuleGraph } from './graph.js';
-import { dataModules } from './json-modules.js';
-import { FlowService, type FlowFile } from './flows.js';
-import { installRuns } from './install-reach.js';
-import { installStringArrayDecoders, mayHaveStringArray } from './string-array.js';
+import type { Finding, PackageFile, Reach, UnpackedPackage } from '../../types.js';
+import { parseFile, isCodeFile } from '../parse/parse.js';
+import { CONFIG_FILES, hiddenCodeFiles, packageConfigSettings } from '../semantics/package-config.js';
+import { walkFile } from '../semantics/walk.js';
+import { Evaluator } from '../semantics/evaluate.js';
+import { worthParsing } from '../prefilter/lexical.js';
+import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../prefilter/lazy-bodies.js';
+import { lifecycleScripts, type LifecycleScripts } from '../semantics/scripts.js';
+import { buildGraph, resolveInPackage, type ModuleGraph } from '../semantics/graph.js';
+import { dataModules } from '../semantics/json-modules.js';
+import { FlowService, type FlowFile } from '../semantics/flows.js';
+import { installRuns } from '../semantics/install-reach.js';
+import { installStringArrayDecoders, mayHaveStringArray } from '../semantics/string-array.js';
 import { excerpt, type CallInfo, type FileContext, type PackageContext, type ReportInput, type Rule, type RuleVisitors } from './rule.js';
 
 export interface EngineOptions {
