@@ -55,6 +55,15 @@ describe('Flow syntax Babel cannot read', () => {
     expect(JSON.stringify(out.ast, (k, v) => (k === 'loc' ? undefined : v))).toContain('"TypeCastExpression"');
   });
 
+  test("where Babel only recovers (`return e as T` read as three statements), the Flow parser's reading is used", () => {
+    const code = '// @flow\nexport function toError(e: mixed): Error {\n  return e as Error;\n}\n';
+    const out = parseFile('index.js', code);
+    expect(out.parser).toBe('hermes');
+    const fn = out.ast!.program.body[0] as unknown as { declaration: { body: { body: { type: string; argument?: { type: string } }[] } } };
+    expect(fn.declaration.body.body.map((s) => s.type)).toEqual(['ReturnStatement']);
+    expect(fn.declaration.body.body[0]!.argument!.type).toBe('TypeCastExpression');
+  });
+
   test('clean Flow module: parsed, no parse-error, clean', () => {
     const r = scanFiles({ 'package.json': manifest(), 'index.js': CLEAN });
     expect(r.of('parse-error')).toEqual([]);
