@@ -1,6 +1,7 @@
 import { parse, type ParserPlugin, type ParseResult } from '@babel/parser';
 import type { File } from '@babel/types';
 import { fastParse } from './fast-parse.js';
+import { parseFlow } from './flow-parse.js';
 import type { LazyPlan } from '../prefilter/lazy-bodies.js';
 
 export const JS_EXTENSIONS = ['.js', '.cjs', '.mjs', '.jsx', '.ts', '.mts', '.cts', '.tsx'] as const;
@@ -9,6 +10,11 @@ export function isCodeFile(path: string): boolean {
   const lower = path.toLowerCase();
   if (lower.endsWith('.d.ts') || lower.endsWith('.d.mts') || lower.endsWith('.d.cts')) return false;
   return JS_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
+/** The file says it is Flow: Babel gets its flow plugin, and Flow's own parser reads what Babel cannot. */
+function declaresFlow(text: string): boolean {
+  return /@flow\b/.test(text.slice(0, 4096));
 }
 
 function pluginsFor(path: string, text: string): ParserPlugin[] {
@@ -21,7 +27,7 @@ function pluginsFor(path: string, text: string): ParserPlugin[] {
   } else {
     plugins.push('jsx');
     // Flow and TypeScript syntax cannot both be on; Flow only where the file says so.
-    if (/@flow\b/.test(text.slice(0, 4096))) plugins.push('flow');
+    if (declaresFlow(text)) plugins.push('flow');
   }
   plugins.push(['decorators', { decoratorsBeforeExport: true }], 'importAttributes', 'explicitResourceManagement');
   return plugins;
@@ -31,8 +37,8 @@ export interface ParseOutcome {
   ast?: ParseResult<File>;
   error?: { message: string; line?: number; column?: number };
   recovered: number;
-  /** Which parser read the file: the fast one, or Babel for what it cannot read. */
-  parser?: 'acorn' | 'babel';
+  /** Which parser read the file: the fast one, Babel for what it cannot read, Hermes for Flow Babel cannot read. */
+  parser?: 'acorn' | 'babel' | 'hermes';
   /** Function bodies the lazy plan let the parser skip, and their bytes. */
   skipped?: number;
   skippedBytes?: number;
@@ -41,7 +47,7 @@ export interface ParseOutcome {
 /** TypeScript, JSX and Flow need Babel; plain JavaScript goes to the fast tier first. */
 function needsBabel(path: string, text: string): boolean {
   const lower = path.toLowerCase();
-  return /\.(?:[cm]?ts|tsx|jsx)$/.test(lower) || /@flow\b/.test(text.slice(0, 4096));
+  return /\.(?:[cm]?ts|tsx|jsx)$/.test(lower) || declaresFlow(text);
 }
 
 /**
@@ -55,10 +61,27 @@ export function parseFile(path: string, text: string, lazy?: () => LazyPlan | un
     const fast = fastParse(text, lazy?.());
     if ('ast' in fast) return { ast: fast.ast as unknown as ParseResult<File>, recovered: 0, parser: 'acorn', skipped: fast.skipped, skippedBytes: fast.skippedBytes };
   }
-  return parseWithBabel(path, text);
+  const babel = parseWithBabel(path, text);
+  if ((babel.ast && babel.recovered === 0) || babel.overflow || /\.(?:[cm]?ts|tsx)$/i.test(path) || !declaresFlow(text)) return babel;
+  return withFlowParser(text, babel);
 }
 
-function parseWithBabel(path: string, text: string): ParseOutcome {
+/**
+ * A Flow file Babel could not read cleanly goes to Flow's own parser (flow-parse.ts): newer Flow
+ * (`x as T`, `readonly`, `K extends keyof T`) stops Babel outright, or its error recovery reads
+ * `return x as T` as three statements. Hermes's reading wins when it has one; otherwise Babel's
+ * recovered tree is still better than none, and a file neither reads keeps Babel's error, with
+ * Hermes's beside it: a file that runs and cannot be read stays a finding.
+ */
+function withFlowParser(text: string, babel: ParseOutcome & { overflow?: boolean }): ParseOutcome {
+  const flow = parseFlow(text);
+  if ('ast' in flow) return { ast: flow.ast as ParseResult<File>, recovered: 0, parser: 'hermes' };
+  if (babel.ast) return babel;
+  const at = flow.error.line !== undefined ? ` at ${flow.error.line}:${flow.error.column ?? 0}` : '';
+  return { ...babel, error: { ...babel.error!, message: `${babel.error!.message}; Flow parser: ${flow.error.message}${at}` } };
+}
+
+function parseWithBabel(path: string, text: string): ParseOutcome & { overflow?: boolean } {
   const plugins = pluginsFor(path, text);
   try {
     const ast = parse(text, {
@@ -78,6 +101,6 @@ function parseWithBabel(path: string, text: string): ParseOutcome {
   } catch (err) {
     const e = err as Error & { loc?: { line: number; column: number } };
     // A stack overflow on absurdly deep nesting lands here too: that is a finding, not a crash.
-    return { error: { message: e.message, line: e.loc?.line, column: e.loc?.column }, recovered: 0 };
+    return { error: { message: e.message, line: e.loc?.line, column: e.loc?.column }, recovered: 0, overflow: err instanceof RangeError };
   }
 }
