@@ -1,5 +1,6 @@
 /**
- * `npm run build && node dist/scripts/measure-tiers.js [--rounds N] [--quick-count N] [--no-meriyah]`
+ * `npm run bench:tiers [-- --rounds N] [-- --quick-count N] [-- --no-meriyah]` (on Node 24: run
+ * dist/scripts/measure-tiers.js with that node, e.g. .bench/node24/ from `npm run bench -- --node24`)
  *
  * What each engine mechanism saves, on a fixed corpus of real packages, so every tier's doc comment
  * can state a measured number (issue 23: a mechanism that no longer pays for itself is removed).
@@ -63,7 +64,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--quick-count') args.quickCount = Math.max(1, Number.parseInt(argv[++i] ?? '', 10) || 60);
     else if (a === '--no-meriyah') args.meriyah = false;
     else {
-      console.error(`usage: node dist/scripts/measure-tiers.js [--rounds N] [--quick-count N] [--no-meriyah] (unknown: ${a})`);
+      console.error(`usage: npm run bench:tiers --  [--rounds N] [--quick-count N] [--no-meriyah] (unknown: ${a})`);
       process.exit(2);
     }
   }
