@@ -64,7 +64,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--quick-count') args.quickCount = Math.max(1, Number.parseInt(argv[++i] ?? '', 10) || 60);
     else if (a === '--no-meriyah') args.meriyah = false;
     else {
-      console.error(`usage: npm run bench:tiers --  [--rounds N] [--quick-count N] [--no-meriyah] (unknown: ${a})`);
+      console.error(`usage: npm run bench:tiers -- [--rounds N] [--quick-count N] [--no-meriyah] (unknown: ${a})`);
       process.exit(2);
     }
   }
