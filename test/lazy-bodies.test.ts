@@ -246,10 +246,10 @@ describe('lazy parse', () => {
 });
 
 describe('lazy bodies in the engine', () => {
-  const findingsOf = (files: Record<string, string>, lazy: 'off' | 'on') => {
+  const findingsOf = (files: Record<string, string>, lazy: 'off' | 'on' | 'tokenize') => {
     const before = process.env.TOLLGATE_LAZY;
-    if (lazy === 'off') process.env.TOLLGATE_LAZY = 'off';
-    else delete process.env.TOLLGATE_LAZY;
+    if (lazy === 'on') delete process.env.TOLLGATE_LAZY;
+    else process.env.TOLLGATE_LAZY = lazy;
     try {
       const a = analyzePackage(packageFromFiles(files), RULES, DEFAULT_ENGINE_OPTIONS);
       return { findings: a.findings.map((f) => `${f.rule} ${f.severity} ${f.line}:${f.column} ${f.message}`).sort(), stats: a.stats };
@@ -278,12 +278,32 @@ describe('lazy bodies in the engine', () => {
     const files = { 'index.js': filler('a', 60_000) + stealer + '\n' + filler('b', 30_000), 'package.json': JSON.stringify({ name: 'fixture', version: '1.0.0', main: 'index.js' }) };
     const off = findingsOf(files, 'off');
     const on = findingsOf(files, 'on');
+    // The measurement switch (scripts/measure-tiers.ts): the same bodies skipped, each tokenized.
+    const tokenized = findingsOf(files, 'tokenize');
     expect(on.stats.lazyBodies).toBeGreaterThanOrEqual(2);
     expect(off.stats.lazyBodies).toBeUndefined();
     expect(on.findings).toEqual(off.findings);
+    expect(tokenized.findings).toEqual(on.findings);
+    expect([tokenized.stats.lazyBodies, tokenized.stats.lazyBytes]).toEqual([on.stats.lazyBodies, on.stats.lazyBytes]);
     expect(on.findings.some((f) => f.startsWith('exfiltration-flow'))).toBe(true);
     // wallets() names no capability: only crypto-theft's hint keeps its body parsed.
     expect(on.findings.some((f) => f.startsWith('crypto-theft high'))).toBe(true);
+  });
+
+  test('TOLLGATE_LEXICAL=off (the measurement switch of tier 0) parses the files tier 0 passes over', () => {
+    const pkg = packageFromFiles({ 'index.js': 'module.exports = (a, b) => a + b;\n', 'package.json': JSON.stringify({ name: 'fixture', version: '1.0.0', main: 'index.js' }) });
+    const before = process.env.TOLLGATE_LEXICAL;
+    try {
+      delete process.env.TOLLGATE_LEXICAL;
+      const on = analyzePackage(pkg, RULES, DEFAULT_ENGINE_OPTIONS).stats;
+      process.env.TOLLGATE_LEXICAL = 'off';
+      const off = analyzePackage(pkg, RULES, DEFAULT_ENGINE_OPTIONS).stats;
+      expect([on.skippedLexical, on.parsedFiles]).toEqual([1, 0]);
+      expect([off.skippedLexical, off.parsedFiles]).toEqual([0, 1]);
+    } finally {
+      if (before === undefined) delete process.env.TOLLGATE_LEXICAL;
+      else process.env.TOLLGATE_LEXICAL = before;
+    }
   });
 
   test('the async analysis equals the synchronous one and hands the thread back between files', async () => {

@@ -7,6 +7,9 @@
  * value, Property becomes ObjectProperty or ObjectMethod, MethodDefinition and PropertyDefinition
  * become class members with their function hoisted, PrivateIdentifier becomes PrivateName, a
  * ChainExpression dissolves into Optional* nodes, and import() is a call of `Import`.
+ *
+ * Cost (Node 24, 2026-12-02, scripts/measure-tiers.ts, CPU time): 5-8% of an acorn parse of the same
+ * files, for an acorn tier that saves over half the analysis (see fast-parse.ts).
  */
 import { FastNode } from './fast-parse.js';
 

@@ -7,6 +7,10 @@
  * body with its own tokenizer and refuses the skip unless it ends at exactly the same `}`: a wrong
  * guess here (a regular expression taken for a division, say) costs a second parse of the file,
  * never a misread one.
+ *
+ * Measured (Node 24, 2026-12-02, scripts/measure-tiers.ts, CPU time): the scan costs 5-11% of an
+ * acorn parse of the same files; the jump over bodies it found exact (`doubts`) saves 5.5% of the
+ * analysis of the bench's 60 typical packages, 7.5% on 12 bundle-heavy ones (TOLLGATE_LAZY=tokenize).
  */
 export interface BracePairs {
   /** Offsets of `{`, ascending. */

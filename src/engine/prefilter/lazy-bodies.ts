@@ -26,6 +26,9 @@ import { mayCallDecoder } from '../semantics/interpret.js';
  *
  * What is lost is bounded: a skipped body names no capability, so nothing in it can be a call the
  * rules look for; a call *to* it is treated by flows as an unknown transform of its arguments.
+ *
+ * Saves (Node 24, 2026-12-02, scripts/measure-tiers.ts, CPU time): 37% of the analysis of the bench's
+ * 60 typical packages, 48% on 12 bundle-heavy ones (off, TOLLGATE_LAZY=off: +58%, +92%).
  */
 export interface LazyPlan {
   /** Offset of the `}` ending the body that starts with the `{` at `open`, when it may be skipped; else -1. */

@@ -11,6 +11,9 @@ import { ENV_PATHS } from '../semantics/evaluate.js';
  * escapes inside those). Words that merely appear in text ("http" in a URL, "Buffer",
  * "credentials", "got") are not triggers: they cost a parse of nearly every bundle and find nothing
  * the capability triggers miss.
+ *
+ * Saves (Node 24, 2026-12-02, scripts/measure-tiers.ts, CPU time): 35% of the analysis of the bench's
+ * 60 typical packages, 45% on 12 bundle-heavy ones (off, TOLLGATE_LEXICAL=off: +53%, +83%).
  */
 
 /**

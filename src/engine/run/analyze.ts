@@ -60,14 +60,19 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 
 /**
  * TOLLGATE_LAZY=all makes every function body of every file eligible for skipping (the test suite
- * runs the rule tests that way to show no rule depends on a body the plan skips); =off disables it.
+ * runs the rule tests that way to show no rule depends on a body the plan skips); =off disables it;
+ * =tokenize skips the same bodies but has the parser tokenize each one instead of jumping to the
+ * `}` the brace scan found (what the jump saves: scripts/measure-tiers.ts).
  */
-function lazyMode(options: EngineOptions): { minBytes: number; minBody?: number } {
+function lazyMode(options: EngineOptions): { minBytes: number; minBody?: number; jump: boolean } {
   const env = process.env.TOLLGATE_LAZY;
-  if (env === 'all') return { minBytes: 0, minBody: 0 };
-  if (env === 'off') return { minBytes: Infinity };
-  return { minBytes: options.lazyMinBytes ?? LAZY_MIN_BYTES };
+  if (env === 'all') return { minBytes: 0, minBody: 0, jump: true };
+  if (env === 'off') return { minBytes: Infinity, jump: true };
+  return { minBytes: options.lazyMinBytes ?? LAZY_MIN_BYTES, jump: env !== 'tokenize' };
 }
+
+/** TOLLGATE_LEXICAL=off parses every file tier 0 would pass over (to measure tier 0: scripts/measure-tiers.ts). */
+const worthParsingHere = (text: string): boolean => process.env.TOLLGATE_LEXICAL === 'off' || worthParsing(text);
 
 export interface AnalysisStats {
   files: number;
@@ -369,7 +374,13 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   };
 
   const parseAndWalk = (file: string, text: string, reach: Reach, depth: number, origin?: ParsedFile['origin'], counted = true): ParsedFile | { error: string; overflow: boolean; line?: number; column?: number } => {
-    const plan = depth === 0 && text.length >= lazy.minBytes ? () => lazyPlan(text, hints, lazy.minBytes, lazy.minBody) : undefined;
+    const plan =
+      depth === 0 && text.length >= lazy.minBytes
+        ? () => {
+            const p = lazyPlan(text, hints, lazy.minBytes, lazy.minBody);
+            return p && !lazy.jump ? { ...p, exact: () => false } : p;
+          }
+        : undefined;
     const parsed = parseFile(file.includes('#') && !/\.(?:c|m)?[jt]sx?$/.test(file) ? 'inline.js' : file, text, plan);
     if (parsed.skipped && counted) {
       stats.lazyBodies = (stats.lazyBodies ?? 0) + parsed.skipped;
@@ -459,7 +470,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
   const plan = shard
     ? shardPlan(allCode, retainBudget, shard.count, (file) => {
         const text = textOf(file);
-        return text !== undefined && text.length <= options.maxParseBytes && (virtual.has(file) || worthParsing(text));
+        return text !== undefined && text.length <= options.maxParseBytes && (virtual.has(file) || worthParsingHere(text));
       })
     : undefined;
   let retainedBytes = 0;
@@ -513,7 +524,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
       lexicalOnly(file, text, true);
       continue;
     }
-    if (!virtual.has(file) && !worthParsing(text)) {
+    if (!virtual.has(file) && !worthParsingHere(text)) {
       stats.skippedLexical++;
       if (reach === 'install' && text.length <= MAX_REACH_ONLY_BYTES) notWorthParsing.push(file);
       lexicalOnly(file, text, false);
