@@ -4,9 +4,10 @@ import { HOLE } from '../src/engine/evaluate.js';
 import { ENDPOINT_HINT, EXFIL_ENDPOINTS, RECON_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import { parentOf } from '../src/engine/walk.js';
 import { destinationOf } from '../src/engine/network-calls.js';
+import { hintSource } from '../src/catalog/hints.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): The endpoint words its URL check starts from (ENDPOINT_HINT) and the decoders it folds. */
-const BODY_HINTS: BodyHints = { literals: /requestbin|requestcatcher|beeceptor|canarytoken|dnslog|ceye\.io|callback-server|transfer\.sh|file\.io|0x0\.st|gofile|ip-api|icanhazip|checkip|ipecho|myexternalip|hooks\.slack|:\/\/\d/, code: /\batob\b|fromCharCode|fromCodePoint/ };
+const BODY_HINTS: BodyHints = { literals: new RegExp(`${hintSource([...EXFIL_ENDPOINTS, ...RECON_ENDPOINTS])}|:\\/\\/\\d`), code: /\batob\b|fromCharCode|fromCodePoint/ };
 
 const HTTP_SINKS = new Set([
   'http.request', 'http.get', 'https.request', 'https.get', 'http2.connect', 'net.connect', 'net.createConnection', 'net.Socket',

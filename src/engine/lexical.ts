@@ -1,6 +1,7 @@
 import { SECRET_ENV_NAME } from './indicators.js';
 import { AI_KEY_HINT } from './ai-indicators.js';
 import { ENV_PATHS } from './evaluate.js';
+import { HOST_HINTS, PATH_HINTS } from '../catalog/index.js';
 
 /**
  * Tier 0: one regex pass over a file decides whether it is worth parsing. A file can only do harm
@@ -94,10 +95,12 @@ const TRIGGERS = new RegExp(
     '\\bfetch\\s*\\(', 'XMLHttpRequest', 'WebSocket', 'sendBeacon', 'EventSource', '\\bBun\\s*\\.', '\\bDeno\\s*\\.',
     // Encoded or hidden strings that could name any of the above.
     '[\'"](?:base64|hex|base64url)[\'"]', '_0x[0-9a-f]{3}', '\\[\\s*[\'"][^\'"\\n]*\\\\[ux][0-9a-fA-F]', '\\\\u[0-9a-fA-F]{4}[\\w$]*\\s*\\(', '\\\\u\\{',
-    // Credential paths in strings (a target list may be read by another file).
-    '[\'"`][^\'"`\\n]*(?:\\.ssh[\\\\/]|id_rsa|id_ed25519|\\.aws[\\\\/]credentials|\\.kube[\\\\/]config|\\.docker[\\\\/]config\\.json|\\.git-credentials|\\.netrc|Login Data|Local Storage|\\.npmrc)',
-    // Endpoints and shell payloads that matter even as plain strings.
-    'webhook', 'discord', 'api\\.telegram', 'pastebin', 'ngrok', 'pipedream', 'oast\\.', 'oastify', 'burpcollaborator', 'interact\\.sh', 'interactsh', 'ifconfig\\.', 'ipify', 'ipinfo\\.io',
+    // Credential and agent-config paths in strings (a target list may be read by another file),
+    // from the catalog (src/catalog): each entry's hint.
+    `['"\`][^'"\`\\n]*(?:${PATH_HINTS})`,
+    // Endpoints (exfiltration, recon, dead drops) from the catalog, and shell payloads, that matter
+    // even as plain strings.
+    HOST_HINTS,
     'powershell', '\\bcurl\\s', '\\bwget\\s', '\\.exe\\b',
     // AI tooling and crypto: MCP servers (their tool descriptions), agent CLIs' bypass flags, wallet
     // providers and clipboards (clippers), mining pools.
