@@ -19,6 +19,7 @@ export const EXFIL_ENDPOINTS: Endpoint[] = [
   { re: /discord(?:app)?\.com\/api\/webhooks\//i, hint: /discord/, label: 'Discord webhook', example: 'https://discord.com/api/webhooks/1/x' },
   { re: /hooks\.slack\.com\/(?:services|workflows)\//i, hint: /hooks\.slack\.com/, label: 'Slack webhook', example: 'https://hooks.slack.com/services/T0/B0/x' },
   { re: /api\.telegram\.org\/bot/i, hint: /api\.telegram/, label: 'Telegram bot API', example: 'https://api.telegram.org/bot1:x/sendMessage' },
+  { re: /\boapi\.dingtalk\.com\/robot\/send\b/i, hint: /oapi\.dingtalk\.com/, label: 'DingTalk robot webhook', example: 'https://oapi.dingtalk.com/robot/send?access_token=x' },
   { re: /\bpastebin\.com\/(?:api|raw)/i, hint: /pastebin/, label: 'Pastebin', example: 'https://pastebin.com/api/api_post.php' },
   { re: /\bwebhook\.site\b/i, hint: /webhook/, label: 'webhook.site', example: 'https://webhook.site/x' },
   { re: /\bpipedream\.net\b/i, hint: /pipedream/, label: 'Pipedream', example: 'https://x.m.pipedream.net/' },
