@@ -11,7 +11,8 @@ import { CATALOG, type CatalogEntry, type CatalogKind } from '../src/catalog/ind
 import { CREDENTIAL_PATHS, EXFIL_ENDPOINTS, RECON_ENDPOINTS } from '../src/engine/indicators.js';
 import { AGENT_CONFIG_PATHS, AI_KEY_ENV } from '../src/engine/ai-indicators.js';
 import { DEAD_DROP_URLS } from '../src/engine/catalog.js';
-import { PROCESS_CALLEES, type ProcessCallee } from '../src/catalog/callees.js';
+import { NETWORK_CALLEES, PROCESS_CALLEES, moduleOf, type NetworkCallee, type ProcessCallee } from '../src/catalog/callees.js';
+import { NETWORK_CALLS } from '../src/engine/network-calls.js';
 import { worthParsing } from '../src/engine/lexical.js';
 import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/analyze.js';
 import { LAZY_MIN_BYTES } from '../src/engine/lazy-bodies.js';
@@ -155,6 +156,42 @@ describe('catalog', () => {
         const found = findingsOf(rule('process-exec'), { 'index.js': `${head}${call};\n` });
         // The command where the rule reads it (Bun's and Deno's argument arrays it does not yet), else the callee.
         expect(found.map((f) => f.message).join('\n')).toMatch(/^(?:Bun|Deno)\./.test(c.callee) ? `starts a process with ${c.callee}` : /curl -s http:\/\/203\.0\.113\.9/);
+      });
+    });
+  }
+
+  // Network callees: tier 0 parses a file that loads one (or names its global), a cold helper that
+  // calls one is parsed, the network rule reports the ones it reports, and the flow rules' sink
+  // pattern holds the ones that send.
+  const URL = "'https://203.0.113.9/c'";
+  function networkCall(c: NetworkCallee): { head: string; call: string } {
+    const isNew = /^(?:XMLHttpRequest|WebSocket|EventSource|net\.Socket|ws)$/.test(c.callee);
+    const args = c.callee === 'XMLHttpRequest' ? '' : `${URL}, payload`;
+    if (c.global) return { head: '', call: `${isNew ? 'new ' : ''}${c.callee}(${args})` };
+    const mod = moduleOf(c);
+    const method = c.callee.slice(mod.length + 1).replace(/^\*$/, 'patch');
+    return { head: `const client = require(${q(mod)});\n`, call: `${isNew ? 'new ' : ''}client${method ? '.' + method : ''}(${args})` };
+  }
+
+  for (const c of NETWORK_CALLEES) {
+    describe(`network callee: ${c.callee}`, () => {
+      const { head, call } = networkCall(c);
+      test('tier 0 parses a file that loads it (or names its global)', () => {
+        expect(worthParsing(head || `module.exports = () => ${call};\n`)).toBe(true);
+      });
+      test('the lazy tier parses a cold helper that calls it', () => {
+        const helper = `function target(payload) {\n  const parts = [payload, 'a', 'b', 'c', 'd', 'e', 'f'];\n  return ${call};\n}\n`;
+        const text = `${head}const os = require('os');\n${filler('cold', LAZY_MIN_BYTES + 1024)}${helper}module.exports = { os, cold, target };\n`;
+        expect(lazyBodies(text)).toBe(1);
+      });
+      if (c.reports) {
+        test('the network rule reports it', () => {
+          const found = findingsOf(rule('network'), { 'index.js': `${head}const payload = 'x';\n${call};\n` });
+          expect(found.map((f) => f.message).join('\n')).toMatch('network access via');
+        });
+      }
+      test(`the flow rules' sink pattern ${c.sends ? 'holds' : 'leaves out'} it`, () => {
+        expect(NETWORK_CALLS.test(c.callee.replace(/\.\*$/, '.patch'))).toBe(c.sends);
       });
     });
   }

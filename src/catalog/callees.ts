@@ -37,20 +37,98 @@ export const PROCESS_CALLEES: readonly ProcessCallee[] = [
   { callee: 'zx.$', command: true, output: true, tag: true },
 ];
 
-/** The modules the callees come from (`child_process`, `execa`…): tier-0 triggers. */
+/**
+ * Network callees, by canonical name (`name.*`: any one method of `name`):
+ * - `sends`: the call sends its arguments out, so a flow of data into it is exfiltration
+ *   (engine/network-calls.ts NETWORK_CALLS, used by flows and the flow rules);
+ * - `reports`: the network rule reports the call as network access with its destination.
+ * `global` as for process callees. Adding a client library is one line here; its module becomes a
+ * tier-0 trigger.
+ */
+export interface NetworkCallee {
+  callee: string;
+  sends: boolean;
+  reports: boolean;
+  global?: boolean;
+}
+
+export const NETWORK_CALLEES: readonly NetworkCallee[] = [
+  { callee: 'fetch', sends: true, reports: true, global: true },
+  { callee: 'navigator.sendBeacon', sends: true, reports: false, global: true },
+  { callee: 'XMLHttpRequest', sends: false, reports: true, global: true },
+  { callee: 'WebSocket', sends: true, reports: true, global: true },
+  { callee: 'EventSource', sends: true, reports: true, global: true },
+  { callee: 'http.request', sends: true, reports: true },
+  { callee: 'http.get', sends: true, reports: true },
+  { callee: 'https.request', sends: true, reports: true },
+  { callee: 'https.get', sends: true, reports: true },
+  { callee: 'http2.request', sends: true, reports: false },
+  { callee: 'http2.get', sends: true, reports: false },
+  { callee: 'http2.connect', sends: false, reports: true },
+  { callee: 'net.connect', sends: true, reports: true },
+  { callee: 'net.createConnection', sends: true, reports: true },
+  { callee: 'net.Socket', sends: false, reports: true },
+  { callee: 'tls.connect', sends: true, reports: true },
+  { callee: 'dgram.createSocket', sends: false, reports: true },
+  { callee: 'ws', sends: false, reports: true },
+  { callee: 'axios', sends: true, reports: true },
+  { callee: 'axios.get', sends: true, reports: true },
+  { callee: 'axios.post', sends: true, reports: true },
+  { callee: 'axios.put', sends: true, reports: true },
+  { callee: 'axios.request', sends: true, reports: true },
+  { callee: 'axios.create', sends: true, reports: true },
+  { callee: 'axios.*', sends: true, reports: false },
+  { callee: 'got', sends: true, reports: true },
+  { callee: 'got.get', sends: true, reports: true },
+  { callee: 'got.post', sends: true, reports: true },
+  { callee: 'got.stream', sends: true, reports: true },
+  { callee: 'got.*', sends: true, reports: false },
+  { callee: 'node-fetch', sends: true, reports: true },
+  { callee: 'undici.request', sends: true, reports: true },
+  { callee: 'undici.fetch', sends: true, reports: true },
+  { callee: 'undici.stream', sends: true, reports: true },
+  { callee: 'request', sends: true, reports: true },
+  { callee: 'request.get', sends: true, reports: true },
+  { callee: 'request.post', sends: true, reports: true },
+  { callee: 'request.*', sends: true, reports: false },
+  { callee: 'request-promise', sends: true, reports: true },
+  { callee: 'request-promise.*', sends: true, reports: false },
+  { callee: 'needle', sends: true, reports: true },
+  { callee: 'needle.post', sends: true, reports: true },
+  { callee: 'needle.*', sends: true, reports: false },
+  { callee: 'superagent.get', sends: true, reports: true },
+  { callee: 'superagent.post', sends: true, reports: true },
+  { callee: 'superagent.*', sends: true, reports: false },
+  { callee: 'phin', sends: true, reports: true },
+  { callee: 'bent', sends: true, reports: true },
+  { callee: 'ky', sends: true, reports: true },
+  { callee: 'ky.post', sends: true, reports: true },
+  { callee: 'ky.*', sends: true, reports: false },
+];
+
+/** The modules the process and network callees come from (`child_process`, `execa`, `axios`…): tier-0 triggers. */
 export function calleeModules(): string[] {
-  return [...new Set(PROCESS_CALLEES.filter((c) => !c.global).map((c) => moduleOf(c)))];
+  return [...new Set([...PROCESS_CALLEES, ...NETWORK_CALLEES].filter((c) => !c.global).map((c) => moduleOf(c)))];
 }
 
 /** The module of a non-global callee: its name up to the method (`cross-spawn.sync` -> `cross-spawn`). */
-export function moduleOf(c: ProcessCallee): string {
+export function moduleOf(c: { callee: string }): string {
   const dot = c.callee.indexOf('.');
   return dot < 0 ? c.callee : c.callee.slice(0, dot);
 }
 
-/** An anchored pattern of the callees that pass `keep` (`name.*`: any one method of `name`). */
+/** An anchored pattern of the process callees that pass `keep` (`name.*`: any one method of `name`). */
 export function calleePattern(keep: (c: ProcessCallee) => boolean = () => true): RegExp {
-  const alts = PROCESS_CALLEES.filter(keep).map((c) => (c.callee.endsWith('.*') ? escape(c.callee.slice(0, -2)) + '\\.\\w+' : escape(c.callee)));
+  return patternOf(PROCESS_CALLEES.filter(keep));
+}
+
+/** An anchored pattern of the network callees that pass `keep`. */
+export function networkPattern(keep: (c: NetworkCallee) => boolean): RegExp {
+  return patternOf(NETWORK_CALLEES.filter(keep));
+}
+
+function patternOf(list: readonly { callee: string }[]): RegExp {
+  const alts = list.map((c) => (c.callee.endsWith('.*') ? escape(c.callee.slice(0, -2)) + '\\.\\w+' : escape(c.callee)));
   return new RegExp(`^(?:${alts.join('|')})$`);
 }
 

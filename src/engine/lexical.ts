@@ -35,10 +35,11 @@ function caseless(source: string): string {
 }
 
 const MODULES = [
+  // The modules of the catalog's process and network callees (src/catalog/callees.ts), then the
+  // other capabilities: files, DNS, the OS, code loading, threads, debuggers, serializers.
   ...calleeModules(),
-  'fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'promise-fs', 'net', 'tls', 'dgram', 'dns', 'dns/promises', 'http', 'https', 'http2',
-  'os', 'vm', 'module', 'worker_threads', 'cluster', 'inspector', 'v8',
-  'axios', 'undici', 'got', 'request', 'request-promise', 'needle', 'node-fetch', 'superagent', 'phin', 'bent', 'ky', 'ws', 'socket.io-client',
+  'fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'promise-fs', 'dns', 'dns/promises',
+  'os', 'vm', 'module', 'worker_threads', 'cluster', 'inspector', 'v8', 'socket.io-client',
   'node-serialize', 'serialize-javascript', 'clipboardy', 'zx/globals', 'bun', 'dax-sh',
 ].map((m) => m.replace(/[./]/g, (c) => '\\' + c));
 
