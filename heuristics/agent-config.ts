@@ -1,11 +1,12 @@
 import type { Node } from '@babel/types';
 import { defineRule, type FileContext, type PackageContext, type BodyHints, HOLE, commandCandidates, normalizeShellPath, pathCandidates, runsOnLoad, shellWriteTargets, taggedCommand, writeTarget } from '../src/engine/api.js';
-import { matchAgentConfigPath, AI_CLI_BYPASS, AUTO_APPROVE_CONTENT, type AgentConfigPath } from '../src/engine/ai-indicators.js';
+import { matchAgentConfigPath, AGENT_CONFIG_PATHS, AI_CLI_BYPASS, AUTO_APPROVE_CONTENT, type AgentConfigPath } from '../src/engine/ai-indicators.js';
+import { hintSource } from '../src/catalog/hints.js';
 import { SHELL_DOWNLOAD } from '../src/engine/indicators.js';
 import type { Reach, Severity } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Agent config paths and the commands that write them, wherever a helper builds them. */
-const BODY_HINTS: BodyHints = { literals: /autoApprove|\bmcp|_mcp|Mcp|MCP|\.claude|\.cursor|windsurf|\.gemini|\.codex|\.continue|\bcline|\.kiro|amazonq|CLAUDE|AGENTS|GEMINI|copilot|bypassPermissions|\/dev\/tcp|\bnc\s|\bcurl\b|\bwget\b/ };
+const BODY_HINTS: BodyHints = { literals: new RegExp(`${hintSource(AGENT_CONFIG_PATHS)}|autoApprove|\\bmcp|_mcp|Mcp|MCP|\\.claude|\\.cursor|windsurf|\\bcline|CLAUDE|AGENTS|GEMINI|copilot|bypassPermissions|\\/dev\\/tcp|\\bnc\\s|\\bcurl\\b|\\bwget\\b`) };
 
 /** `claude mcp add …`, `codex mcp add …`, `code --add-mcp …`: registering an MCP server through the agent's CLI. */
 const MCP_ADD = /\b(?:claude|codex|gemini|cursor-agent|qwen|amp|kiro-cli|q)(?:\.exe|\.cmd)?\s+mcp\s+add(?:-json)?\b|\bcode(?:-insiders)?(?:\.cmd)?\s+--add-mcp\b/i;
@@ -20,7 +21,7 @@ function dangerous(data: string | undefined): boolean {
 }
 
 interface Write {
-  hit: AgentConfigPath;
+  hit: Omit<AgentConfigPath, 'hint' | 'example'>;
   path: string;
   how: string;
   data?: string;

@@ -1,9 +1,10 @@
 import type { Node } from '@babel/types';
 import { defineRule, type FileContext, type BodyHints, parentOf } from '../src/engine/api.js';
-import { AI_KEY_SHAPES, aiKeyEnvPattern, aiKeyProvider, providerName } from '../src/engine/ai-indicators.js';
+import { AI_KEY_ENV, AI_KEY_SHAPES, aiKeyEnvPattern, aiKeyProvider, providerName } from '../src/engine/ai-indicators.js';
+import { hintSource } from '../src/catalog/hints.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Key variable names and key shapes (lists and regexes of them may sit in any helper). */
-const BODY_HINTS: BodyHints = { literals: /ANTHROPIC|CLAUDE_|OPENAI|GEMINI|GOOGLE_API|GOOGLE_GENERATIVE|VERTEX|MISTRAL|COHERE|CO_API|GROQ|HF_|HUGGING|DEEPSEEK|XAI_|GROK|OPENROUTER|BEDROCK|TOGETHER_|FIREWORKS|PERPLEXITY|PPLX|REPLICATE|CEREBRAS|VOYAGE|ELEVEN|AI21|AZURE_OPENAI|OLLAMA|sk-ant|sk-proj|sk-svcacct|sk-admin|sk-or|AIza|hf_|gsk_|xai-|pplx-|r8_/ };
+const BODY_HINTS: BodyHints = { literals: new RegExp(`${hintSource(AI_KEY_ENV)}|sk-ant|sk-proj|sk-svcacct|sk-admin|sk-or|AIza|hf_|gsk_|xai-|pplx-|r8_`) };
 
 /**
  * The read only tests whether the key is set (`if (!process.env.OPENAI_API_KEY)`, `typeof …`,

@@ -2,10 +2,11 @@ import type { Node, Program } from '@babel/types';
 import { defineRule, type BodyHints, type CallInfo, type FileContext, HOLE, runsOnLoad, parentOf, NETWORK_CALLS, destinationOf } from '../src/engine/api.js';
 import { isPublicIPv4 } from '../src/engine/indicators.js';
 import { CHAIN_READ_METHOD, DEAD_DROP_URLS, ipLiteral } from '../src/engine/catalog.js';
+import { hintSource } from '../src/catalog/hints.js';
 import type { Reach, Severity, Signal } from '../src/types.js';
 
 /** Helpers that hold a dead-drop URL or a JSON-RPC body for a call elsewhere. */
-const BODY_HINTS: BodyHints = { literals: /gist|paste|rentry|calendar|eth_call|eth_getStorageAt|getSignaturesForAddress|getTransaction/, code: /resolveTxt|\.pipe\s*\(/ };
+const BODY_HINTS: BodyHints = { literals: new RegExp(`${hintSource(DEAD_DROP_URLS)}|gist|paste|rentry|calendar|eth_call|eth_getStorageAt|getSignaturesForAddress|getTransaction`), code: /resolveTxt|\.pipe\s*\(/ };
 
 /** Raw sockets by canonical callee: `net.connect(port, host)`, `new net.Socket().connect(port, host)`. */
 const SOCKET_CALLS = /^(?:net\.(?:connect|createConnection)|tls\.connect|net\.Socket\(\)\.connect|tls\.TLSSocket\(\)\.connect)$/;

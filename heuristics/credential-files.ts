@@ -1,9 +1,10 @@
 import type { Node } from '@babel/types';
 import { defineRule, reportMatches, type BodyHints, HOLE } from '../src/engine/api.js';
-import { matchCredentialPath } from '../src/engine/indicators.js';
+import { CREDENTIAL_PATHS, matchCredentialPath } from '../src/engine/indicators.js';
+import { hintSource } from '../src/catalog/hints.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Credential and wallet paths, which a helper may return to the read elsewhere. */
-const BODY_HINTS: BodyHints = { literals: /gcloud|application_default|\.azure|[wW]allet|[eE]lectrum|[eE]xodus|[aA]tomic['"`\/\\]|[eE]thereum|keystore|[bB]itcoin|[lL]itecoin|[dD]ogecoin|zcash|Monero|[sS]olana|Coinomi|Guarda|jaxx|Extension Settings|IndexedDB|\.claude|\.codex|\.gemini|copilot|\.cursor|\.continue|vscdb|nkbihfbeogaeaoehlefnkodbefgpgknn|bfnaelmomeimhlpmgjnjophhpkkoljpa|hnfanknocfeofbddgcijnmhnfnkdnaad|egjidjbpglichdcondbcbdnbeeppgdph/ };
+const BODY_HINTS: BodyHints = { literals: new RegExp(`${hintSource(CREDENTIAL_PATHS)}|[wW]allet|keystore|[bB]itcoin|[lL]itecoin|[dD]ogecoin|zcash|Monero|[sS]olana|IndexedDB|copilot|\\.claude`) };
 
 /** fs calls whose first argument is a path that gets read (or probed before a read). */
 const FS_READS = new Set([

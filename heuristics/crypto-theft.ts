@@ -1,10 +1,11 @@
 import type { Node } from '@babel/types';
 import { defineRule, reportMatches, type FileContext, type BodyHints, HOLE, commandCandidates, programOf } from '../src/engine/api.js';
 import { WALLET_EXTENSIONS, WALLET_PATHS } from '../src/engine/indicators.js';
+import { hintSource } from '../src/catalog/hints.js';
 import type { Reach, Severity } from '../src/types.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Wallet paths, addresses and address patterns, miners, and hooks on fetch/XHR. */
-const BODY_HINTS: BodyHints = { literals: /[wW]allet|[eE]lectrum|[eE]xodus|[aA]tomic['"`\/\\]|[eE]thereum|[sS]olana|Coinomi|Guarda|jaxx|Monero|[bB]itcoin|[lL]itecoin|[dD]ogecoin|zcash|Extension Settings|0x[a-fA-F0-9]{40}|\bbc1[a-z0-9]{25}|['\"`]T[1-9A-HJ-NP-Za-km-z]{33}['\"`]|0x\[|A-HJ-NP-Z/, code: /prototype\.(?:open|send)|clipboard/ };
+const BODY_HINTS: BodyHints = { literals: new RegExp(`${hintSource(WALLET_PATHS)}|[wW]allet|[bB]itcoin|[lL]itecoin|[dD]ogecoin|zcash|Monero|[sS]olana|${/0x[a-fA-F0-9]{40}|\bbc1[a-z0-9]{25}|['"`]T[1-9A-HJ-NP-Za-km-z]{33}['"`]|0x\[|A-HJ-NP-Z/.source}`), code: /prototype\.(?:open|send)|clipboard/ };
 
 /** Regex sources that match wallet addresses. */
 const ADDRESS_REGEX_SOURCE = /0x\[(?:a-fA-F0-9|0-9a-fA-F|a-f0-9|0-9a-f|A-Fa-f0-9|0-9A-Fa-f)\]\{40\}|\(?bc1|A-HJ-NP-Z|\[LM3\]|T\[A-Za-z1-9\]\{33\}|4\[0-9AB\]/;

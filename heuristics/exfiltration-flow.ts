@@ -3,11 +3,13 @@ import { defineRule, type CallInfo, type FileContext, type BodyHints, HOLE, areA
 import { RECON_ENDPOINTS, EXFIL_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
 import { isProviderHost, providerName, providerOfHost } from '../src/engine/ai-indicators.js';
 import type { Severity, Signal } from '../src/types.js';
+import { calleePattern } from '../src/catalog/callees.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Network tools a helper may build a command for. */
 const BODY_HINTS: BodyHints = { literals: /\b(?:ncat|netcat|nslookup|Invoke-WebRequest)\b|\bnc\s|\bdig\s|\bping\s|\biwr\s|\birm\s/ };
 
-const EXEC = /^child_process\.(?:exec|execSync|execFile|execFileSync|spawn|spawnSync)$/;
+/** child_process calls given a command line (fork is given a module). */
+const EXEC = calleePattern((c) => c.callee.startsWith('child_process.') && c.command);
 /** Programs that send what they are given over the network: HTTP clients, raw sockets, DNS lookups. */
 const HTTP_TOOL = /^(?:curl|wget|invoke-webrequest|invoke-restmethod|iwr|irm)$/;
 const RAW_TOOL = /^(?:nc|ncat|netcat|socat|telnet|nslookup|dig|host|ping)$/;

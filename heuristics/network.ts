@@ -1,17 +1,14 @@
 import type { Node } from '@babel/types';
 import { defineRule, reportMatches, type FileContext, type BodyHints, HOLE, parentOf, destinationOf } from '../src/engine/api.js';
 import { ENDPOINT_HINT, EXFIL_ENDPOINTS, RECON_ENDPOINTS, RAW_IP_URL, isPublicIPv4, matchIndicator } from '../src/engine/indicators.js';
+import { hintSource } from '../src/catalog/hints.js';
+import { networkPattern } from '../src/catalog/callees.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): The endpoint words its URL check starts from (ENDPOINT_HINT) and the decoders it folds. */
-const BODY_HINTS: BodyHints = { literals: /requestbin|requestcatcher|beeceptor|canarytoken|dnslog|ceye\.io|callback-server|transfer\.sh|file\.io|0x0\.st|gofile|ip-api|icanhazip|checkip|ipecho|myexternalip|hooks\.slack|:\/\/\d/, code: /\batob\b|fromCharCode|fromCodePoint/ };
+const BODY_HINTS: BodyHints = { literals: new RegExp(`${hintSource([...EXFIL_ENDPOINTS, ...RECON_ENDPOINTS])}|:\\/\\/\\d`), code: /\batob\b|fromCharCode|fromCodePoint/ };
 
-const HTTP_SINKS = new Set([
-  'http.request', 'http.get', 'https.request', 'https.get', 'http2.connect', 'net.connect', 'net.createConnection', 'net.Socket',
-  'tls.connect', 'dgram.createSocket', 'fetch', 'XMLHttpRequest', 'WebSocket', 'ws', 'EventSource',
-  'axios', 'axios.get', 'axios.post', 'axios.put', 'axios.request', 'axios.create', 'got', 'got.get', 'got.post', 'got.stream',
-  'node-fetch', 'undici.request', 'undici.fetch', 'undici.stream', 'request', 'request.get', 'request.post', 'request-promise',
-  'needle', 'needle.post', 'superagent.post', 'superagent.get', 'phin', 'bent', 'ky', 'ky.post',
-]);
+/** The network calls this rule reports with their destination (the catalog's `reports` callees). */
+const HTTP_SINKS = networkPattern((c) => c.reports);
 const DNS_SINKS = /^dns(?:\.promises)?\.(?:lookup|resolve\w*|reverse)$|^dns\.Resolver$/;
 
 function sourceText(ctx: FileContext, node: Node): string {
@@ -95,7 +92,7 @@ export default defineRule({
           }
           return;
         }
-        if (HTTP_SINKS.has(callee) || /^(?:http|https)\.(?:request|get)$/.test(callee)) {
+        if (HTTP_SINKS.test(callee) || /^(?:http|https)\.(?:request|get)$/.test(callee)) {
           const first = destinationOf(args as Node[], ctx.evaluator);
           // A destination assembled from pieces ('https://disc' + 'ord.com/…') is only visible folded.
           if (first && args[0]!.type !== 'StringLiteral' && args[0]!.type !== 'TemplateLiteral' && ENDPOINT_HINT.test(first)) checkUrlText(first, call.node, ctx, false);

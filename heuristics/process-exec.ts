@@ -1,11 +1,13 @@
 import type { Node, ObjectExpression } from '@babel/types';
 import { defineRule, reportMatches, type FileContext, type BodyHints, HOLE, parentOf } from '../src/engine/api.js';
 import { SHELL_DOWNLOAD, SHELL_FETCH, SHELL_RECON } from '../src/engine/indicators.js';
+import { calleePattern } from '../src/catalog/callees.js';
 
 /** What makes a function body worth parsing for this rule (RuleVisitors.bodyHints): Binaries, download and recon commands a helper may hand to exec. */
 const BODY_HINTS: BodyHints = { literals: /\.(?:exe|bat|cmd|ps1|vbs|scr|dll|dylib|elf|msi|jar|apk|dmg)\b|\/dev\/tcp|\bnc\s+-|whoami|uname|\/etc\/passwd|printenv|\bsh\s+-c|\bbash\s|chmod\s/ };
 
-const EXEC = /^(?:child_process\.(?:exec|execSync|execFile|execFileSync|spawn|spawnSync|fork)|execa(?:\.\w+)?|cross-spawn(?:\.sync)?|shelljs\.exec|Bun\.spawn|Bun\.spawnSync|Deno\.Command)$/;
+/** Every process-starting call but zx's $ (a template tag: effects.ts shellTemplate reads those). */
+const EXEC = calleePattern((c) => !c.tag);
 const BINARY_EXT = /\.(?:exe|bat|cmd|ps1|vbs|scr|dll|so|dylib|bin|elf|msi|jar|apk|dmg)\b/i;
 
 function show(command: string): string {

@@ -5,6 +5,7 @@
  * flow engine (AI keys as a source kind) and the rules in heuristics/. Lists stay specific: a
  * broad pattern here becomes a false positive in every SDK.
  */
+import { hintRegex, hintSource, type Hinted } from '../catalog/hints.js';
 
 export interface AiProvider {
   name: string;
@@ -36,36 +37,43 @@ export const AI_PROVIDERS: Record<string, AiProvider> = {
   ollama: { name: 'Ollama', hosts: /(?:^|\.)ollama\.com$|^(?:localhost|127\.0\.0\.1)$/ },
 };
 
+/** An environment variable that holds an AI provider's key: its name pattern, and the word every such name holds. */
+export interface AiKeyName extends Hinted {
+  re: RegExp;
+  provider: string;
+}
+
 /** Environment variable names of AI provider keys, by provider (order matters: Azure before OpenAI). */
-const AI_KEY_ENV: [RegExp, string][] = [
-  [/^(?:ANTHROPIC|CLAUDE)_(?:API_KEY|AUTH_TOKEN|ADMIN_(?:API_)?KEY|KEY)$|^CLAUDE_CODE_OAUTH_TOKEN$/, 'anthropic'],
-  [/^AZURE_OPENAI_(?:API_)?KEY$|^AZURE_(?:AI|INFERENCE)_(?:API_)?KEY$/, 'azure-openai'],
-  [/^OPENAI_(?:API_KEY|ADMIN_KEY|KEY)$/, 'openai'],
-  [/^(?:GEMINI_API_KEY|GOOGLE_API_KEY|GOOGLE_GENERATIVE_AI_API_KEY|GOOGLE_GENAI_API_KEY|GOOGLE_AI_API_KEY|VERTEX_API_KEY|PALM_API_KEY)$/, 'google'],
-  [/^MISTRAL_API_KEY$/, 'mistral'],
-  [/^(?:COHERE_API_KEY|CO_API_KEY)$/, 'cohere'],
-  [/^GROQ_API_KEY$/, 'groq'],
-  [/^(?:HF_TOKEN|HF_API_TOKEN|HF_API_KEY|HUGGING_FACE_HUB_TOKEN|HUGGINGFACE_(?:API_KEY|TOKEN|HUB_TOKEN|API_TOKEN)|HUGGINGFACEHUB_API_TOKEN)$/, 'huggingface'],
-  [/^DEEPSEEK_API_KEY$/, 'deepseek'],
-  [/^(?:XAI|GROK)_API_KEY$/, 'xai'],
-  [/^OPENROUTER_API_KEY$/, 'openrouter'],
-  [/^AWS_BEARER_TOKEN_BEDROCK$/, 'bedrock'],
-  [/^TOGETHER(?:_AI)?_API_KEY$/, 'together'],
-  [/^FIREWORKS(?:_AI)?_API_KEY$/, 'fireworks'],
-  [/^(?:PERPLEXITY|PPLX)_API_KEY$/, 'perplexity'],
-  [/^REPLICATE_API_(?:TOKEN|KEY)$/, 'replicate'],
-  [/^CEREBRAS_API_KEY$/, 'cerebras'],
-  [/^VOYAGE(?:_AI)?_API_KEY$/, 'voyage'],
-  [/^(?:ELEVENLABS|ELEVEN)_API_KEY$/, 'elevenlabs'],
-  [/^AI21_API_KEY$/, 'ai21'],
-  [/^OLLAMA_API_KEY$/, 'ollama'],
+export const AI_KEY_ENV: AiKeyName[] = [
+  { re: /^(?:ANTHROPIC|CLAUDE)_(?:API_KEY|AUTH_TOKEN|ADMIN_(?:API_)?KEY|KEY)$|^CLAUDE_CODE_OAUTH_TOKEN$/, hint: /ANTHROPIC|CLAUDE/, provider: 'anthropic', example: 'ANTHROPIC_API_KEY' },
+  { re: /^AZURE_OPENAI_(?:API_)?KEY$|^AZURE_(?:AI|INFERENCE)_(?:API_)?KEY$/, hint: /AZURE_/, provider: 'azure-openai', example: 'AZURE_OPENAI_API_KEY' },
+  { re: /^OPENAI_(?:API_KEY|ADMIN_KEY|KEY)$/, hint: /OPENAI/, provider: 'openai', example: 'OPENAI_API_KEY' },
+  { re: /^(?:GEMINI_API_KEY|GOOGLE_API_KEY|GOOGLE_GENERATIVE_AI_API_KEY|GOOGLE_GENAI_API_KEY|GOOGLE_AI_API_KEY|VERTEX_API_KEY|PALM_API_KEY)$/, hint: /GEMINI|GOOGLE|VERTEX|PALM/, provider: 'google', example: 'GEMINI_API_KEY' },
+  { re: /^MISTRAL_API_KEY$/, hint: /MISTRAL/, provider: 'mistral', example: 'MISTRAL_API_KEY' },
+  { re: /^(?:COHERE_API_KEY|CO_API_KEY)$/, hint: /COHERE|CO_API/, provider: 'cohere', example: 'COHERE_API_KEY' },
+  { re: /^GROQ_API_KEY$/, hint: /GROQ/, provider: 'groq', example: 'GROQ_API_KEY' },
+  { re: /^(?:HF_TOKEN|HF_API_TOKEN|HF_API_KEY|HUGGING_FACE_HUB_TOKEN|HUGGINGFACE_(?:API_KEY|TOKEN|HUB_TOKEN|API_TOKEN)|HUGGINGFACEHUB_API_TOKEN)$/, hint: /HF_|HUGGING/, provider: 'huggingface', example: 'HF_TOKEN' },
+  { re: /^DEEPSEEK_API_KEY$/, hint: /DEEPSEEK/, provider: 'deepseek', example: 'DEEPSEEK_API_KEY' },
+  { re: /^(?:XAI|GROK)_API_KEY$/, hint: /XAI|GROK/, provider: 'xai', example: 'XAI_API_KEY' },
+  { re: /^OPENROUTER_API_KEY$/, hint: /OPENROUTER/, provider: 'openrouter', example: 'OPENROUTER_API_KEY' },
+  { re: /^AWS_BEARER_TOKEN_BEDROCK$/, hint: /BEDROCK/, provider: 'bedrock', example: 'AWS_BEARER_TOKEN_BEDROCK' },
+  { re: /^TOGETHER(?:_AI)?_API_KEY$/, hint: /TOGETHER/, provider: 'together', example: 'TOGETHER_API_KEY' },
+  { re: /^FIREWORKS(?:_AI)?_API_KEY$/, hint: /FIREWORKS/, provider: 'fireworks', example: 'FIREWORKS_API_KEY' },
+  { re: /^(?:PERPLEXITY|PPLX)_API_KEY$/, hint: /PERPLEXITY|PPLX/, provider: 'perplexity', example: 'PERPLEXITY_API_KEY' },
+  { re: /^REPLICATE_API_(?:TOKEN|KEY)$/, hint: /REPLICATE/, provider: 'replicate', example: 'REPLICATE_API_TOKEN' },
+  { re: /^CEREBRAS_API_KEY$/, hint: /CEREBRAS/, provider: 'cerebras', example: 'CEREBRAS_API_KEY' },
+  { re: /^VOYAGE(?:_AI)?_API_KEY$/, hint: /VOYAGE/, provider: 'voyage', example: 'VOYAGE_API_KEY' },
+  { re: /^(?:ELEVENLABS|ELEVEN)_API_KEY$/, hint: /ELEVEN/, provider: 'elevenlabs', example: 'ELEVENLABS_API_KEY' },
+  { re: /^AI21_API_KEY$/, hint: /AI21/, provider: 'ai21', example: 'AI21_API_KEY' },
+  { re: /^OLLAMA_API_KEY$/, hint: /OLLAMA/, provider: 'ollama', example: 'OLLAMA_API_KEY' },
 ];
-export const AI_KEY_HINT = /ANTHROPIC|CLAUDE|OPENAI|GEMINI|GOOGLE|VERTEX|PALM|MISTRAL|COHERE|CO_API|GROQ|HF_|HUGGING|DEEPSEEK|XAI|GROK|OPENROUTER|BEDROCK|TOGETHER|FIREWORKS|PERPLEXITY|PPLX|REPLICATE|CEREBRAS|VOYAGE|ELEVEN|AI21|AZURE_|OLLAMA/;
+/** The words AI key names hold (case as written: environment names are upper case), from the entries. */
+export const AI_KEY_HINT = new RegExp(hintSource(AI_KEY_ENV));
 
 /** The provider whose key an environment variable holds, or undefined. */
 export function aiKeyProvider(envName: string): string | undefined {
   if (!AI_KEY_HINT.test(envName)) return undefined;
-  for (const [re, provider] of AI_KEY_ENV) if (re.test(envName)) return provider;
+  for (const k of AI_KEY_ENV) if (k.re.test(envName)) return k.provider;
   return undefined;
 }
 
@@ -119,7 +127,7 @@ export function aiKeyEnvPattern(source: string): boolean {
 }
 
 /** AI tools' credential and config stores, merged into the credential-path list. */
-export interface AiCredentialPath {
+export interface AiCredentialPath extends Hinted {
   re: RegExp;
   label: string;
   strong: boolean;
@@ -128,22 +136,22 @@ export interface AiCredentialPath {
 }
 
 export const AI_CREDENTIAL_PATHS: AiCredentialPath[] = [
-  { re: /\.claude\/\.credentials\.json$/i, label: 'Claude Code OAuth credentials', strong: true, ai: true },
-  { re: /(?:^|\/)\.claude\.json$/i, label: 'Claude Code account config (~/.claude.json)', strong: false, ai: true },
-  { re: /\.codex\/auth\.json$/i, label: 'Codex CLI credentials', strong: true, ai: true },
-  { re: /\.gemini\/(?:oauth_creds\.json|google_accounts\.json|\.env)$/i, label: 'Gemini CLI credentials', strong: true, ai: true },
-  { re: /(?:^|\/)\.gemini\/?$/i, label: 'Gemini CLI folder', strong: false, ai: true },
-  { re: /\.config\/github-copilot(?:\/|$)/i, label: 'GitHub Copilot tokens', strong: true, ai: true },
-  { re: /Cursor\/User\/globalStorage\/state\.vscdb/i, label: 'Cursor session store', strong: true, ai: true },
-  { re: /(?:^|\/)\.cursor\/?$/i, label: 'Cursor folder', strong: false, ai: true },
-  { re: /(?:^|\/)\.continue\/(?:config\.(?:json|yaml)|\.env)$/i, label: 'Continue config (holds API keys)', strong: false, ai: true },
-  { re: /(?:^|\/)\.continue\/?$/i, label: 'Continue folder', strong: false, ai: true },
+  { re: /\.claude\/\.credentials\.json$/i, hint: /\.credentials\.json/, label: 'Claude Code OAuth credentials', strong: true, ai: true, example: '~/.claude/.credentials.json' },
+  { re: /(?:^|\/)\.claude\.json$/i, hint: /\.claude\.json/, label: 'Claude Code account config (~/.claude.json)', strong: false, ai: true, example: '~/.claude.json' },
+  { re: /\.codex\/auth\.json$/i, hint: /\.codex(?![\w$])/, label: 'Codex CLI credentials', strong: true, ai: true, example: '~/.codex/auth.json' },
+  { re: /\.gemini\/(?:oauth_creds\.json|google_accounts\.json|\.env)$/i, hint: /\.gemini(?![\w$])/, label: 'Gemini CLI credentials', strong: true, ai: true, example: '~/.gemini/oauth_creds.json' },
+  { re: /(?:^|\/)\.gemini\/?$/i, hint: /(?<![\w$])\.gemini(?![\w$])/, label: 'Gemini CLI folder', strong: false, ai: true, example: '~/.gemini' },
+  { re: /\.config\/github-copilot(?:\/|$)/i, hint: /github-copilot/, label: 'GitHub Copilot tokens', strong: true, ai: true, example: '~/.config/github-copilot/apps.json' },
+  { re: /Cursor\/User\/globalStorage\/state\.vscdb/i, hint: /state\.vscdb/, label: 'Cursor session store', strong: true, ai: true, example: '~/Library/Application Support/Cursor/User/globalStorage/state.vscdb' },
+  { re: /(?:^|\/)\.cursor\/?$/i, hint: /(?<![\w$])\.cursor(?![\w$])/, label: 'Cursor folder', strong: false, ai: true, example: '~/.cursor' },
+  { re: /(?:^|\/)\.continue\/(?:config\.(?:json|yaml)|\.env)$/i, hint: /(?<![\w$])\.continue(?![\w$])/, label: 'Continue config (holds API keys)', strong: false, ai: true, example: '~/.continue/config.json' },
+  { re: /(?:^|\/)\.continue\/?$/i, hint: /(?<![\w$])\.continue(?![\w$])/, label: 'Continue folder', strong: false, ai: true, example: '~/.continue' },
 ];
-export const AI_CREDENTIAL_HINT = /\.claude|\.codex|\.gemini|github-copilot|\.cursor|\.continue|state\.vscdb/i;
+export const AI_CREDENTIAL_HINT = hintRegex(AI_CREDENTIAL_PATHS);
 
 /** Agent configuration: where a write changes what an AI coding tool runs or believes. */
 export type AgentConfigKind = 'mcp' | 'instructions' | 'hooks';
-export interface AgentConfigPath {
+export interface AgentConfigPath extends Hinted {
   re: RegExp;
   label: string;
   kind: AgentConfigKind;
@@ -159,29 +167,29 @@ export interface AgentConfigPath {
 export const AUTO_APPROVE_CONTENT = /chat\.tools\.(?:global\.)?autoApprove|chat\.tools\.terminal\.autoApprove|"?autoApprove"?\s*:\s*(?:true|\{)|Bash\(\*\)|"defaultMode"\s*:\s*"bypassPermissions"|approval_policy\s*=\s*["']never["']|sandbox_mode\s*=\s*["']danger-full-access["']|"autoAccept"\s*:\s*true|"trust"\s*:\s*true|"?yoloMode"?\s*:\s*true|autoRunMode|"?(?:cascadeCommandsAllowList|allowedCommands)"?\s*:/;
 
 export const AGENT_CONFIG_PATHS: AgentConfigPath[] = [
-  { re: /(?:^|\/)\.cursor\/mcp\.json$/i, label: 'Cursor MCP config', kind: 'mcp' },
-  { re: /\.codeium\/windsurf\/mcp_config\.json$/i, label: 'Windsurf MCP config', kind: 'mcp' },
-  { re: /(?:^|\/)claude_desktop_config\.json$/i, label: 'Claude Desktop MCP config', kind: 'mcp' },
-  { re: /(?:^|\/)\.claude\.json$/i, label: 'Claude Code config (~/.claude.json, MCP servers)', kind: 'mcp' },
-  { re: /(?:^|\/)\.mcp\.json$/i, label: 'project MCP config (.mcp.json)', kind: 'mcp' },
-  { re: /(?:^|\/)\.vscode\/mcp\.json$|Code(?: - Insiders)?\/User\/mcp\.json$/i, label: 'VS Code MCP config', kind: 'mcp' },
-  { re: /(?:^|\/)\.gemini\/settings\.json$/i, label: 'Gemini CLI settings (MCP servers, hooks)', kind: 'mcp' },
-  { re: /(?:^|\/)\.codex\/config\.toml$/i, label: 'Codex CLI config (MCP servers)', kind: 'mcp' },
-  { re: /(?:^|\/)\.continue\/(?:config\.(?:json|yaml|ts)|mcpServers\/)/i, label: 'Continue config', kind: 'mcp' },
-  { re: /(?:^|\/)(?:cline_mcp_settings|mcp_settings)\.json$/i, label: 'Cline/Roo MCP settings', kind: 'mcp' },
-  { re: /(?:^|\/)\.kiro\/settings\/mcp\.json$|(?:^|\/)\.amazonq\/(?:mcp|default)\.json$|\.aws\/amazonq\/mcp\.json$/i, label: 'Kiro/Amazon Q MCP config', kind: 'mcp' },
-  { re: /(?:^|\/)\.claude\/settings(?:\.local)?\.json$/i, label: 'Claude Code settings (hooks, permissions)', kind: 'hooks' },
-  { re: /(?:^|\/)\.cursor\/hooks\.json$/i, label: 'Cursor hooks', kind: 'hooks' },
-  { re: /(?:^|\/)(?:CLAUDE|CLAUDE\.local|AGENTS|GEMINI)\.md$/, label: 'agent instruction file', kind: 'instructions' },
-  { re: /(?:^|\/)\.(?:cursorrules|windsurfrules|clinerules)$|(?:^|\/)\.clinerules\//i, label: 'agent rules file', kind: 'instructions' },
-  { re: /(?:^|\/)\.cursor\/rules\//i, label: 'Cursor rules', kind: 'instructions' },
-  { re: /(?:^|\/)\.windsurf\/rules\/|(?:^|\/)\.codeium\/windsurf\/memories\/global_rules\.md$/i, label: 'Windsurf rules', kind: 'instructions' },
-  { re: /(?:^|\/)\.codex\/AGENTS\.md$|(?:^|\/)\.gemini\/GEMINI\.md$/, label: 'agent instruction file', kind: 'instructions' },
-  { re: /(?:^|\/)\.vscode\/settings\.json$|(?:^|\/)(?:Code|Code - Insiders|Cursor|Windsurf|VSCodium)\/User\/settings\.json$/i, label: 'editor settings (agent tool auto-approval)', kind: 'hooks', needs: AUTO_APPROVE_CONTENT },
-  { re: /(?:^|\/)\.github\/(?:copilot-instructions\.md$|instructions\/)/i, label: 'Copilot instructions', kind: 'instructions' },
-  { re: /(?:^|\/)\.claude\/(?:commands|agents|skills)\//i, label: 'Claude Code commands/agents', kind: 'instructions' },
+  { re: /(?:^|\/)\.cursor\/mcp\.json$/i, hint: /mcp\.json/, label: 'Cursor MCP config', kind: 'mcp', example: '~/.cursor/mcp.json' },
+  { re: /\.codeium\/windsurf\/mcp_config\.json$/i, hint: /mcp_config\.json/, label: 'Windsurf MCP config', kind: 'mcp', example: '~/.codeium/windsurf/mcp_config.json' },
+  { re: /(?:^|\/)claude_desktop_config\.json$/i, hint: /claude_desktop_config\.json/, label: 'Claude Desktop MCP config', kind: 'mcp', example: '~/Library/Application Support/Claude/claude_desktop_config.json' },
+  { re: /(?:^|\/)\.claude\.json$/i, hint: /\.claude\.json/, label: 'Claude Code config (~/.claude.json, MCP servers)', kind: 'mcp', example: '~/.claude.json' },
+  { re: /(?:^|\/)\.mcp\.json$/i, hint: /\.mcp\.json/, label: 'project MCP config (.mcp.json)', kind: 'mcp', example: '.mcp.json' },
+  { re: /(?:^|\/)\.vscode\/mcp\.json$|Code(?: - Insiders)?\/User\/mcp\.json$/i, hint: /mcp\.json/, label: 'VS Code MCP config', kind: 'mcp', example: '.vscode/mcp.json' },
+  { re: /(?:^|\/)\.gemini\/settings\.json$/i, hint: /\.gemini(?![\w$])/, label: 'Gemini CLI settings (MCP servers, hooks)', kind: 'mcp', example: '~/.gemini/settings.json' },
+  { re: /(?:^|\/)\.codex\/config\.toml$/i, hint: /\.codex(?![\w$])/, label: 'Codex CLI config (MCP servers)', kind: 'mcp', example: '~/.codex/config.toml' },
+  { re: /(?:^|\/)\.continue\/(?:config\.(?:json|yaml|ts)|mcpServers\/)/i, hint: /(?<![\w$])\.continue(?![\w$])/, label: 'Continue config', kind: 'mcp', example: '~/.continue/config.yaml' },
+  { re: /(?:^|\/)(?:cline_mcp_settings|mcp_settings)\.json$/i, hint: /mcp_settings\.json/, label: 'Cline/Roo MCP settings', kind: 'mcp', example: '~/Library/Application Support/Code/User/globalStorage/saoudrizwan.claude-dev/settings/cline_mcp_settings.json' },
+  { re: /(?:^|\/)\.kiro\/settings\/mcp\.json$|(?:^|\/)\.amazonq\/(?:mcp|default)\.json$|\.aws\/amazonq\/mcp\.json$/i, hint: /\.kiro(?![\w$])|amazonq/, label: 'Kiro/Amazon Q MCP config', kind: 'mcp', example: '~/.kiro/settings/mcp.json' },
+  { re: /(?:^|\/)\.claude\/settings(?:\.local)?\.json$/i, hint: /(?<![\w$])\.claude(?![\w$])/, label: 'Claude Code settings (hooks, permissions)', kind: 'hooks', example: '~/.claude/settings.json' },
+  { re: /(?:^|\/)\.cursor\/hooks\.json$/i, hint: /(?<![\w$])\.cursor(?![\w$])/, label: 'Cursor hooks', kind: 'hooks', example: '~/.cursor/hooks.json' },
+  { re: /(?:^|\/)(?:CLAUDE|CLAUDE\.local|AGENTS|GEMINI)\.md$/, hint: /(?:CLAUDE|AGENTS|GEMINI)(?:\.local)?\.md/, label: 'agent instruction file', kind: 'instructions', example: 'CLAUDE.md' },
+  { re: /(?:^|\/)\.(?:cursorrules|windsurfrules|clinerules)$|(?:^|\/)\.clinerules\//i, hint: /\.(?:cursorrules|windsurfrules|clinerules)/, label: 'agent rules file', kind: 'instructions', example: '.cursorrules' },
+  { re: /(?:^|\/)\.cursor\/rules\//i, hint: /(?<![\w$])\.cursor(?![\w$])/, label: 'Cursor rules', kind: 'instructions', example: '.cursor/rules/setup.mdc' },
+  { re: /(?:^|\/)\.windsurf\/rules\/|(?:^|\/)\.codeium\/windsurf\/memories\/global_rules\.md$/i, hint: /(?<![\w$])\.windsurf(?![\w$])|global_rules\.md/, label: 'Windsurf rules', kind: 'instructions', example: '.windsurf/rules/setup.md' },
+  { re: /(?:^|\/)\.codex\/AGENTS\.md$|(?:^|\/)\.gemini\/GEMINI\.md$/, hint: /(?:AGENTS|GEMINI)\.md/, label: 'agent instruction file', kind: 'instructions', example: '~/.codex/AGENTS.md' },
+  { re: /(?:^|\/)\.vscode\/settings\.json$|(?:^|\/)(?:Code|Code - Insiders|Cursor|Windsurf|VSCodium)\/User\/settings\.json$/i, hint: /settings\.json/, label: 'editor settings (agent tool auto-approval)', kind: 'hooks', needs: AUTO_APPROVE_CONTENT, example: '.vscode/settings.json' },
+  { re: /(?:^|\/)\.github\/(?:copilot-instructions\.md$|instructions\/)/i, hint: /(?<![\w$])\.github(?![\w$])/, label: 'Copilot instructions', kind: 'instructions', example: '.github/copilot-instructions.md' },
+  { re: /(?:^|\/)\.claude\/(?:commands|agents|skills)\//i, hint: /(?<![\w$])\.claude(?![\w$])/, label: 'Claude Code commands/agents', kind: 'instructions', example: '.claude/commands/setup.md' },
 ];
-const AGENT_CONFIG_HINT = /mcp|claude|cursor|windsurf|gemini|codex|continue|cline|kiro|amazonq|agents\.md|settings\.json|\.(?:windsurf|cline|cursor)rules|copilot-instructions|\.github\/instructions/i;
+const AGENT_CONFIG_HINT = hintRegex(AGENT_CONFIG_PATHS);
 
 /** The agent configuration a path (folded, `…` shown as `*`) names, or undefined. */
 export function matchAgentConfigPath(p: string): AgentConfigPath | undefined {

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import type { Hinted } from '../catalog/hints.js';
 
 /**
  * Shared vocabulary of the rules added for issue 18 (tampering, anti-forensics, Windows execution
@@ -11,6 +12,9 @@ export interface PathIndicator {
   re: RegExp;
   label: string;
 }
+
+/** A dead drop's URL shape, with the text it needs (tier 0) and an example (catalog hints). */
+export interface DeadDrop extends PathIndicator, Hinted {}
 
 /**
  * Other software's code on the machine: where a package has no business writing. Paths are
@@ -100,12 +104,12 @@ export const REMOTE_LAUNCH = /\b(?:mshta(?:\.exe)?\s+["']?(?:https?|javascript|v
  * Dead drops: public places an attacker edits to change where a payload comes from. Reading one is
  * ordinary for many libraries; using what it returns as a network target or as code is not.
  */
-export const DEAD_DROP_URLS: PathIndicator[] = [
-  { re: /\bgist\.githubusercontent\.com\/|\bapi\.github\.com\/gists\//i, label: 'a GitHub gist' },
-  { re: /\bpastebin\.com\/raw\/|\bpaste\.ee\/r\/|\brentry\.(?:co|org)\/[^/]+\/raw|\bhastebin\.com\/raw\/|\bjustpaste\.it\//i, label: 'a paste site' },
-  { re: /\bcalendar\.app\.google\/|\bgoogle\.com\/calendar\/ical\/|\bcalendar\.google\.com\/calendar\/(?:ical|embed)/i, label: 'a calendar invite' },
-  { re: /\bdocs\.google\.com\/(?:document|spreadsheets)\/d\/[^/]+\/(?:export|pub)/i, label: 'a public Google document' },
-  { re: /\bt\.me\/s\/|\bsteamcommunity\.com\/(?:id|profiles)\//i, label: 'a public profile page' },
+export const DEAD_DROP_URLS: DeadDrop[] = [
+  { re: /\bgist\.githubusercontent\.com\/|\bapi\.github\.com\/gists\//i, hint: /gist\.githubusercontent|api\.github\.com\/gists/, label: 'a GitHub gist', example: 'https://gist.githubusercontent.com/u/1/raw/c.txt' },
+  { re: /\bpastebin\.com\/raw\/|\bpaste\.ee\/r\/|\brentry\.(?:co|org)\/[^/]+\/raw|\bhastebin\.com\/raw\/|\bjustpaste\.it\//i, hint: /pastebin|paste\.ee|rentry\.|hastebin|justpaste/, label: 'a paste site', example: 'https://pastebin.com/raw/x1' },
+  { re: /\bcalendar\.app\.google\/|\bgoogle\.com\/calendar\/ical\/|\bcalendar\.google\.com\/calendar\/(?:ical|embed)/i, hint: /calendar\.app\.google|google\.com\/calendar/, label: 'a calendar invite', example: 'https://calendar.app.google/x1' },
+  { re: /\bdocs\.google\.com\/(?:document|spreadsheets)\/d\/[^/]+\/(?:export|pub)/i, hint: /docs\.google\.com\/(?:document|spreadsheets)\/d\//, label: 'a public Google document', example: 'https://docs.google.com/document/d/x1/export?format=txt' },
+  { re: /\bt\.me\/s\/|\bsteamcommunity\.com\/(?:id|profiles)\//i, hint: /t\.me\/s\/|steamcommunity\.com/, label: 'a public profile page', example: 'https://t.me/s/x1' },
 ];
 
 /** JSON-RPC methods that read a smart contract's state: the blockchain dead drop (EtherHiding). */

