@@ -424,4 +424,12 @@ describe('module names as triggers', () => {
     expect(worthParsing('const load = require; load(name);')).toBe(true);
     expect(worthParsing('const cache = require.cache;')).toBe(true);
   });
+
+  test('Function handed around as a value is a trigger (`const F = Function; new F(code)()`); a type test of it is not', () => {
+    expect(worthParsing('const F = Function;\nmodule.exports = (b) => new F(b)();')).toBe(true);
+    expect(worthParsing('module.exports = call(Function, "x");')).toBe(true);
+    expect(worthParsing('module.exports = (v) => v instanceof Function;')).toBe(false);
+    const stealer = analyzePackage(packageFromFiles({ 'index.js': "const F = Function;\nmodule.exports = (b) => new F(b)();" }), RULES);
+    expect(stealer.findings.filter((f) => f.rule === 'dynamic-code').map((f) => f.severity)).toEqual(['medium']);
+  });
 });
