@@ -180,7 +180,10 @@ describe('the proxy (HTTP)', () => {
 
 /** npm in a child process, asynchronously: the proxy answering it lives in this process. */
 export function runPm(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number | null; out: string }> {
-  expect(args).toContain('--ignore-scripts');
+  // No lifecycle script of a fixture may ever run: npm and pnpm get --ignore-scripts, yarn berry
+  // (which has no such flag) enableScripts=false and --mode=skip-build.
+  if (env.YARN_ENABLE_SCRIPTS === 'false') expect(args).toContain('--mode=skip-build');
+  else expect(args).toContain('--ignore-scripts');
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 180_000 });
     let out = '';
@@ -253,4 +256,66 @@ describe('real npm through the proxy', () => {
       process.chdir(cwd);
     }
   });
+});
+
+/**
+ * pnpm and yarn berry, installed from the public npm registry into a scratch folder (with
+ * --ignore-scripts). When that fails (no network), their tests are skipped and say why.
+ */
+describe('pnpm and yarn berry through the proxy', () => {
+  let tools: { pnpm?: string; yarn?: string; why?: string } = {};
+  beforeAll(async () => {
+    const dir = path.join(tmp, 'pm-tools');
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"pm-tools","private":true}');
+    const env = { ...process.env, npm_config_registry: 'https://registry.npmjs.org/' };
+    const r = await runPm('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', 'pnpm@9', '@yarnpkg/cli-dist@4'], dir, env);
+    const pnpm = path.join(dir, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
+    const yarn = path.join(dir, 'node_modules', '@yarnpkg', 'cli-dist', 'bin', 'yarn.js');
+    if (r.status === 0 && fs.existsSync(pnpm) && fs.existsSync(yarn)) tools = { pnpm, yarn };
+    else tools = { why: `could not install pnpm and @yarnpkg/cli-dist from registry.npmjs.org (npm exited ${r.status}): ${r.out.slice(-300)}` };
+  }, 300_000);
+
+  test('pnpm: a clean package installs through the proxy, a malicious one is refused', async (ctx) => {
+    if (!tools.pnpm) return ctx.skip(`pnpm test skipped: ${tools.why}`);
+    const dir = project('pnpm-app');
+    await withGuard(async (g) => {
+      const env = { ...guardedEnv(g.url, {}), npm_config_store_dir: path.join(tmp, 'pnpm-store'), npm_config_cache_dir: path.join(tmp, 'pnpm-cache') };
+      const ok = await runPm(process.execPath, [tools.pnpm!, 'add', '--ignore-scripts', 'tidy-lib@1.0.0'], dir, env);
+      expect(ok.status, ok.out).toBe(0);
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+      expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
+      const bad = await runPm(process.execPath, [tools.pnpm!, 'add', '--ignore-scripts', 'env-stealer@2.3.1'], dir, env);
+      expect(bad.status).not.toBe(0);
+      expect(bad.out).toContain('env-stealer');
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
+      expect(g.stats.blocked).toBe(1);
+    });
+  }, 180_000);
+
+  test('yarn berry: a clean package installs through the proxy, a malicious one is refused', async (ctx) => {
+    if (!tools.yarn) return ctx.skip(`yarn berry test skipped: ${tools.why}`);
+    const dir = project('berry-app');
+    fs.writeFileSync(path.join(dir, 'yarn.lock'), '');
+    await withGuard(async (g) => {
+      const env = {
+        ...guardedEnv(g.url, {}),
+        YARN_ENABLE_SCRIPTS: 'false',
+        YARN_ENABLE_TELEMETRY: '0',
+        YARN_ENABLE_GLOBAL_CACHE: 'false',
+        YARN_CACHE_FOLDER: path.join(dir, '.yarn-cache'),
+        YARN_NODE_LINKER: 'node-modules',
+        YARN_ENABLE_IMMUTABLE_INSTALLS: 'false',
+      };
+      const ok = await runPm(process.execPath, [tools.yarn!, 'add', '--mode=skip-build', 'tidy-lib@1.0.0'], dir, env);
+      expect(ok.status, ok.out).toBe(0);
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+      expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
+      const bad = await runPm(process.execPath, [tools.yarn!, 'add', '--mode=skip-build', 'env-stealer@2.3.1'], dir, env);
+      expect(bad.status).not.toBe(0);
+      expect(bad.out).toContain('403');
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
+      expect(g.stats.blocked).toBe(1);
+    });
+  }, 180_000);
 });
