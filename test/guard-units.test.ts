@@ -65,6 +65,11 @@ describe('the guarded environment', () => {
       BUN_CONFIG_REGISTRY: 'http://127.0.0.1:5000/',
     });
     expect(env.NPM_CONFIG_REGISTRY).toBeUndefined();
+    // Caches of the guard's own, so nothing the user's caches hold skips the proxy.
+    const cached = guardedEnv('http://127.0.0.1:5000', {}, { npm_config_cache: '/home/u/.npm' }, '/c/guard', 'npm');
+    expect(cached).toMatchObject({ npm_config_cache: '/c/guard/npm', YARN_GLOBAL_FOLDER: '/c/guard/yarn-berry', BUN_INSTALL_CACHE_DIR: '/c/guard/bun' });
+    expect(cached.npm_config_store_dir).toBeUndefined();
+    expect(guardedEnv('http://127.0.0.1:5000', {}, {}, '/c/guard', '/usr/bin/pnpm').npm_config_store_dir).toBe('/c/guard/pnpm-store');
     expect(scopesOf({ registry: 'x', '@a:registry': 'y', '//host/:_authToken': 'z' })).toEqual(['@a']);
   });
 });

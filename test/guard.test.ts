@@ -250,6 +250,10 @@ describe('real npm through the proxy', () => {
       const run = await runCli(['guard', '--', 'npm', 'install', '--ignore-scripts', '--no-audit', '--no-fund', 'tidy-lib@1.1.0']);
       expect(run.code, run.stderr).toBe(0);
       expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+      // tidy-lib@1.1.0 is in the user's npm cache already (the npm ci test put it there): the
+      // guarded npm has a cache of its own, so it still asked the proxy, which served it.
+      expect(fs.readdirSync(path.join(tmp, 'npm-cache'))).toContain('_cacache');
+      expect(run.stderr).toMatch(/tollgate guard: 1 tarball: [01] scanned, [01] from cache; 1 served, 0 blocked/);
       const fails = await runCli(['guard', '--quiet', '--', process.execPath, '-e', 'process.exit(7)']);
       expect(fails.code).toBe(7);
     } finally {
