@@ -79,7 +79,9 @@ async function guard({ values, positionals }: CommandArgs<typeof GUARD.options>)
   });
   try {
     if (values.serve) return await serveUntilStopped(server.url, values.quiet);
-    const code = await runGuarded(positionals, guardedEnv(server.url, npmConfig, process.env, path.join(defaultCacheDir(), 'guard'), positionals[0]));
+    // TOLLGATE_CHILD marks bin.js's own re-executed process: a guarded `tollgate ...` must start afresh.
+    const { TOLLGATE_CHILD: _child, ...parentEnv } = process.env;
+    const code = await runGuarded(positionals, guardedEnv(server.url, npmConfig, parentEnv, path.join(defaultCacheDir(), 'guard'), positionals[0]));
     if (!values.quiet || server.stats.blocked) say(summaryLine(server.stats));
     return code;
   } finally {
