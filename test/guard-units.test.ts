@@ -101,3 +101,15 @@ describe('decisions', () => {
     expect(d.action === 'refuse' && d.message).not.toMatch(/[\n\u001b]/);
   });
 });
+
+describe('guard usage', () => {
+  test('a command or --serve is required, not both; --port is for --serve', async () => {
+    const { runCli } = await import('./helpers/run-cli.js');
+    const none = await runCli(['guard']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('guard needs a command to run, e.g. `tollgate guard -- npm install`, or --serve');
+    expect((await runCli(['guard', '--serve', '--', 'npm', 'ci'])).code).toBe(2);
+    expect((await runCli(['guard', '--port', '4873', '--', 'npm', 'ci'])).stderr).toContain('--port applies to --serve');
+    expect((await runCli(['guard', '--fail-on', 'sometimes', '--', 'npm', 'ci'])).stderr).toContain('--fail-on must be malicious, suspicious or never');
+  });
+});

@@ -5,11 +5,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { safeLine } from '../report/sanitize.js';
+import { redactUrl } from '../io/redact.js';
 import { decide, topReason, type Decision, type Policy } from './decision.js';
 import { rewritePackument, type TarballRecord } from './packument-rewrite.js';
 import { routeOf } from './paths.js';
 import { fetchUpstreamPackument, forwardUpstream, MAX_FORWARD_BODY_BYTES, UpstreamError, type UpstreamOptions } from './upstream.js';
 import type { TarballScanner } from './scanner.js';
+
+/** Tarball records kept from the packuments seen (a few hundred bytes each). */
+const MAX_RECORDS = 200_000;
 
 export interface GuardStats {
   /** Tarball requests answered. */
@@ -73,6 +77,9 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
   let base = '';
 
   const index = (list: TarballRecord[]): void => {
+    // A long-running --serve sees many packuments: past the cap the index starts over (a record
+    // missing later is read again from its packument, so this costs a request, never a check).
+    if (records.size + list.length > MAX_RECORDS) records.clear();
     for (const r of list) records.set(`${r.name}@${r.version}`, r);
   };
 
@@ -147,7 +154,7 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
     const url = new URL(req.url ?? '/', 'http://proxy.invalid');
     const route = routeOf(url.pathname);
     const method = req.method ?? 'GET';
-    if (route.kind === 'health') return json(res, 200, { ok: true, upstream: o.npmConfig.registry ?? 'https://registry.npmjs.org/', failOn: o.policy.failOn, failOpen: o.policy.failOpen, stats });
+    if (route.kind === 'health') return json(res, 200, { ok: true, upstream: redactUrl(String(o.npmConfig.registry ?? 'https://registry.npmjs.org/')), failOn: o.policy.failOn, failOpen: o.policy.failOpen, stats });
     if (route.kind === 'ping') return json(res, 200, {});
     if ((route.kind === 'packument' || route.kind === 'tarball') && method !== 'GET' && method !== 'HEAD') return json(res, 405, { error: 'tollgate guard only reads from the registry (publish directly, not through the guard)' });
     if (route.kind === 'packument') return servePackument(route.name, req, res);
