@@ -5,7 +5,9 @@
  * - Cold: guard with empty caches (results, downloads, npm's) vs a cold `tollgate audit` of the
  *   same lockfile (empty results and download caches). Target: guard <= 1.5x audit.
  * - Warm: guard again with its caches filled vs plain `npm ci --ignore-scripts` with a filled npm
- *   cache. Target: guard <= 1.2x plain npm.
+ *   cache. Target: guard <= 1.2x plain npm. The proxy serves tarballs `no-store`, so even warm,
+ *   npm asks the proxy for each one and each is decided again (verdicts from the results cache,
+ *   bytes from the guard's download cache).
  * - Also: guard with a warm results cache but an empty npm cache (every tarball downloaded through
  *   the proxy, verdicts from the cache) vs plain `npm ci` with an empty npm cache.
  * Every npm run passes --ignore-scripts: nothing from the installed packages runs.

@@ -140,6 +140,8 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
     }
     if (decision.action === 'serve' && data) {
       stats.served++;
+      // Not cacheable: each install asks again and is decided by the engine of the day (from the
+      // results cache when it has this engine's verdict), so a rule added later reaches cached packages.
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': data.length, 'cache-control': 'no-store' });
       res.end(data);
     } else {
