@@ -163,6 +163,16 @@ describe('the proxy (HTTP)', () => {
     });
   });
 
+  test("registry API calls (npm audit) go to the default registry, without the client's auth", async () => {
+    await withGuard(async (g) => {
+      const before = registry.requests.length;
+      const r = await fetch(`${g.url}/-/npm/v1/security/advisories/bulk`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', authorization: 'Bearer from-the-client' } });
+      expect(r.status).toBe(404); // the loopback registry has no audit endpoint: its answer is passed on
+      expect(registry.requests.slice(before)).toEqual(['/-/npm/v1/security/advisories/bulk']);
+      expect(registry.authorizations.slice(before)).toEqual([undefined]);
+    });
+  });
+
   test('credentials stay with their registry: the package manager never sees them and they go upstream only', async () => {
     const host = new URL(registry.url).host;
     const npmConfig = { registry: `${registry.url}/`, [`//${host}/:_authToken`]: 'upstream-secret' };

@@ -455,6 +455,7 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
   tollgate audit [dir|lockfile]   package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock
   tollgate check --base <ref>     only what a change adds (--fail-on, --sarif, tollgate.config.json)
   tollgate agents                 MCP servers, hooks and instruction files of AI coding tools
+  tollgate guard -- npm install   every tarball scanned before the package manager gets it (npm, pnpm, yarn, bun)
 
 Exit codes (scan, audit, check, agents):
 ${SCAN_EXIT.map((e) => `  ${e}`).join('\n')}

@@ -164,7 +164,7 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
     // Registry API calls npm makes around an install (the audit POST, dist-tags): passed to the default registry.
     if (url.pathname.startsWith('/-/') && (method === 'GET' || method === 'POST')) {
       const body = method === 'POST' ? await readRequestBody(req) : undefined;
-      const up = await forwardUpstream(method, url.pathname + url.search, body, req.headers['content-type'], o);
+      const up = await forwardUpstream(method, url.pathname + url.search, body, { contentType: req.headers['content-type'], contentEncoding: req.headers['content-encoding'] }, o);
       res.writeHead(up.status, { 'content-type': up.type ?? 'application/octet-stream', 'cache-control': 'no-store' });
       up.body.pipe(res);
       return;

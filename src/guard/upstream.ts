@@ -105,11 +105,13 @@ export async function fetchUpstreamPackument(name: string, accept: string | unde
 }
 
 /** Forward a registry API request (npm's audit POST, dist-tags, search) to the default registry; the answer streams back. */
-export async function forwardUpstream(method: string, pathAndQuery: string, body: Buffer | undefined, contentType: string | undefined, o: UpstreamOptions): Promise<{ status: number; type?: string; body: NodeJS.ReadableStream }> {
+export async function forwardUpstream(method: string, pathAndQuery: string, body: Buffer | undefined, headersIn: { contentType?: string; contentEncoding?: string }, o: UpstreamOptions): Promise<{ status: number; type?: string; body: NodeJS.ReadableStream }> {
   const registry = upstreamRegistry('', o.npmConfig);
   const url = registry + pathAndQuery.replace(/^\/+/, '');
   const headers: Record<string, string> = {};
-  if (contentType) headers['content-type'] = contentType;
+  // npm gzips its audit POST; only the body's own description is passed on, never auth.
+  if (headersIn.contentType) headers['content-type'] = headersIn.contentType;
+  if (headersIn.contentEncoding) headers['content-encoding'] = headersIn.contentEncoding;
   const res = await npmFetch(url, { ...fetchOptions(o), method, body, headers, ignoreBody: false, cache: undefined } as unknown as npmFetch.Options).catch((err: { statusCode?: number; body?: unknown }) => {
     if (err?.statusCode) return undefined;
     throw describe(err, `${method} ${pathAndQuery}`);
