@@ -277,16 +277,17 @@ describe('real npm through the proxy', () => {
  * --ignore-scripts). When that fails (no network), their tests are skipped and say why.
  */
 describe('pnpm and yarn berry through the proxy', () => {
-  let tools: { pnpm?: string; yarn?: string; why?: string } = {};
+  let tools: { pnpm?: string; yarn?: string; yarn1?: string; why?: string } = {};
   beforeAll(async () => {
     const dir = path.join(tmp, 'pm-tools');
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"pm-tools","private":true}');
     const env = { ...process.env, npm_config_registry: 'https://registry.npmjs.org/' };
-    const r = await runPm('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', 'pnpm@9', '@yarnpkg/cli-dist@4'], dir, env);
+    const r = await runPm('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', 'pnpm@9', '@yarnpkg/cli-dist@4', 'yarn1@npm:yarn@1'], dir, env);
     const pnpm = path.join(dir, 'node_modules', 'pnpm', 'bin', 'pnpm.cjs');
     const yarn = path.join(dir, 'node_modules', '@yarnpkg', 'cli-dist', 'bin', 'yarn.js');
-    if (r.status === 0 && fs.existsSync(pnpm) && fs.existsSync(yarn)) tools = { pnpm, yarn };
+    const yarn1 = path.join(dir, 'node_modules', 'yarn1', 'bin', 'yarn.js');
+    if (r.status === 0 && fs.existsSync(pnpm) && fs.existsSync(yarn) && fs.existsSync(yarn1)) tools = { pnpm, yarn, yarn1 };
     else tools = { why: `could not install pnpm and @yarnpkg/cli-dist from registry.npmjs.org (npm exited ${r.status}): ${r.out.slice(-300)}` };
   }, 300_000);
 
@@ -326,6 +327,23 @@ describe('pnpm and yarn berry through the proxy', () => {
       expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
       expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
       const bad = await runPm(process.execPath, [tools.yarn!, 'add', '--mode=skip-build', 'env-stealer@2.3.1'], dir, env);
+      expect(bad.status).not.toBe(0);
+      expect(bad.out).toContain('403');
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
+      expect(g.stats.blocked).toBe(1);
+    });
+  }, 180_000);
+
+  test('yarn 1 (classic): a clean package installs through the proxy, a malicious one is refused', async (ctx) => {
+    if (!tools.yarn1) return ctx.skip(`yarn 1 test skipped: ${tools.why}`);
+    const dir = project('yarn1-app');
+    await withGuard(async (g) => {
+      const env = { ...guardedEnv(g.url, {}, process.env, path.join(tmp, 'yarn1-guard-caches')) };
+      const ok = await runPm(process.execPath, [tools.yarn1!, 'add', '--ignore-scripts', '--non-interactive', '--no-progress', 'tidy-lib@1.0.0'], dir, env);
+      expect(ok.status, ok.out).toBe(0);
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+      expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
+      const bad = await runPm(process.execPath, [tools.yarn1!, 'add', '--ignore-scripts', '--non-interactive', '--no-progress', 'env-stealer@2.3.1'], dir, env);
       expect(bad.status).not.toBe(0);
       expect(bad.out).toContain('403');
       expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
