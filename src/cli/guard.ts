@@ -12,6 +12,7 @@ import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { TarballScanner } from '../guard/scanner.js';
 import { startGuardServer, type DecisionEvent, type GuardStats } from '../guard/server.js';
 import { guardedEnv } from '../guard/env.js';
+import { coverageWarnings } from '../guard/coverage.js';
 import { UsageError, withErrorBoundary } from './errors.js';
 import { FAIL_ON } from './exit-code.js';
 import { wholeNumber, type CommandArgs } from './options.js';
@@ -79,6 +80,7 @@ async function guard({ values, positionals }: CommandArgs<typeof GUARD.options>)
   });
   try {
     if (values.serve) return await serveUntilStopped(server.url, values.quiet);
+    for (const w of coverageWarnings(positionals, cwd)) say(`warning: ${w}`);
     // TOLLGATE_CHILD marks bin.js's own re-executed process: a guarded `tollgate ...` must start afresh.
     const { TOLLGATE_CHILD: _child, ...parentEnv } = process.env;
     const code = await runGuarded(positionals, guardedEnv(server.url, npmConfig, parentEnv, path.join(defaultCacheDir(), 'guard'), positionals[0]));
