@@ -399,7 +399,8 @@ With -- <command>, the proxy lives as long as the command; its exit code is pass
       body: `  Git dependencies and tarball URLs outside the registry are fetched by the package manager
   itself and never reach the proxy: they are not scanned here (\`tollgate audit\` reports them).
   Packages already in node_modules or a package manager's offline store are not downloaded again,
-  so not scanned again; run \`tollgate audit\` once for those.`,
+  so not scanned again; run \`tollgate audit\` once for those. yarn 1 downloads the URLs of an
+  existing yarn.lock as written, past the proxy (the guard warns when it sees one).`,
     },
   ],
   examples: [
