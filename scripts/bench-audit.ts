@@ -13,7 +13,7 @@
  *   .js/.cjs/.mjs file of the same tarballs, handed pre-extracted (unpacking not counted for it),
  *   against `tollgate audit --no-cache` with the downloads already cached (analysis-bound).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -26,26 +26,23 @@ import { loadLockfile } from '../src/lockfile/index.js';
 import { planUnits } from '../src/audit/plan.js';
 import { unpackTarball } from '../src/unpack/tarball.js';
 import { node24 } from './node24.js';
+import { ensureBenchLockfile } from './lib/bench-lockfile.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const benchDir = path.join(repoRoot, '.bench', 'audit');
 // `--project DIR` audits that project's lockfile instead of the generated one (a tiny one checks the bench itself).
 const projectArg = process.argv.indexOf('--project');
 const projectDir = projectArg > 0 && process.argv[projectArg + 1] ? path.resolve(process.argv[projectArg + 1]!) : path.join(benchDir, 'project');
-const PACKAGES = ['next', 'react', 'react-dom', '@babel/core', 'webpack', 'webpack-cli', 'babel-loader', 'express', 'jest', 'eslint', '@typescript-eslint/eslint-plugin', 'typescript', 'mocha', 'nodemon', 'axios', 'vite', 'rollup', 'prettier', 'lodash'];
 const args = new Set(process.argv.slice(2));
 const fmt = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 function generateLockfile(): void {
-  const lock = path.join(projectDir, 'package-lock.json');
-  if (fs.existsSync(lock) && !args.has('--refresh')) return;
-  if (projectArg > 0) throw new Error(`--project ${projectDir}: no package-lock.json there`);
-  fs.mkdirSync(projectDir, { recursive: true });
-  const deps = Object.fromEntries(PACKAGES.map((p) => [p, 'latest']));
-  fs.writeFileSync(path.join(projectDir, 'package.json'), JSON.stringify({ name: 'bench-app', version: '1.0.0', private: true, dependencies: deps }, null, 2));
-  console.log(`generating the lockfile: npm install --package-lock-only --ignore-scripts (${PACKAGES.join(' ')})`);
-  const r = spawnSync('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: projectDir, encoding: 'utf8', timeout: 10 * 60_000 });
-  if (r.status !== 0) throw new Error(`npm install --package-lock-only failed:\n${r.stderr}`);
+  if (projectArg > 0) {
+    // Another project's lockfile is read, never (re)generated.
+    if (!fs.existsSync(path.join(projectDir, 'package-lock.json'))) throw new Error(`--project ${projectDir}: no package-lock.json there`);
+    return;
+  }
+  ensureBenchLockfile(projectDir, args.has('--refresh'));
 }
 
 /**

@@ -385,6 +385,65 @@ A config that cannot be read or parsed is an error for that file; the others are
   exitCodes: SCAN_EXIT,
 });
 
+export const GUARD = command({
+  name: 'guard',
+  usage: ['guard [options] -- <command> [args...]', 'guard --serve [--port <n>] [--host <addr>] [options]'],
+  summary: 'scan every tarball a package manager downloads, before it gets it',
+  description: `Starts a registry proxy on 127.0.0.1 and points the package manager at it through environment
+variables only (no .npmrc, .yarnrc.yml or bunfig.toml is edited). Packuments come from the registry your
+npm config names for each package (scoped registries and their credentials stay with their registry; the
+proxy never passes credentials anywhere else), with their tarball URLs rewritten to the proxy. Each
+tarball is fetched, checked against the registry's integrity, scanned as by \`tollgate scan\` (results
+cache shared with audit and scan) and served only when its verdict is below --fail-on; otherwise the
+package manager gets HTTP 403 naming the package, the verdict and the reason, and the install fails.
+Anything that cannot be checked (registry unreachable, integrity mismatch, scan error) is refused.
+With -- <command>, the proxy lives as long as the command; its exit code is passed through.`,
+  options: {
+    serve: { type: 'boolean', default: false, description: 'run the proxy as a service (one log line per decision) until Ctrl-C / SIGTERM' },
+    port: { type: 'string', value: '<n>', defaultText: 'a free port', description: 'port to listen on' },
+    host: { type: 'string', value: '<addr>', default: '127.0.0.1', description: 'address to listen on (anything but loopback lets other machines install through it)' },
+    'fail-on': { ...failOn, description: 'refuse a tarball at least this bad: malicious, suspicious or never' },
+    'fail-open': { type: 'boolean', default: false, description: 'serve tarballs that could not be scanned (an analysis error), with a warning;\nintegrity mismatches and unreachable registries are refused anyway' },
+    config: { type: 'string', value: '<file>', defaultText: './tollgate.config.json', description: 'policy file whose version-pinned "allow" entries are served despite their verdict' },
+    registry,
+    cache,
+    'no-cache': { type: 'boolean', default: false, description: 'neither read nor write the results cache (TOLLGATE_CACHE_DIR moves it)' },
+    'no-registry-signals': { type: 'boolean', default: false, description: 'judge by the code only (skip the packument checks: manifest confusion, metadata)' },
+    concurrency: { type: 'string', value: '<n>', default: '16', description: 'tarballs downloaded at once (1-64); analyses run one at a time' },
+    quiet,
+  },
+  sections: [
+    {
+      title: 'One-line setups',
+      body: `  alias npm='tollgate guard -- npm'            every npm command of this shell, guarded
+  tollgate guard -- npx -y some-mcp-server      also npx, pnpm, pnpm dlx, yarn, bun, bunx
+  tollgate guard --serve --port 4873 &          a shared proxy; then in .npmrc: registry=http://127.0.0.1:4873/
+                                                (plus replace-registry-host=always for lockfile URLs)
+  - run: npx tollgate guard -- npm ci           a CI step (the package manager's exit code is kept)`,
+    },
+    {
+      title: 'What is not covered',
+      body: `  Git dependencies and tarball URLs outside the registry are fetched by the package manager
+  itself and never reach the proxy: they are not scanned here (\`tollgate audit\` reports them).
+  Packages already in node_modules or a package manager's offline store are not downloaded again,
+  so not scanned again; run \`tollgate audit\` once for those. yarn 1 downloads the URLs of an
+  existing yarn.lock as written, past the proxy (the guard warns when it sees one).`,
+    },
+  ],
+  examples: [
+    'tollgate guard -- npm install some-package',
+    'tollgate guard -- npm ci',
+    'tollgate guard --fail-on suspicious -- pnpm install',
+    'tollgate guard -- yarn install',
+    'tollgate guard --serve --port 4873',
+  ],
+  exitCodes: [
+    "with -- <command>: the command's exit code (a refused tarball makes the install fail: usually 1)",
+    '2  usage error, config error, or the proxy could not start',
+    '0  --serve stopped by Ctrl-C / SIGTERM',
+  ],
+});
+
 export const RULES_COMMAND = command({
   name: 'rules',
   usage: ['rules [--markdown]'],
@@ -407,7 +466,7 @@ export const HELP_COMMAND = command({
   exitCodes: ['0  help printed', '2  no such command'],
 });
 
-export const COMMANDS = [SCAN, AUDIT, CHECK, AGENTS, WATCH, RESULTS, WORKER, RULES_COMMAND, HELP_COMMAND] as const;
+export const COMMANDS = [SCAN, AUDIT, CHECK, AGENTS, GUARD, WATCH, RESULTS, WORKER, RULES_COMMAND, HELP_COMMAND] as const;
 
 export function overviewHelp(version: string): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
@@ -424,6 +483,7 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n')}
   tollgate audit [dir|lockfile]   package-lock.json, npm-shrinkwrap.json, yarn.lock, pnpm-lock.yaml, bun.lock
   tollgate check --base <ref>     only what a change adds (--fail-on, --sarif, tollgate.config.json)
   tollgate agents                 MCP servers, hooks and instruction files of AI coding tools
+  tollgate guard -- npm install   every tarball scanned before the package manager gets it (npm, pnpm, yarn, bun)
 
 Exit codes (scan, audit, check, agents):
 ${SCAN_EXIT.map((e) => `  ${e}`).join('\n')}

@@ -3,7 +3,7 @@
 // command's code (and the heavy clients of the feed: BullMQ, Redis, PostgreSQL) is imported only
 // when that command runs.
 import { TOOL } from '../version.js';
-import { AGENTS, AUDIT, CHECK, COMMANDS, HELP_COMMAND, overviewHelp, RESULTS, RULES_COMMAND, SCAN, WATCH, WORKER } from './commands.js';
+import { AGENTS, AUDIT, CHECK, COMMANDS, GUARD, HELP_COMMAND, overviewHelp, RESULTS, RULES_COMMAND, SCAN, WATCH, WORKER } from './commands.js';
 import { UsageError } from './errors.js';
 import { parseCommandArgs, renderCommandHelp, type CommandArgs, type CommandSpec, type OptionTable } from './options.js';
 import { closest } from './suggest.js';
@@ -57,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
         return await run(CHECK, rest, async () => (await import('./check.js')).checkCommand);
       case 'agents':
         return await run(AGENTS, rest, async () => (await import('./agents.js')).agentsCommand);
+      case 'guard':
+        return await run(GUARD, rest, async () => (await import('./guard.js')).guardCommand);
       case 'watch':
         return await run(WATCH, rest, async () => (await import('./watch.js')).watchCommand);
       case 'results':

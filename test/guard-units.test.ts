@@ -1,0 +1,136 @@
+// The guard's pure parts: request routing, packument rewriting, the child environment, decisions.
+import { describe, expect, test } from 'vitest';
+import { routeOf, tarballPath } from '../src/guard/paths.js';
+import { rewritePackument, shasumToSri } from '../src/guard/packument-rewrite.js';
+import { guardedEnv, scopesOf } from '../src/guard/env.js';
+import { decide, type Policy } from '../src/guard/decision.js';
+import { EMPTY_CONFIG, parseConfig } from '../src/check/config.js';
+import type { ReportedPackage } from '../src/types.js';
+
+const policy = (over: Partial<Policy> = {}): Policy => ({ failOn: 'malicious', failOpen: false, config: { ...EMPTY_CONFIG, rulesOff: new Set() }, ...over });
+const result = (over: Partial<ReportedPackage>): ReportedPackage => ({ name: 'pkg', version: '1.0.0', source: 'registry', score: 0, verdict: 'clean', reasons: [], findings: [], ...over });
+
+describe('routing', () => {
+  test('tarball paths, plain and scoped, round-trip', () => {
+    expect(tarballPath('left-pad', '1.3.0')).toBe('/left-pad/-/left-pad-1.3.0.tgz');
+    expect(tarballPath('@scope/pkg', '2.0.0-beta.1')).toBe('/@scope/pkg/-/pkg-2.0.0-beta.1.tgz');
+    expect(routeOf('/left-pad/-/left-pad-1.3.0.tgz')).toEqual({ kind: 'tarball', name: 'left-pad', version: '1.3.0' });
+    expect(routeOf('/@scope/pkg/-/pkg-2.0.0-beta.1.tgz')).toEqual({ kind: 'tarball', name: '@scope/pkg', version: '2.0.0-beta.1' });
+    expect(routeOf('/@scope%2fpkg/-/pkg-2.0.0.tgz')).toEqual({ kind: 'tarball', name: '@scope/pkg', version: '2.0.0' });
+  });
+  test('packuments, the health endpoint, and what is not a registry request', () => {
+    expect(routeOf('/express')).toEqual({ kind: 'packument', name: 'express' });
+    expect(routeOf('/@types%2fnode')).toEqual({ kind: 'packument', name: '@types/node' });
+    expect(routeOf('/-/tollgate/health')).toEqual({ kind: 'health' });
+    for (const p of ['/..', '/%2e%2e/etc', '/a/../b', '/x/-/y-1.0.0.tgz', '/%zz', '/http:%2f%2fevil.invalid', '/-/v1/search']) expect(routeOf(p).kind).toBe('other');
+  });
+});
+
+describe('packument rewriting', () => {
+  test('every version points at the proxy; records keep the upstream URL and integrity', () => {
+    const p = {
+      name: '@s/a',
+      versions: {
+        '1.0.0': { dist: { tarball: 'https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz', integrity: 'sha512-AAAA' } },
+        '0.9.0': { dist: { tarball: 'https://cdn.invalid/a-0.9.0.tgz', shasum: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' } },
+        '0.1.0': { dist: { tarball: 'git+ssh://example.invalid/a.git' } },
+        '0.0.1': 'junk',
+      },
+    };
+    const records = rewritePackument('@s/a', p, 'http://127.0.0.1:9');
+    expect(p.versions['1.0.0'].dist.tarball).toBe('http://127.0.0.1:9/@s/a/-/a-1.0.0.tgz');
+    expect(p.versions['0.9.0'].dist.tarball).toBe('http://127.0.0.1:9/@s/a/-/a-0.9.0.tgz');
+    expect(p.versions['0.1.0'].dist.tarball).toBe('git+ssh://example.invalid/a.git');
+    expect(records).toEqual([
+      { name: '@s/a', version: '1.0.0', upstreamUrl: 'https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz', integrity: 'sha512-AAAA' },
+      { name: '@s/a', version: '0.9.0', upstreamUrl: 'https://cdn.invalid/a-0.9.0.tgz', integrity: shasumToSri('da39a3ee5e6b4b0d3255bfef95601890afd80709') },
+    ]);
+    expect(shasumToSri('da39a3ee5e6b4b0d3255bfef95601890afd80709')).toBe('sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=');
+    expect(rewritePackument('x', 'not json', 'http://p')).toEqual([]);
+  });
+});
+
+describe('the guarded environment', () => {
+  test('every manager points at the proxy, scoped registries too; old spellings of those keys are dropped', () => {
+    const env = guardedEnv('http://127.0.0.1:5000', { '@corp:registry': 'https://npm.corp.invalid/' }, { PATH: '/bin', NPM_CONFIG_REGISTRY: 'https://elsewhere.invalid/', keep: '1' });
+    expect(env).toMatchObject({
+      PATH: '/bin',
+      keep: '1',
+      npm_config_registry: 'http://127.0.0.1:5000/',
+      npm_config_replace_registry_host: 'always',
+      'npm_config_@corp:registry': 'http://127.0.0.1:5000/',
+      YARN_REGISTRY: 'http://127.0.0.1:5000/',
+      YARN_NPM_REGISTRY_SERVER: 'http://127.0.0.1:5000/',
+      YARN_UNSAFE_HTTP_WHITELIST: '127.0.0.1',
+      BUN_CONFIG_REGISTRY: 'http://127.0.0.1:5000/',
+    });
+    expect(env.NPM_CONFIG_REGISTRY).toBeUndefined();
+    // Caches of the guard's own, so nothing the user's caches hold skips the proxy.
+    const cached = guardedEnv('http://127.0.0.1:5000', {}, { npm_config_cache: '/home/u/.npm' }, '/c/guard', 'npm');
+    expect(cached).toMatchObject({ npm_config_cache: '/c/guard/npm', YARN_GLOBAL_FOLDER: '/c/guard/yarn-berry', BUN_INSTALL_CACHE_DIR: '/c/guard/bun' });
+    expect(cached.npm_config_store_dir).toBeUndefined();
+    expect(guardedEnv('http://127.0.0.1:5000', {}, {}, '/c/guard', '/usr/bin/pnpm').npm_config_store_dir).toBe('/c/guard/pnpm-store');
+    expect(scopesOf({ registry: 'x', '@a:registry': 'y', '//host/:_authToken': 'z' })).toEqual(['@a']);
+  });
+});
+
+describe('decisions', () => {
+  test('below --fail-on is served, at it refused with the reason and the allow entry', () => {
+    expect(decide('pkg', '1.0.0', result({ verdict: 'suspicious', reasons: ['odd'] }), false, policy())).toMatchObject({ action: 'serve' });
+    const d = decide('pkg', '1.0.0', result({ verdict: 'suspicious', score: 50, reasons: ['reads ~/.npmrc'] }), false, policy({ failOn: 'suspicious' }));
+    expect(d).toMatchObject({ action: 'refuse', status: 403 });
+    expect(d.action === 'refuse' && d.message).toBe(
+      'tollgate guard refused pkg@1.0.0: suspicious (reads ~/.npmrc). Not installed. If you reviewed it and trust it, add {"package": "pkg@1.0.0", "reason": "reviewed by <you>: <why it is safe>"} to the "allow" list of tollgate.config.json',
+    );
+    expect(decide('pkg', '1.0.0', result({ verdict: 'malicious' }), false, policy({ failOn: 'never' }))).toMatchObject({ action: 'serve' });
+  });
+  test('a scan error is refused (fail closed) unless --fail-open, and an allow never passes an error', () => {
+    const err = result({ verdict: 'error', reasons: ['analysis failed'], error: 'analysis failed' });
+    const closed = decide('pkg', '1.0.0', err, false, policy());
+    expect(closed).toMatchObject({ action: 'refuse', status: 403 });
+    expect(closed.action === 'refuse' && closed.message).toMatch(/could not be scanned: analysis failed.*fail closed.*--fail-open/);
+    expect(decide('pkg', '1.0.0', err, false, policy({ failOpen: true }))).toMatchObject({ action: 'serve', note: expect.stringContaining('UNSCANNED') });
+    const config = parseConfig('tollgate.config.json', JSON.stringify({ allow: [{ package: 'pkg@1.0.0', reason: 'ok' }] }), new Set());
+    expect(decide('pkg', '1.0.0', err, false, policy({ config }))).toMatchObject({ action: 'refuse' });
+    expect(decide('pkg', '1.0.0', result({ verdict: 'malicious' }), false, policy({ config }))).toMatchObject({ action: 'serve' });
+    // Pinned: another version of the same package is judged again.
+    expect(decide('pkg', '1.0.1', result({ verdict: 'malicious' }), false, policy({ config }))).toMatchObject({ action: 'refuse' });
+  });
+  test('names and reasons from a package cannot break the line', () => {
+    const d = decide('pkg', '1.0.0', result({ verdict: 'malicious', reasons: ['evil\n::error::forged\u001b[2J'] }), false, policy());
+    expect(d.action === 'refuse' && d.message).not.toMatch(/[\n\u001b]/);
+  });
+});
+
+describe('guard usage', () => {
+  test('a command or --serve is required, not both; --port is for --serve', async () => {
+    const { runCli } = await import('./helpers/run-cli.js');
+    const none = await runCli(['guard']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('guard needs a command to run, e.g. `tollgate guard -- npm install`, or --serve');
+    expect((await runCli(['guard', '--serve', '--', 'npm', 'ci'])).code).toBe(2);
+    expect((await runCli(['guard', '--port', '4873', '--', 'npm', 'ci'])).stderr).toContain('--port applies to --serve');
+    expect((await runCli(['guard', '--fail-on', 'sometimes', '--', 'npm', 'ci'])).stderr).toContain('--fail-on must be malicious, suspicious or never');
+  });
+});
+
+describe('coverage warnings', () => {
+  test('yarn with a yarn 1 lockfile is warned about (its resolved URLs skip the proxy); npm and berry lockfiles are not', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { coverageWarnings } = await import('../src/guard/coverage.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guard-cov-'));
+    try {
+      expect(coverageWarnings(['yarn', 'install'], dir)).toEqual([]);
+      fs.writeFileSync(path.join(dir, 'yarn.lock'), '# THIS IS AN AUTOGENERATED FILE.\n# yarn lockfile v1\n\n');
+      expect(coverageWarnings(['yarn', 'install'], dir)[0]).toContain('past the guard');
+      expect(coverageWarnings(['/usr/local/bin/yarn'], dir)).toHaveLength(1);
+      expect(coverageWarnings(['npm', 'ci'], dir)).toEqual([]);
+      fs.writeFileSync(path.join(dir, 'yarn.lock'), '__metadata:\n  version: 8\n');
+      expect(coverageWarnings(['yarn', 'install'], dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
