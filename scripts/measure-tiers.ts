@@ -42,6 +42,7 @@ import { walkFile } from '../src/engine/semantics/walk.js';
 import { RULES } from '../heuristics/index.js';
 import type { UnpackedPackage } from '../src/types.js';
 import { median } from './node24.js';
+import { BABEL_OPTIONS as PARSE_BABEL_OPTIONS } from '../src/engine/parse/parse.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const benchDir = path.join(repoRoot, '.bench');
@@ -200,15 +201,7 @@ function meriyahRead(parse: MeriyahParse, text: string): unknown {
 }
 /** parse.ts's Babel options for a .js file (no Flow). */
 const BABEL_OPTIONS = {
-  sourceType: 'unambiguous' as const,
-  errorRecovery: true,
-  allowReturnOutsideFunction: true,
-  allowAwaitOutsideFunction: true,
-  allowImportExportEverywhere: true,
-  allowSuperOutsideMethod: true,
-  allowUndeclaredExports: true,
-  tokens: false,
-  attachComment: false,
+  ...PARSE_BABEL_OPTIONS,
   plugins: ['jsx', ['decorators', { decoratorsBeforeExport: true }], 'importAttributes', 'explicitResourceManagement'] as never,
 };
 

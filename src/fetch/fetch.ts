@@ -15,6 +15,7 @@ import { toFetchOptions } from './npm-config.js';
 import { redactText } from '../io/redact.js';
 import { MAX_MANIFEST_BYTES, readBoundedText } from '../io/read-bounded.js';
 import type { Finding } from '../types.js';
+import { withDeadline as withTotalDeadline } from '../io/deadline.js';
 
 export type TarballSource = 'registry' | 'file' | 'directory' | 'remote' | 'git' | 'alias';
 
@@ -84,31 +85,16 @@ export const DEFAULT_MAX_TARBALL_BYTES = 200 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 60_000;
 export const DEFAULT_DEADLINE_MS = 5 * 60_000;
 
-/**
- * Run one download under a total deadline: the request gets an abort signal (so the socket is
- * closed), and the promise is raced against the deadline in case a layer ignores the signal.
- */
-async function withDeadline<T>(spec: string, what: string, opts: FetchOptions, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** One download under a total deadline (src/io/deadline.ts), failing as EDEADLINE for this spec. */
+function withDeadline<T>(spec: string, what: string, opts: FetchOptions, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ms = opts.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  const ctl = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new FetchError(
-        `EDEADLINE: the ${what} for "${spec}" did not arrive within ${Math.round(ms / 1000)} s (the server kept the connection open but sent too slowly); it was not analyzed. Retry later, or check the registry or proxy`,
-        spec,
-        'EDEADLINE',
-      );
-      ctl.abort(err);
-      reject(err);
-    }, ms);
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([run(ctl.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  const expired = () =>
+    new FetchError(
+      `EDEADLINE: the ${what} for "${spec}" did not arrive within ${Math.round(ms / 1000)} s (the server kept the connection open but sent too slowly); it was not analyzed. Retry later, or check the registry or proxy`,
+      spec,
+      'EDEADLINE',
+    );
+  return withTotalDeadline(ms, expired, run);
 }
 
 type Spec = npa.Result & { subSpec?: npa.Result };

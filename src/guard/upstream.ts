@@ -9,6 +9,7 @@ import npmFetch from 'npm-registry-fetch';
 import { toFetchOptions } from '../fetch/npm-config.js';
 import { registryFor } from '../audit/plan.js';
 import { redactText } from '../io/redact.js';
+import { withDeadline as withTotalDeadline } from '../io/deadline.js';
 
 /** Largest packument the proxy parses to rewrite (the largest real abbreviated ones are tens of MB). */
 export const MAX_PACKUMENT_BYTES = 128 * 1024 * 1024;
@@ -44,22 +45,8 @@ function fetchOptions(o: UpstreamOptions): Record<string, unknown> {
   return opts;
 }
 
-async function withDeadline<T>(what: string, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ctl = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new UpstreamError(`${what} did not arrive within ${Math.round(ms / 1000)} s`, 504);
-      ctl.abort(err);
-      reject(err);
-    }, ms);
-    timer.unref?.();
-  });
-  try {
-    return await Promise.race([run(ctl.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+function withDeadline<T>(what: string, ms: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return withTotalDeadline(ms, () => new UpstreamError(`${what} did not arrive within ${Math.round(ms / 1000)} s`, 504), run);
 }
 
 function describe(err: unknown, what: string): UpstreamError {

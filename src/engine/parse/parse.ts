@@ -81,22 +81,24 @@ function withFlowParser(text: string, babel: ParseOutcome & { overflow?: boolean
   return { ...babel, error: { ...babel.error!, message: `${babel.error!.message}; Flow parser: ${flow.error.message}${at}` } };
 }
 
+/** Babel's options for package code, but for the plugins, which depend on the file (pluginsFor). */
+export const BABEL_OPTIONS = {
+  sourceType: 'unambiguous',
+  errorRecovery: true,
+  allowReturnOutsideFunction: true,
+  allowAwaitOutsideFunction: true,
+  allowImportExportEverywhere: true,
+  allowSuperOutsideMethod: true,
+  allowUndeclaredExports: true,
+  tokens: false,
+  // Rules read comments lexically; attaching them to nodes costs a third of the parse.
+  attachComment: false,
+} as const;
+
 function parseWithBabel(path: string, text: string): ParseOutcome & { overflow?: boolean } {
   const plugins = pluginsFor(path, text);
   try {
-    const ast = parse(text, {
-      sourceType: 'unambiguous',
-      errorRecovery: true,
-      allowReturnOutsideFunction: true,
-      allowAwaitOutsideFunction: true,
-      allowImportExportEverywhere: true,
-      allowSuperOutsideMethod: true,
-      allowUndeclaredExports: true,
-      tokens: false,
-      // Rules read comments lexically; attaching them to nodes costs a third of the parse.
-      attachComment: false,
-      plugins,
-    });
+    const ast = parse(text, { ...BABEL_OPTIONS, plugins });
     return { ast, recovered: ast.errors?.length ?? 0, parser: 'babel' };
   } catch (err) {
     const e = err as Error & { loc?: { line: number; column: number } };
