@@ -1,7 +1,8 @@
 // The guard's pure parts: request routing, packument rewriting, the child environment, decisions.
 import { describe, expect, test } from 'vitest';
 import { routeOf, tarballPath } from '../src/guard/paths.js';
-import { rewritePackument, shasumToSri } from '../src/guard/packument-rewrite.js';
+import fc from 'fast-check';
+import { PackumentRewriter, PackumentSyntaxError, shasumToSri, integrityOf, type TarballRecord } from '../src/guard/packument-rewrite.js';
 import { guardedEnv, scopesOf } from '../src/guard/env.js';
 import { decide, type Policy } from '../src/guard/decision.js';
 import { EMPTY_CONFIG, parseConfig } from '../src/check/config.js';
@@ -26,27 +27,117 @@ describe('routing', () => {
   });
 });
 
-describe('packument rewriting', () => {
-  test('every version points at the proxy; records keep the upstream URL and integrity', () => {
-    const p = {
-      name: '@s/a',
-      versions: {
-        '1.0.0': { dist: { tarball: 'https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz', integrity: 'sha512-AAAA' } },
-        '0.9.0': { dist: { tarball: 'https://cdn.invalid/a-0.9.0.tgz', shasum: 'da39a3ee5e6b4b0d3255bfef95601890afd80709' } },
-        '0.1.0': { dist: { tarball: 'git+ssh://example.invalid/a.git' } },
-        '0.0.1': 'junk',
-      },
-    };
-    const records = rewritePackument('@s/a', p, 'http://127.0.0.1:9');
-    expect(p.versions['1.0.0'].dist.tarball).toBe('http://127.0.0.1:9/@s/a/-/a-1.0.0.tgz');
-    expect(p.versions['0.9.0'].dist.tarball).toBe('http://127.0.0.1:9/@s/a/-/a-0.9.0.tgz');
-    expect(p.versions['0.1.0'].dist.tarball).toBe('git+ssh://example.invalid/a.git');
+/** Stream `text` through the rewriter in the given chunk sizes; the output text and the records. */
+function rewrite(name: string, text: string, base: string, cuts: number[] = []): { text: string; records: TarballRecord[] } {
+  const bytes = Buffer.from(text, 'utf8');
+  const records: TarballRecord[] = [];
+  const r = new PackumentRewriter(name, base, (rec) => records.push(rec));
+  const out: Buffer[] = [];
+  let at = 0;
+  for (const n of [...cuts, bytes.length]) {
+    const end = Math.min(bytes.length, at + n);
+    out.push(r.push(bytes.subarray(at, end)));
+    at = end;
+    if (at >= bytes.length) break;
+  }
+  r.end();
+  return { text: Buffer.concat(out).toString('utf8'), records };
+}
+
+/** What the rewrite must amount to, written the obvious way (parse, walk, rewrite). */
+function oracle(name: string, doc: unknown, base: string): { doc: unknown; records: TarballRecord[] } {
+  const copy = JSON.parse(JSON.stringify(doc)) as Record<string, unknown>;
+  const records: TarballRecord[] = [];
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (isObj(copy) && isObj(copy.versions)) {
+    for (const [version, meta] of Object.entries(copy.versions)) {
+      if (!isObj(meta) || !isObj(meta.dist)) continue;
+      const up = meta.dist.tarball;
+      if (typeof up !== 'string' || !/^https?:\/\//i.test(up)) continue;
+      records.push({ name, version, upstreamUrl: up, integrity: integrityOf(meta.dist) });
+      meta.dist.tarball = `${base}/${name}/-/${name.slice(name.lastIndexOf('/') + 1)}-${encodeURIComponent(version)}.tgz`;
+    }
+  }
+  return { doc: copy, records };
+}
+
+describe('packument rewriting (streamed)', () => {
+  const p = {
+    name: '@s/a',
+    versions: {
+      '1.0.0': { dist: { tarball: 'https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz', integrity: 'sha512-AAAA' } },
+      '0.9.0': { dist: { shasum: 'da39a3ee5e6b4b0d3255bfef95601890afd80709', tarball: 'https://cdn.invalid/a-0.9.0.tgz' } },
+      '0.1.0': { dist: { tarball: 'git+ssh://example.invalid/a.git' } },
+      '0.0.1': 'junk',
+    },
+    readme: 'é "dist": {"tarball": "https://evil.invalid/x.tgz"} \u2028',
+  };
+
+  test('every version points at the proxy; records keep the upstream URL and integrity; the rest is byte for byte', () => {
+    const text = JSON.stringify(p, null, 2);
+    const { text: out, records } = rewrite('@s/a', text, 'http://127.0.0.1:9');
+    const doc = JSON.parse(out) as typeof p;
+    expect(doc.versions['1.0.0'].dist.tarball).toBe('http://127.0.0.1:9/@s/a/-/a-1.0.0.tgz');
+    expect(doc.versions['0.9.0'].dist.tarball).toBe('http://127.0.0.1:9/@s/a/-/a-0.9.0.tgz');
+    expect(doc.versions['0.1.0'].dist.tarball).toBe('git+ssh://example.invalid/a.git');
+    expect(doc.readme).toBe(p.readme);
     expect(records).toEqual([
       { name: '@s/a', version: '1.0.0', upstreamUrl: 'https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz', integrity: 'sha512-AAAA' },
       { name: '@s/a', version: '0.9.0', upstreamUrl: 'https://cdn.invalid/a-0.9.0.tgz', integrity: shasumToSri('da39a3ee5e6b4b0d3255bfef95601890afd80709') },
     ]);
+    // Only the tarball strings changed: the text around them is exactly the upstream's.
+    expect(out.replace(/"http:\/\/127\.0\.0\.1:9[^"]*"/g, '"X"')).toBe(text.replace(/"tarball": "https:[^"]*"/g, '"tarball": "X"'));
     expect(shasumToSri('da39a3ee5e6b4b0d3255bfef95601890afd80709')).toBe('sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=');
-    expect(rewritePackument('x', 'not json', 'http://p')).toEqual([]);
+  });
+
+  test('chunk boundaries anywhere (inside a URL, an escape, a key, a number) give the same answer', () => {
+    const text = JSON.stringify({ ...p, time: { n: -12.5e3 }, list: [true, false, null, 0, 'a\\"b'] });
+    const whole = rewrite('@s/a', text, 'http://p.invalid');
+    for (let cut = 1; cut < text.length; cut++) expect(rewrite('@s/a', text, 'http://p.invalid', [cut, 7, 1, 3])).toEqual(whole);
+  });
+
+  test('property: for any JSON packument and any chunking, the streamed rewrite equals parse, rewrite, compare', () => {
+    const url = fc.oneof(fc.webUrl(), fc.constantFrom('git://x.invalid/a', 'file:../a.tgz', '', 'HTTPS://X.INVALID/a.tgz'), fc.string({ unit: 'binary' }));
+    const dist = fc.record({ tarball: url, integrity: fc.oneof(fc.constant('sha512-QUJD'), fc.string()), shasum: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 40, maxLength: 40 }), extra: fc.jsonValue() }, { requiredKeys: [] });
+    const versions = fc.dictionary(fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }), fc.oneof(fc.record({ dist, other: fc.jsonValue() }, { requiredKeys: [] }), fc.jsonValue()));
+    const doc = fc.record({ name: fc.string(), versions, 'dist-tags': fc.jsonValue(), readme: fc.string({ unit: 'binary' }) }, { requiredKeys: [] });
+    fc.assert(
+      fc.property(doc, fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 30 }), fc.boolean(), (d, cuts, pretty) => {
+        const text = pretty ? JSON.stringify(d, null, 1) : JSON.stringify(d);
+        const got = rewrite('pkg', text, 'http://127.0.0.1:9', cuts);
+        const want = oracle('pkg', d, 'http://127.0.0.1:9');
+        expect(JSON.parse(got.text)).toEqual(want.doc);
+        expect(got.records).toEqual(want.records);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  test('anything that is not one JSON value is refused, so no lenient client can read a URL the rewrite did not see', () => {
+    const bad = [
+      '',
+      '{"versions": {"1.0.0": {"dist": {"tarball": "https://x.invalid/a.tgz",}}}}',
+      '{"versions": {}} {"versions": {}}',
+      '// c\n{}',
+      '\ufeff{}',
+      "{'versions': {}}",
+      '{"a": tru}',
+      '{"a": 01}',
+      '{"a" 1}',
+      '[1, 2',
+      '{"a": "\u0001"}',
+      '{"versions": {"1.0.0": {"dist": {"tarball": "https://x.invalid/\\q"}}}}',
+      '{"a": NaN}',
+    ];
+    for (const text of bad) expect(() => rewrite('x', text, 'http://p'), text).toThrow(PackumentSyntaxError);
+  });
+
+  test('hostile shapes end within bounds: deep nesting and huge captured strings are refused, huge other strings stream', () => {
+    expect(() => rewrite('x', '['.repeat(100_000), 'http://p')).toThrow(/nested deeper than/);
+    expect(() => rewrite('x', `{"versions": {"1": {"dist": {"tarball": "https://${'a'.repeat(70_000)}"}}}}`, 'http://p')).toThrow(/longer than/);
+    const big = JSON.stringify({ readme: 'r'.repeat(5_000_000), versions: { '1.0.0': { dist: { tarball: 'https://x.invalid/a.tgz' } } } });
+    const { records } = rewrite('x', big, 'http://p', [65_536, 65_536]);
+    expect(records).toHaveLength(1);
   });
 });
 

@@ -154,6 +154,48 @@ describe('the proxy (HTTP)', () => {
     }, { npmConfig, policy: { failOpen: true } });
   });
 
+  test('packuments stream: bytes reach the client before upstream finishes; a cut-off or non-JSON packument never arrives whole', async () => {
+    const tail = `}}}}`;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const upstream = http.createServer((req, res) => {
+      const name = decodeURIComponent((req.url ?? '/').slice(1));
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const head = `{"name":"${name}","readme":"${'r'.repeat(200_000)}","versions":{"1.0.0":{"dist":{"tarball":"https://up.invalid/${name}/-/${name}-1.0.0.tgz","integrity":"sha512-QUJD"`;
+      res.write(head);
+      if (name === 'cut-off') return void res.destroy();
+      if (name === 'not-json') return void res.end(',,}}}}');
+      void held.then(() => res.end(tail));
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+    const npmConfig = { registry: `http://127.0.0.1:${(upstream.address() as { port: number }).port}/`, 'fetch-retries': '0', cache: path.join(tmp, 'stream-cache') };
+    try {
+      await withGuard(async (g) => {
+        // The first bytes arrive while upstream still holds the end of the document back.
+        const res = await fetch(`${g.url}/slow-one`);
+        expect(res.status).toBe(200);
+        const reader = res.body!.getReader();
+        const first = await reader.read();
+        expect(Buffer.from(first.value!).toString('utf8')).toMatch(/^\{"name":"slow-one"/);
+        release();
+        let text = Buffer.from(first.value!).toString('utf8');
+        for (let r = await reader.read(); !r.done; r = await reader.read()) text += Buffer.from(r.value).toString('utf8');
+        const doc = JSON.parse(text) as { versions: Record<string, { dist: { tarball: string } }> };
+        expect(doc.versions['1.0.0']!.dist.tarball).toBe(`${g.url}/slow-one/-/slow-one-1.0.0.tgz`);
+        for (const name of ['cut-off', 'not-json']) {
+          const bad = await fetch(`${g.url}/${name}`).then(async (r) => ({ status: r.status, t: await r.text() })).catch((e: Error) => ({ status: 0, t: e.message }));
+          // Refused before the first byte (502), or cut off after it (fetch rejects, or what
+          // arrived does not parse): a client can never install from it.
+          if (bad.status === 200) expect(() => JSON.parse(bad.t), name).toThrow();
+          else if (bad.status) expect([bad.status, bad.t]).toEqual([502, expect.stringMatching(name === 'not-json' ? /not valid JSON/ : /registry/)]);
+        }
+      }, { npmConfig });
+    } finally {
+      release();
+      await new Promise<void>((r) => upstream.close(() => r()));
+    }
+  });
+
   test('health endpoint; paths that are not registry requests get a 404, writes a 405', async () => {
     await withGuard(async (g) => {
       const h = (await (await fetch(`${g.url}/-/tollgate/health`)).json()) as { ok: boolean; failOn: string };

@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { safeLine } from '../report/sanitize.js';
 import { redactUrl } from '../io/redact.js';
 import { decide, topReason, type Decision, type Policy } from './decision.js';
-import { rewritePackument, type TarballRecord } from './packument-rewrite.js';
+import { PackumentRewriter, PackumentSyntaxError, type TarballRecord } from './packument-rewrite.js';
 import { routeOf } from './paths.js';
-import { fetchUpstreamPackument, forwardUpstream, MAX_FORWARD_BODY_BYTES, UpstreamError, type UpstreamOptions } from './upstream.js';
+import { streamUpstreamPackument, forwardUpstream, MAX_FORWARD_BODY_BYTES, UpstreamError, type UpstreamOptions } from './upstream.js';
 import type { TarballScanner } from './scanner.js';
 
 /** Tarball records kept from the packuments seen (a few hundred bytes each). */
@@ -83,15 +83,39 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
     for (const r of list) records.set(`${r.name}@${r.version}`, r);
   };
 
+  /**
+   * Stream `name`'s packument from upstream through a rewriter: `send` gets the rewritten bytes
+   * (the first call carries the upstream Content-Type), records are indexed as they complete.
+   */
+  const rewriteUpstream = async (name: string, accept: string | undefined, proxyBase: string, send?: (bytes: Buffer, type: string | undefined) => void | Promise<void>): Promise<void> => {
+    const found: TarballRecord[] = [];
+    const rewriter = new PackumentRewriter(name, proxyBase, (r) => found.push(r));
+    const asUpstreamError = (err: unknown): unknown => (err instanceof PackumentSyntaxError ? new UpstreamError(err.message, 502) : err);
+    await streamUpstreamPackument(name, accept, o, async (chunk, type) => {
+      let out: Buffer;
+      try {
+        out = rewriter.push(chunk);
+      } catch (err) {
+        throw asUpstreamError(err);
+      }
+      if (found.length) index(found.splice(0));
+      if (send && out.length) await send(out, type);
+    });
+    try {
+      rewriter.end();
+    } catch (err) {
+      throw asUpstreamError(err);
+    }
+    index(found);
+  };
+
   /** A tarball asked for without its packument first (a lockfile install): read the packument ourselves. */
   const recordFor = async (name: string, version: string): Promise<TarballRecord | undefined> => {
     const known = records.get(`${name}@${version}`);
     if (known) return known;
     let load = packumentLoads.get(name);
     if (!load) {
-      load = fetchUpstreamPackument(name, undefined, o)
-        .then((p) => index(rewritePackument(name, p, base)))
-        .finally(() => packumentLoads.delete(name));
+      load = rewriteUpstream(name, undefined, base).finally(() => packumentLoads.delete(name));
       packumentLoads.set(name, load);
     }
     await load;
@@ -100,12 +124,27 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
 
   const servePackument = async (name: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const accept = typeof req.headers.accept === 'string' ? req.headers.accept : undefined;
-    const packument = await fetchUpstreamPackument(name, accept, o);
     // Tarball URLs name the address the client reached us at (a --serve on 0.0.0.0 is reached by its LAN name).
     const host = req.headers.host;
-    index(rewritePackument(name, packument, host && /^[a-z0-9.:[\]-]{1,300}$/i.test(host) ? `http://${host}` : base));
-    // No ETag or Last-Modified: the body names this proxy's address, which changes between runs.
-    json(res, 200, packument);
+    const proxyBase = host && /^[a-z0-9.:[\]-]{1,300}$/i.test(host) ? `http://${host}` : base;
+    await rewriteUpstream(name, accept, proxyBase, async (bytes, type) => {
+      // Headers wait for the first byte, so an upstream that fails before answering still gets
+      // its status through. No ETag or Last-Modified: the body names this proxy's address, which
+      // changes between runs. No Content-Length: the rewritten length is known only at the end.
+      if (!res.headersSent) res.writeHead(200, { 'content-type': type && /json/i.test(type) ? type : 'application/json', 'cache-control': 'no-store' });
+      if (!res.write(bytes)) await new Promise<void>((resolve, reject) => {
+        const cleanup = () => {
+          res.off('drain', onDrain);
+          res.off('close', onClose);
+        };
+        const onDrain = () => (cleanup(), resolve());
+        const onClose = () => (cleanup(), reject(new UpstreamError('the package manager closed the connection', 499)));
+        res.on('drain', onDrain);
+        res.on('close', onClose);
+      });
+    });
+    if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+    res.end();
   };
 
   const serveTarball = async (name: string, version: string, rawPath: string, res: http.ServerResponse): Promise<void> => {

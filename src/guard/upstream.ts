@@ -11,8 +11,11 @@ import { registryFor } from '../audit/plan.js';
 import { redactText } from '../io/redact.js';
 import { withDeadline as withTotalDeadline } from '../io/deadline.js';
 
-/** Largest packument the proxy parses to rewrite (the largest real abbreviated ones are tens of MB). */
-export const MAX_PACKUMENT_BYTES = 128 * 1024 * 1024;
+/**
+ * Largest packument the proxy streams through (the largest real full ones are a few hundred MB).
+ * Memory does not grow with it: the bound is on time and bandwidth spent for a hostile registry.
+ */
+export const MAX_PACKUMENT_BYTES = 1024 * 1024 * 1024;
 /** Largest request body forwarded upstream (npm's audit POST). */
 export const MAX_FORWARD_BODY_BYTES = 16 * 1024 * 1024;
 
@@ -56,34 +59,25 @@ function describe(err: unknown, what: string): UpstreamError {
   return new UpstreamError(`${what}: could not reach the registry (${e.code ?? 'EFETCH'}: ${redactText(e.message ?? String(err))}); check your network and the registry in your npm config`, 502);
 }
 
-async function readBounded(body: AsyncIterable<Buffer>, max: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of body) {
-    size += c.length;
-    if (size > max) throw new UpstreamError(`${what} is larger than ${max} bytes; refused`, 502);
-    chunks.push(c);
-  }
-  return Buffer.concat(chunks, size);
-}
-
 /**
- * The packument of `name` from its upstream, parsed. `accept` is the package manager's (the
+ * Open the packument of `name` at its upstream. `accept` is the package manager's (the
  * abbreviated `application/vnd.npm.install-v1+json` or full JSON). 404 and other HTTP errors are
- * UpstreamErrors carrying the status.
+ * UpstreamErrors carrying the status; the deadline covers the whole read, body included.
  */
-export async function fetchUpstreamPackument(name: string, accept: string | undefined, o: UpstreamOptions): Promise<unknown> {
+export async function streamUpstreamPackument(name: string, accept: string | undefined, o: UpstreamOptions, onChunk: (chunk: Buffer, type: string | undefined) => void | Promise<void>): Promise<void> {
   const registry = upstreamRegistry(name, o.npmConfig);
   const url = `${registry}${name.replace('/', '%2f')}`;
   const what = `registry metadata for "${name}" from ${redactText(registry)}`;
+  const max = o.maxPackumentBytes ?? MAX_PACKUMENT_BYTES;
   try {
-    return await withDeadline(what, o.deadlineMs ?? 5 * 60_000, async (signal) => {
+    await withDeadline(what, o.deadlineMs ?? 5 * 60_000, async (signal) => {
       const res = await npmFetch(url, { ...fetchOptions(o), spec: name, headers: { accept: accept ?? 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*' }, signal } as npmFetch.Options);
-      const raw = await readBounded(res.body as unknown as AsyncIterable<Buffer>, o.maxPackumentBytes ?? MAX_PACKUMENT_BYTES, what);
-      try {
-        return JSON.parse(raw.toString('utf8')) as unknown;
-      } catch (err) {
-        throw new UpstreamError(`${what} is not JSON (${(err as Error).message})`, 502);
+      const type = res.headers.get('content-type') ?? undefined;
+      let size = 0;
+      for await (const c of res.body as unknown as AsyncIterable<Buffer>) {
+        size += c.length;
+        if (size > max) throw new UpstreamError(`${what} is larger than ${max} bytes; refused`, 502);
+        await onChunk(c, type);
       }
     });
   } catch (err) {
