@@ -12,14 +12,16 @@ import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { TarballScanner } from '../guard/scanner.js';
 import { startGuardServer, type DecisionEvent, type GuardStats } from '../guard/server.js';
 import { guardedEnv } from '../guard/env.js';
-import { coverageWarnings } from '../guard/coverage.js';
+import { yarn1LockfileFor } from '../guard/coverage.js';
+import { preflightLockfile } from '../guard/preflight.js';
+import { LockfileError } from '../lockfile/types.js';
 import { UsageError, withErrorBoundary } from './errors.js';
 import { FAIL_ON } from './exit-code.js';
 import { wholeNumber, type CommandArgs } from './options.js';
 import type { GUARD } from './commands.js';
 
 export async function guardCommand(args: CommandArgs<typeof GUARD.options>): Promise<number> {
-  return withErrorBoundary(() => guard(args), { known: [ConfigError, NpmConfigError], help: 'tollgate guard --help' });
+  return withErrorBoundary(() => guard(args), { known: [ConfigError, NpmConfigError, LockfileError], help: 'tollgate guard --help' });
 }
 
 const say = (line: string): void => {
@@ -68,19 +70,25 @@ async function guard({ values, positionals }: CommandArgs<typeof GUARD.options>)
     cacheDir: defaultCacheDir(),
     downloads,
   });
-  const server = await startGuardServer({
-    npmConfig,
-    host: values.host,
-    port,
-    policy: { failOn: failOn as FailOn, failOpen: values['fail-open'], config },
-    scanner,
-    onDecision: (e) => {
-      if (values.serve || e.decision.action === 'refuse' || e.decision.note) say(decisionLine(e));
-    },
-  });
+  const policy = { failOn: failOn as FailOn, failOpen: values['fail-open'], config };
+  const onDecision = (e: DecisionEvent): void => {
+    if (values.serve || e.decision.action === 'refuse' || e.decision.note) say(decisionLine(e));
+  };
+  const server = await startGuardServer({ npmConfig, host: values.host, port, policy, scanner, onDecision });
   try {
     if (values.serve) return await serveUntilStopped(server.url, values.quiet);
-    for (const w of coverageWarnings(positionals, cwd)) say(`warning: ${w}`);
+    const lockfile = yarn1LockfileFor(positionals, cwd);
+    if (lockfile) {
+      // yarn 1 downloads a yarn.lock's resolved URLs itself, past the proxy: check them first.
+      if (!values.quiet) say(`${path.basename(lockfile)} is a yarn 1 lockfile, whose tarballs yarn 1 downloads past the proxy: checking each one before yarn starts`);
+      const pre = await preflightLockfile(lockfile, { npmConfig, scanner, policy, stats: server.stats, onDecision });
+      for (const u of pre.unchecked) say(`warning: ${safeLine(u)} is not from a registry; yarn installs it unscanned`);
+      if (pre.decisions.some((d) => d.decision.action === 'refuse')) {
+        say(`${safeLine(positionals.join(' '))} was not started: ${path.basename(lockfile)} pins what the guard refused (above). Remove it from the lockfile, or allow it after a review`);
+        say(summaryLine(server.stats));
+        return 1;
+      }
+    }
     // TOLLGATE_CHILD marks bin.js's own re-executed process: a guarded `tollgate ...` must start afresh.
     const { TOLLGATE_CHILD: _child, ...parentEnv } = process.env;
     const code = await runGuarded(positionals, guardedEnv(server.url, npmConfig, parentEnv, path.join(defaultCacheDir(), 'guard'), positionals[0]));

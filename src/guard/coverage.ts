@@ -1,6 +1,7 @@
-// What a guarded command may install past the proxy, said before it runs. yarn 1 fetches the
-// `resolved` URL a yarn.lock records as written, whatever registry is configured (verified with
-// yarn 1.22: the proxy saw no request), so its lockfile installs are not guarded.
+// Which guarded commands download past the proxy, and what the guard does about it. yarn 1 fetches
+// the `resolved` URL a yarn.lock records as written, whatever registry is configured (verified with
+// yarn 1.22: the proxy saw no request), so the guard checks a yarn 1 lockfile's tarballs itself
+// before yarn starts (preflight.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -21,12 +22,23 @@ function head(file: string, bytes: number): string {
   }
 }
 
-/** Warnings for `argv` run from `cwd`: empty when everything it downloads from the registry goes through the proxy. */
-export function coverageWarnings(argv: readonly string[], cwd: string): string[] {
-  const tool = path.basename(argv[0] ?? '').replace(/\.(?:c?js|cmd|exe)$/i, '');
-  if (tool !== 'yarn' && tool !== 'yarnpkg') return [];
-  if (!head(path.join(cwd, 'yarn.lock'), 200).includes(YARN1_HEADER)) return [];
-  return [
-    `yarn.lock here is a yarn 1 lockfile: if yarn 1 runs, it downloads the URLs recorded in it directly, past the guard. Run \`tollgate audit\` on it, or install once with a fresh lockfile through the guard.`,
-  ];
+const bare = (p: string): string => path.basename(p).replace(/\.(?:c?js|cmd|exe)$/i, '');
+
+/**
+ * Whether `argv` runs yarn: `yarn`, `yarnpkg`, or node running a yarn script (a project's
+ * `yarnPath` release such as `.yarn/releases/yarn-1.22.22.cjs`, or `.../yarn/bin/yarn.js`).
+ */
+export function runsYarn(argv: readonly string[]): boolean {
+  const tool = bare(argv[0] ?? '');
+  if (tool === 'yarn' || tool === 'yarnpkg') return true;
+  if (tool !== 'node' && tool !== 'nodejs') return false;
+  const script = argv.slice(1).find((a) => !a.startsWith('-'));
+  return !!script && /^yarn(?:-\d[\w.-]*)?\.c?js$/i.test(path.basename(script));
+}
+
+/** The yarn 1 lockfile that `argv` run from `cwd` would install from past the proxy, if any. */
+export function yarn1LockfileFor(argv: readonly string[], cwd: string): string | undefined {
+  if (!runsYarn(argv)) return undefined;
+  const file = path.join(cwd, 'yarn.lock');
+  return head(file, 200).includes(YARN1_HEADER) ? file : undefined;
 }

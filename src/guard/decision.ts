@@ -4,6 +4,7 @@ import { applyPolicy, failsGate } from '../check/policy.js';
 import { CONFIG_FILE, type FailOn, type TollgateConfig } from '../check/config.js';
 import { safeLine } from '../report/sanitize.js';
 import type { ReportedPackage } from '../types.js';
+import type { ScanOutcome } from './scanner.js';
 
 export type Decision =
   | { action: 'serve'; result?: ReportedPackage; cached: boolean; note?: string }
@@ -42,4 +43,16 @@ export function decide(name: string, version: string, result: ReportedPackage, c
   if (failsGate(gated!, policy.failOn)) return { action: 'refuse', status: 403, result: gated, cached, message: refusalMessage(name, version, gated!.verdict, topReason(gated!)) };
   const note = gated!.policy.allowed ? `allowed by ${CONFIG_FILE} (${safeLine(gated!.policy.allowed.reason)})` : undefined;
   return { action: 'serve', result: gated, cached, note };
+}
+
+/**
+ * Decide on what the scanner gave back for a tarball: bytes that failed their integrity are
+ * refused whatever the policy; no bytes at all (the download failed) is refused, since there is
+ * nothing checked to hand over; otherwise the verdict meets the policy.
+ */
+export function decideOutcome(name: string, version: string, outcome: ScanOutcome, policy: Policy): Decision {
+  const who = `${safeLine(name)}@${safeLine(version)}`;
+  if (outcome.tampered) return { action: 'refuse', status: 403, result: outcome.result, cached: false, message: `tollgate guard refused ${who}: ${topReason(outcome.result)}. Not installed, even with --fail-open` };
+  if (!outcome.data) return { action: 'refuse', status: 502, result: outcome.result, cached: outcome.cached, message: `tollgate guard refused ${who}: ${topReason(outcome.result)}. Nothing unchecked is served (fail closed)` };
+  return decide(name, version, outcome.result, outcome.cached, policy);
 }

@@ -6,7 +6,7 @@
 //   pnpm, pnpm dlx      npm_config_registry (and the scoped ones); pnpm lockfiles hold no tarball URL
 //                       for registry packages, only their integrity
 //   yarn 1 (classic)    YARN_REGISTRY (and npm_config_registry); a yarn.lock's resolved URLs are fetched
-//                       as written, past the proxy (see coverage.ts)
+//                       as written, past the proxy, so they are checked before yarn starts (preflight.ts)
 //   yarn 2+ (berry)     YARN_NPM_REGISTRY_SERVER, YARN_UNSAFE_HTTP_WHITELIST for the loopback host
 //   bun, bunx           BUN_CONFIG_REGISTRY (and npm_config_registry)
 //

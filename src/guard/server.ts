@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { safeLine } from '../report/sanitize.js';
 import { redactUrl } from '../io/redact.js';
-import { decide, topReason, type Decision, type Policy } from './decision.js';
+import { decide, decideOutcome, type Decision, type Policy } from './decision.js';
 import { PackumentRewriter, PackumentSyntaxError, type TarballRecord } from './packument-rewrite.js';
 import { routeOf } from './paths.js';
 import { streamUpstreamPackument, forwardUpstream, MAX_FORWARD_BODY_BYTES, UpstreamError, type UpstreamOptions } from './upstream.js';
@@ -171,9 +171,7 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
       if (outcome.cached) stats.fromCache++;
       else if (outcome.result.verdict !== 'error') stats.scanned++;
       data = outcome.data;
-      if (outcome.tampered) decision = { action: 'refuse', status: 403, result: outcome.result, cached: false, message: `tollgate guard refused ${safeLine(name)}@${safeLine(version)}: ${topReason(outcome.result)}. Not installed, even with --fail-open` };
-      else if (!data) decision = { action: 'refuse', status: 502, result: outcome.result, cached: outcome.cached, message: `tollgate guard refused ${safeLine(name)}@${safeLine(version)}: ${topReason(outcome.result)}. Nothing unchecked is served (fail closed)` };
-      else decision = decide(name, version, outcome.result, outcome.cached, o.policy);
+      decision = decideOutcome(name, version, outcome, o.policy);
     } else {
       decision ??= { action: 'refuse', status: 404, cached: false, message: `tollgate guard refused ${safeLine(name)}@${safeLine(version)}: the registry lists no such version, so there is no integrity to check it against` };
     }
