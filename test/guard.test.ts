@@ -319,7 +319,7 @@ describe('real npm through the proxy', () => {
  * --ignore-scripts). When that fails (no network), their tests are skipped and say why.
  */
 describe('pnpm and yarn berry through the proxy', () => {
-  let tools: { pnpm?: string; yarn?: string; yarn1?: string; why?: string } = {};
+  let tools: { pnpm?: string; yarn?: string; yarn1?: string; why?: string; bun?: string; bunWhy?: string } = {};
   beforeAll(async () => {
     const dir = path.join(tmp, 'pm-tools');
     fs.mkdirSync(dir, { recursive: true });
@@ -331,6 +331,14 @@ describe('pnpm and yarn berry through the proxy', () => {
     const yarn1 = path.join(dir, 'node_modules', 'yarn1', 'bin', 'yarn.js');
     if (r.status === 0 && fs.existsSync(pnpm) && fs.existsSync(yarn) && fs.existsSync(yarn1)) tools = { pnpm, yarn, yarn1 };
     else tools = { why: `could not install pnpm and @yarnpkg/cli-dist from registry.npmjs.org (npm exited ${r.status}): ${r.out.slice(-300)}` };
+    // bun is a native binary, shipped in a registry package per platform (its own install script,
+    // which only links it, is not needed: the binary is in the tarball).
+    if (process.platform === 'linux' && process.arch === 'x64') {
+      const b = await runPm('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', '@oven/bun-linux-x64@1'], dir, env);
+      const bun = path.join(dir, 'node_modules', '@oven', 'bun-linux-x64', 'bin', 'bun');
+      if (b.status === 0 && fs.existsSync(bun)) tools.bun = bun;
+      else tools.bunWhy = `could not install @oven/bun-linux-x64 from registry.npmjs.org (npm exited ${b.status}): ${b.out.slice(-300)}`;
+    } else tools.bunWhy = `bun's test binary is only fetched on linux-x64 (this is ${process.platform}-${process.arch})`;
   }, 300_000);
 
   test('pnpm: a clean package installs through the proxy, a malicious one is refused', async (ctx) => {
@@ -392,6 +400,69 @@ describe('pnpm and yarn berry through the proxy', () => {
       expect(g.stats.blocked).toBe(1);
     });
   }, 180_000);
+  test('bun: a clean package installs through the proxy, a malicious one is refused', async (ctx) => {
+    if (!tools.bun) return ctx.skip(`bun test skipped: ${tools.bunWhy}`);
+    const dir = project('bun-app');
+    await withGuard(async (g) => {
+      const env = { ...guardedEnv(g.url, {}, process.env, path.join(tmp, 'bun-guard-caches'), tools.bun), BUN_INSTALL: path.join(tmp, 'bun-home'), DO_NOT_TRACK: '1' };
+      const ok = await runPm(tools.bun!, ['add', '--ignore-scripts', '--no-progress', 'tidy-lib@1.0.0'], dir, env);
+      expect(ok.status, ok.out).toBe(0);
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+      expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
+      const bad = await runPm(tools.bun!, ['add', '--ignore-scripts', '--no-progress', 'env-stealer@2.3.1'], dir, env);
+      expect(bad.status).not.toBe(0);
+      expect(bad.out).toContain('403');
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
+      expect(g.stats.blocked).toBe(1);
+    });
+  }, 180_000);
+
+  test('bun with a bun.lock: the proxy is taken back out of the lockfile it writes; recorded URLs are checked before bun starts', async (ctx) => {
+    if (!tools.bun) return ctx.skip(`bun test skipped: ${tools.bunWhy}`);
+    const inDir = async (dir: string, argv: string[]) => {
+      const cwd = process.cwd();
+      process.chdir(dir);
+      try {
+        return await runCli(['guard', '--', tools.bun!, ...argv, '--ignore-scripts', '--no-progress']);
+      } finally {
+        process.chdir(cwd);
+      }
+    };
+    const saved = { BUN_INSTALL: process.env.BUN_INSTALL, DO_NOT_TRACK: process.env.DO_NOT_TRACK };
+    process.env.BUN_INSTALL = path.join(tmp, 'bun-home');
+    process.env.DO_NOT_TRACK = '1';
+    try {
+      const dir = project('bun-lock-app');
+      const add = await inDir(dir, ['add', 'tidy-lib@1.0.0']);
+      expect(add.code, add.stderr).toBe(0);
+      // bun recorded the proxy's URL; the guard put the registry's back (the fixture registry is not npm's, so a URL, not "").
+      const lock = fs.readFileSync(path.join(dir, 'bun.lock'), 'utf8');
+      expect(lock).toContain(`"${registry.url}/tidy-lib/-/tidy-lib-1.0.0.tgz"`);
+      expect(lock.match(/http:\/\/127\.0\.0\.1:\d+/g)).toEqual([registry.url]);
+      expect(add.stderr).toContain("bun.lock: put back the registry URL of 1 tarball");
+      // A frozen install from it: bun fetches the recorded URL itself, so the guard checked it first.
+      fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
+      const frozen = await inDir(dir, ['install', '--frozen-lockfile']);
+      expect(frozen.code, frozen.stderr).toBe(0);
+      expect(frozen.stderr).toMatch(/checking each one before it starts/);
+      expect(frozen.stderr).toMatch(/1 tarball: .*1 served, 0 blocked/);
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+      // A bun.lock that pins a malicious tarball by URL: bun is never started.
+      const evil = project('bun-lock-evil', { 'env-stealer': '2.3.1' });
+      fs.writeFileSync(path.join(evil, 'bun.lock'), `{\n  "lockfileVersion": 1,\n  "workspaces": { "": { "name": "bun-lock-evil", "dependencies": { "env-stealer": "2.3.1" } } },\n  "packages": {\n    "env-stealer": ["env-stealer@2.3.1", "${registry.url}/env-stealer/-/env-stealer-2.3.1.tgz", {}, "${registry.integrityOf('env-stealer', '2.3.1')}"],\n  }\n}\n`);
+      const bad = await inDir(evil, ['install', '--frozen-lockfile']);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/refused env-stealer@2\.3\.1: malicious/);
+      expect(bad.stderr).toMatch(/was not started/);
+      expect(fs.existsSync(path.join(evil, 'node_modules'))).toBe(false);
+    } finally {
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  }, 180_000);
+
   test('yarn 1 with an existing yarn.lock: every pinned tarball is checked before yarn starts; one refusal and yarn never runs', async (ctx) => {
     if (!tools.yarn1) return ctx.skip(`yarn 1 test skipped: ${tools.why}`);
     // The resolved URLs name the registry directly, as a yarn.lock does: yarn 1 fetches them as
@@ -412,7 +483,7 @@ describe('pnpm and yarn berry through the proxy', () => {
     fs.writeFileSync(path.join(evil, 'yarn.lock'), lock([['tidy-lib', '1.0.0'], ['env-stealer', '2.3.1']]));
     const bad = await run(evil);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('yarn 1 lockfile');
+    expect(bad.stderr).toContain('yarn 1 downloads the tarball URLs yarn.lock records past the proxy');
     expect(bad.stderr).toMatch(/refused env-stealer@2\.3\.1: malicious/);
     expect(bad.stderr).toMatch(/was not started/);
     expect(bad.stderr).toMatch(/2 tarballs: .*1 served, 1 blocked/);
@@ -424,5 +495,19 @@ describe('pnpm and yarn berry through the proxy', () => {
     expect(good.code, good.stderr).toBe(0);
     expect(fs.existsSync(path.join(ok, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
     expect(good.stderr).toMatch(/1 tarball: .*1 served, 0 blocked/);
+    // yarn 1 records the URL it downloaded from: after a guarded add, the proxy's is taken back out.
+    const cwd = process.cwd();
+    process.chdir(ok);
+    let add;
+    try {
+      add = await runCli(['guard', '--', process.execPath, tools.yarn1!, 'add', 'tidy-lib@1.1.0', '--ignore-scripts', '--non-interactive', '--no-progress']);
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(add.code, add.stderr).toBe(0);
+    expect(add.stderr).toContain('yarn.lock: put back the registry URL of 1 tarball');
+    const after = fs.readFileSync(path.join(ok, 'yarn.lock'), 'utf8');
+    expect(after).toContain(`resolved "${registry.url}/tidy-lib/-/tidy-lib-1.1.0.tgz`);
+    expect(after.match(/http:\/\/127\.0\.0\.1:\d+/g)!.every((u) => u === registry.url)).toBe(true);
   }, 180_000);
 });

@@ -200,6 +200,17 @@ describe('bun.lock', () => {
     expect(get(lf, 'chalk', '2.4.2').dev).toBe(true);
     expect(get(lf, 'supports-color')).toMatchObject({ dev: true, key: 'chalk/supports-color' });
   });
+  test('lockfileVersion 2 (bun 1.3+): the second slot is the full tarball URL bun downloads, or "" for the default registry', () => {
+    const text = '{\n  "lockfileVersion": 2,\n  "configVersion": 1,\n  "workspaces": { "": { "name": "app", "dependencies": { "a": "1.0.0", "@s/b": "2.0.0", "c": "3.0.0" } } },\n  "packages": {\n' +
+      '    "a": ["a@1.0.0", "https://registry.npmmirror.invalid/a/-/a-1.0.0.tgz", {}, "sha512-A"],\n' +
+      '    "@s/b": ["@s/b@2.0.0", "http://127.0.0.1:4873/@s/b/-/b-2.0.0.tgz", {}, "sha512-B"],\n' +
+      '    "c": ["c@3.0.0", "", {}, "sha512-C"],\n  }\n}\n';
+    expect(detectFormat('some.lock', text)).toBe('bun');
+    const lf = parseLockfileText('bun.lock', text);
+    expect(get(lf, 'a').resolved).toBe('https://registry.npmmirror.invalid/a/-/a-1.0.0.tgz');
+    expect(get(lf, '@s/b').resolved).toBe('http://127.0.0.1:4873/@s/b/-/b-2.0.0.tgz');
+    expect(get(lf, 'c').resolved).toBeUndefined();
+  });
   test('JSONC: comments and trailing commas are fine', () => {
     const text = '{\n  // written by bun\n  "lockfileVersion": 0,\n  "workspaces": { "": { "dependencies": { "a": "^1", }, }, },\n  "packages": {\n    "a": ["a@1.0.0", "", {}, "sha512-A"],\n  },\n}\n';
     expect(parseLockfileText('bun.lock', text).entries).toHaveLength(1);

@@ -426,9 +426,10 @@ With -- <command>, the proxy lives as long as the command; its exit code is pass
       body: `  Git dependencies and tarball URLs outside the registry are fetched by the package manager
   itself and never reach the proxy: they are not scanned here (\`tollgate audit\` reports them).
   Packages already in node_modules or a package manager's offline store are not downloaded again,
-  so not scanned again; run \`tollgate audit\` once for those. yarn 1 downloads the URLs of an
-  existing yarn.lock as written, past the proxy: the guard checks every tarball that lockfile pins
-  (against its integrity) before yarn starts, and does not start yarn if one is refused.`,
+  so not scanned again; run \`tollgate audit\` once for those. yarn 1 and bun download the
+  tarball URLs their lockfile records as written, past the proxy: the guard checks every one
+  (against the lockfile's integrity) before the command starts, and does not start it if one is
+  refused. The proxy's address they write into their lockfile is replaced by the registry's after.`,
     },
   ],
   examples: [
@@ -440,7 +441,7 @@ With -- <command>, the proxy lives as long as the command; its exit code is pass
   ],
   exitCodes: [
     "with -- <command>: the command's exit code (a refused tarball makes the install fail: usually 1)",
-    '1  with yarn over a yarn 1 lockfile that pins a refused tarball: yarn is not started',
+    '1  yarn 1 or bun over a lockfile that pins a refused tarball by URL: the command is not started',
     '2  usage error, config error, or the proxy could not start',
     '0  --serve stopped by Ctrl-C / SIGTERM',
   ],

@@ -12,7 +12,8 @@ import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { TarballScanner } from '../guard/scanner.js';
 import { startGuardServer, type DecisionEvent, type GuardStats } from '../guard/server.js';
 import { guardedEnv } from '../guard/env.js';
-import { yarn1LockfileFor } from '../guard/coverage.js';
+import { lockfileFetchedDirectly } from '../guard/coverage.js';
+import { restoreLockfilesIn } from '../guard/lockfile-urls.js';
 import { preflightLockfile } from '../guard/preflight.js';
 import { LockfileError } from '../lockfile/types.js';
 import { UsageError, withErrorBoundary } from './errors.js';
@@ -77,14 +78,15 @@ async function guard({ values, positionals }: CommandArgs<typeof GUARD.options>)
   const server = await startGuardServer({ npmConfig, host: values.host, port, policy, scanner, onDecision });
   try {
     if (values.serve) return await serveUntilStopped(server.url, values.quiet);
-    const lockfile = yarn1LockfileFor(positionals, cwd);
-    if (lockfile) {
-      // yarn 1 downloads a yarn.lock's resolved URLs itself, past the proxy: check them first.
-      if (!values.quiet) say(`${path.basename(lockfile)} is a yarn 1 lockfile, whose tarballs yarn 1 downloads past the proxy: checking each one before yarn starts`);
-      const pre = await preflightLockfile(lockfile, { npmConfig, scanner, policy, stats: server.stats, onDecision });
-      for (const u of pre.unchecked) say(`warning: ${safeLine(u)} is not from a registry; yarn installs it unscanned`);
+    const direct = lockfileFetchedDirectly(positionals, cwd);
+    if (direct) {
+      // yarn 1 and bun download the tarball URLs their lockfile records themselves, past the proxy: check them first.
+      const lockName = path.basename(direct.file);
+      if (!values.quiet) say(`${direct.manager} downloads the tarball URLs ${lockName} records past the proxy: checking each one before it starts`);
+      const pre = await preflightLockfile(direct.file, { npmConfig, scanner, policy, stats: server.stats, onDecision });
+      for (const u of pre.unchecked) say(`warning: ${safeLine(u)} is not from a registry; ${direct.manager} installs it unscanned`);
       if (pre.decisions.some((d) => d.decision.action === 'refuse')) {
-        say(`${safeLine(positionals.join(' '))} was not started: ${path.basename(lockfile)} pins what the guard refused (above). Remove it from the lockfile, or allow it after a review`);
+        say(`${safeLine(positionals.join(' '))} was not started: ${lockName} pins what the guard refused (above). Remove it from the lockfile, or allow it after a review`);
         say(summaryLine(server.stats));
         return 1;
       }
@@ -92,6 +94,8 @@ async function guard({ values, positionals }: CommandArgs<typeof GUARD.options>)
     // TOLLGATE_CHILD marks bin.js's own re-executed process: a guarded `tollgate ...` must start afresh.
     const { TOLLGATE_CHILD: _child, ...parentEnv } = process.env;
     const code = await runGuarded(positionals, guardedEnv(server.url, npmConfig, parentEnv, path.join(defaultCacheDir(), 'guard'), positionals[0]));
+    // yarn 1 and bun write the URL they downloaded from into their lockfile: put the registry's back.
+    for (const line of restoreLockfilesIn(cwd, server.url, server.upstreamOf)) say(line);
     if (!values.quiet || server.stats.blocked) say(summaryLine(server.stats));
     return code;
   } finally {

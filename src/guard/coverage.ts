@@ -1,7 +1,8 @@
 // Which guarded commands download past the proxy, and what the guard does about it. yarn 1 fetches
 // the `resolved` URL a yarn.lock records as written, whatever registry is configured (verified with
-// yarn 1.22: the proxy saw no request), so the guard checks a yarn 1 lockfile's tarballs itself
-// before yarn starts (preflight.ts).
+// yarn 1.22: the proxy saw no request); bun does the same with the tarball URL a bun.lock records
+// for a package from a registry other than npm's (verified with bun 1.4: it went to the recorded
+// host). So the guard checks those tarballs itself before the command starts (preflight.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -36,9 +37,27 @@ export function runsYarn(argv: readonly string[]): boolean {
   return !!script && /^yarn(?:-\d[\w.-]*)?\.c?js$/i.test(path.basename(script));
 }
 
-/** The yarn 1 lockfile that `argv` run from `cwd` would install from past the proxy, if any. */
-export function yarn1LockfileFor(argv: readonly string[], cwd: string): string | undefined {
-  if (!runsYarn(argv)) return undefined;
-  const file = path.join(cwd, 'yarn.lock');
-  return head(file, 200).includes(YARN1_HEADER) ? file : undefined;
+/** Whether `argv` runs bun (a native binary: `bun` or `bunx`). */
+export function runsBun(argv: readonly string[]): boolean {
+  const tool = bare(argv[0] ?? '');
+  return tool === 'bun' || tool === 'bunx';
+}
+
+/** A lockfile whose recorded tarball URLs the command downloads as written, past the proxy. */
+export interface DirectLockfile {
+  file: string;
+  manager: 'yarn 1' | 'bun';
+}
+
+/** The lockfile that `argv` run from `cwd` would install from past the proxy, if any. */
+export function lockfileFetchedDirectly(argv: readonly string[], cwd: string): DirectLockfile | undefined {
+  if (runsYarn(argv)) {
+    const file = path.join(cwd, 'yarn.lock');
+    return head(file, 200).includes(YARN1_HEADER) ? { file, manager: 'yarn 1' } : undefined;
+  }
+  if (runsBun(argv)) {
+    const file = path.join(cwd, 'bun.lock');
+    return head(file, 1).length ? { file, manager: 'bun' } : undefined;
+  }
+  return undefined;
 }

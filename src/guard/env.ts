@@ -8,7 +8,8 @@
 //   yarn 1 (classic)    YARN_REGISTRY (and npm_config_registry); a yarn.lock's resolved URLs are fetched
 //                       as written, past the proxy, so they are checked before yarn starts (preflight.ts)
 //   yarn 2+ (berry)     YARN_NPM_REGISTRY_SERVER, YARN_UNSAFE_HTTP_WHITELIST for the loopback host
-//   bun, bunx           BUN_CONFIG_REGISTRY (and npm_config_registry)
+//   bun, bunx           BUN_CONFIG_REGISTRY (and npm_config_registry); a bun.lock's recorded tarball URLs
+//                       are fetched as written, so they are checked before bun starts (preflight.ts)
 //
 // Credentials are not copied into the child: the proxy holds them and uses them upstream only.
 //

@@ -1,7 +1,9 @@
-// The tarballs of a yarn 1 lockfile, checked before yarn runs. yarn 1 downloads each `resolved` URL
-// as written, so those requests never reach the proxy; instead the guard fetches every one itself,
-// pinned to the lockfile's integrity (which yarn 1 checks too, so yarn gets the very bytes that were
-// scanned), and decides on it with the proxy's policy. One refusal and yarn is not started.
+// The tarballs a lockfile names by URL, checked before the package manager runs. yarn 1 downloads
+// each `resolved` URL of a yarn.lock as written, bun each tarball URL a bun.lock records, so those
+// requests never reach the proxy; instead the guard fetches every one itself, pinned to the
+// lockfile's integrity (which the manager checks too, so it gets the very bytes that were scanned),
+// and decides on it with the proxy's policy. One refusal and the command is not started. Entries
+// with no URL of their own (bun's "" for the default registry) are downloaded through the proxy.
 import path from 'node:path';
 import { loadLockfile } from '../lockfile/index.js';
 import { planUnits } from '../audit/plan.js';
@@ -26,7 +28,7 @@ export async function preflightLockfile(file: string, o: { npmConfig: Record<str
   const unchecked = units.filter((u) => u.action === 'git' || u.action === 'folder' || u.action === 'local-tarball').map((u) => `${u.name}@${u.version} (${u.action === 'git' ? 'git' : 'local'})`);
   const decisions = await Promise.all(
     units
-      .filter((u) => u.action === 'fetch')
+      .filter((u) => u.action === 'fetch' && u.entries.some((e) => !!e.resolved && /^https?:\/\//i.test(e.resolved)))
       .map(async (u): Promise<DecisionEvent> => {
         const t0 = performance.now();
         o.stats.requested++;

@@ -48,6 +48,8 @@ export interface GuardServer {
   stats: GuardStats;
   /** Tarball request paths seen, in order. */
   tarballRequests: string[];
+  /** Where upstream serves a tarball, from the packuments seen (to take the proxy out of a lockfile). */
+  upstreamOf(name: string, version: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -228,6 +230,7 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
     url: base,
     stats,
     tarballRequests,
+    upstreamOf: (name, version) => records.get(`${name}@${version}`)?.upstreamUrl,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -47,7 +47,8 @@ export function parseBunLockfile(ctx: ParseContext): Lockfile {
   const lines = new LineIndex(ctx.text);
   const lineOfKey = (key: string) => lines.lineOf(`\n    ${JSON.stringify(key)}:`)! + 1;
   const lv = data.lockfileVersion;
-  if (lv !== 0 && lv !== 1) throw new LockfileError(ctx.file, lines.lineOf('"lockfileVersion"') ?? 1, `unsupported bun lockfileVersion ${JSON.stringify(lv)} (Tollgate reads 0 and 1)`);
+  // Version 2 (bun 1.3+) only made bun's own parse stricter; the tuples are the same.
+  if (lv !== 0 && lv !== 1 && lv !== 2) throw new LockfileError(ctx.file, lines.lineOf('"lockfileVersion"') ?? 1, `unsupported bun lockfileVersion ${JSON.stringify(lv)} (Tollgate reads 0 to 2)`);
   if (!isObject(data.packages)) throw new LockfileError(ctx.file, lines.lineOf('"packages"') ?? 1, 'bun.lock has no "packages" object');
   const workspaces = isObject(data.workspaces) ? data.workspaces : {};
 
@@ -86,8 +87,10 @@ export function parseBunLockfile(ctx: ParseContext): Lockfile {
       if (tuple.length < 4 || typeof tuple[1] !== 'string' || !isObject(tuple[2]) || typeof tuple[3] !== 'string') {
         throw new LockfileError(ctx.file, lineOfKey(key), `packages[${JSON.stringify(key)}] should be [id, registry, info, integrity]; the file looks truncated or hand-edited`);
       }
-      const registry = str(tuple[1]);
-      if (registry) d.resolved = tarballUrl(registry, name, ref);
+      // The second slot is where bun downloads the tarball: "" for the default registry, else the
+      // full tarball URL it was resolved to (a registry base URL is read too, as older tools wrote).
+      const where = str(tuple[1]);
+      if (where) d.resolved = /\.tgz(?:[?#].*)?$/i.test(where) ? where : tarballUrl(where, name, ref);
       info = tuple[2];
       d.integrity = str(tuple[3]);
     }

@@ -55,7 +55,7 @@ export function detectFormat(file: string, text: string): LockfileFormat {
   if (/^__metadata:/m.test(head)) return 'yarn-berry';
   if (/^(?:---\s*\n)?lockfileVersion: /m.test(head)) return 'pnpm';
   if (/^\s*\{/.test(head)) {
-    if (/"workspaces"\s*:/.test(head) && /"lockfileVersion"\s*:\s*[01]\s*,/.test(head) && !/"requires"\s*:/.test(head)) return 'bun';
+    if (/"workspaces"\s*:/.test(head) && /"lockfileVersion"\s*:\s*[012]\s*,/.test(head) && !/"requires"\s*:/.test(head)) return 'bun';
     if (/"lockfileVersion"\s*:/.test(head)) return /shrinkwrap/i.test(base) ? 'npm-shrinkwrap' : 'package-lock';
   }
   throw new LockfileError(file, 1, `not a lockfile Tollgate knows (${LOCKFILE_NAMES.join(', ')})`);
