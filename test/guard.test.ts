@@ -24,6 +24,8 @@ export const GUARD_PKGS: FixturePackage[] = [
   { name: 'tidy-lib', version: '1.1.0', files: { 'package.json': pj('tidy-lib', '1.1.0'), 'index.js': 'module.exports = (a, b) => b + a;\n' } },
   { name: 'env-stealer', version: '2.3.1', files: { 'package.json': pj('env-stealer', '2.3.1', { scripts: { postinstall: 'node setup.js' } }), 'index.js': 'module.exports = {};\n', 'setup.js': STEALER } },
   { name: 'tampered', version: '1.0.0', corruptTarball: true, files: { 'package.json': pj('tampered', '1.0.0'), 'index.js': 'module.exports = 1;\n' } },
+  // Integrity matches, but it is not a gzip tarball: the scan cannot read it.
+  { name: 'unreadable', version: '1.0.0', rawTarball: Buffer.from('this is not a gzip stream, only bytes that claim to be a package\n'.repeat(8)), files: {} },
   { name: '@acme/util', version: '0.1.0', files: { 'package.json': pj('@acme/util', '0.1.0'), 'index.js': 'exports.x = 1;\n' } },
 ];
 
@@ -127,6 +129,19 @@ describe('the proxy (HTTP)', () => {
       expect(((await res.json()) as { error: string }).error).toMatch(/tampered@1\.0\.0: .*does not match the registry's integrity/);
       expect(g.stats.served).toBe(0);
     }, { policy: { failOpen: true } });
+  });
+
+  test('a tarball that is not an archive is never passed as clean: an analysis gap (suspicious), refused under --fail-on suspicious', async () => {
+    await withGuard(async (g, events) => {
+      const res = await fetch(`${g.url}/unreadable/-/unreadable-1.0.0.tgz`);
+      expect(res.status).toBe(200);
+      expect(events[0]!.decision).toMatchObject({ action: 'serve', result: { verdict: 'suspicious', reasons: [expect.stringMatching(/not fully analyzed: archive contains no readable entries/)] } });
+    });
+    await withGuard(async (g) => {
+      const res = await fetch(`${g.url}/unreadable/-/unreadable-1.0.0.tgz`);
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as { error: string }).error).toMatch(/refused unreadable@1\.0\.0: suspicious \(not fully analyzed/);
+    }, { policy: { failOn: 'suspicious' } });
   });
 
   test('an unknown version is refused: there is no integrity to check it against', async () => {

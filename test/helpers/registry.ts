@@ -17,6 +17,8 @@ export interface FixturePackage {
   files: Record<string, string | Buffer>;
   /** Serve different bytes than the packument's dist.integrity promises (a tampered tarball). */
   corruptTarball?: boolean;
+  /** Bytes served as the tarball, with an integrity that matches them (an unreadable package, not a tampered one). */
+  rawTarball?: Buffer;
   // Registry metadata (full packument fields), for the registry-signal tests:
   /** Publish time (ISO) in the packument's `time`; default 2020-01-01. */
   time?: string;
@@ -134,7 +136,7 @@ export async function startRegistry(pkgs: FixturePackage[]): Promise<TestRegistr
 
   for (const pkg of pkgs) {
     const files = withPackageJson(pkg);
-    const tarball = await packTarball(files);
+    const tarball = pkg.rawTarball ?? (await packTarball(files));
     // A tampered tarball: valid gzip/tar, different content, so only the checksum can catch it.
     const served = pkg.corruptTarball ? await packTarball({ ...files, 'tampered.js': 'require("child_process")' }) : tarball;
     const pj = JSON.parse(String(files['package.json'])) as Record<string, unknown>;
