@@ -106,6 +106,26 @@ describe('catalog', () => {
     expect(lazyBodies(largeFile('nothing to see'))).toBe(2);
   });
 
+  // Text from popular packages (written here, not copied) that once reached the parser only because
+  // a hint was a bare word: a hint names the path or URL as it is written, with its separators.
+  test('hints are not bare words: look-alike names, prose and member access are not triggers', () => {
+    const lookAlikes = [
+      "const files = { test: 'test.json', invalid: 'invalid.json' };", // Solana's id.json
+      'const roles = { "aria-atomic": 0, "aria-busy": 0 };', // Atomic wallet
+      'require("@exodus/bytes/encoding.js");', // Exodus wallet
+      '// see https://developer.mozilla.org/en-US/docs and https://bugzilla.mozilla.org/1\nconst t = { "application/vnd.mozilla.xul+xml": ["xul"] };', // Firefox profile
+      "const versions = require('./chromium-versions');", // Chromium profile
+      'const where = (loc) => `${name(loc.parent)}.env["${loc.name}"]`;', // .env file
+      '/* mappings: https://docs.google.com/document/d/1AbC-dEf/edit */ const m = [];', // dead drop
+      '/** @param {{ messageId: string, fix: Function }} s */ function add(s) { return s; }', // Function as a value
+    ];
+    for (const text of lookAlikes) expect(worthParsing(text), text).toBe(false);
+    // Their real uses still are.
+    for (const text of ["path.join(home, '.config', 'solana', 'id.json')", "path.join(appData, 'atomic', 'Local Storage')", "path.join(appData, 'Exodus', 'exodus.wallet')", "path.join(home, '.mozilla/firefox')", "path.join(home, '.config/chromium/Default')", "fs.readFileSync('.env')", "get('https://docs.google.com/document/d/' + id)", 'const F = Function;']) {
+      expect(worthParsing(text), text).toBe(true);
+    }
+  });
+
   for (const e of CATALOG) {
     describe(`${e.kind}: ${e.label} (${e.example})`, () => {
       test('its hint accepts its example', () => {

@@ -108,7 +108,7 @@ export const DEAD_DROP_URLS: DeadDrop[] = [
   { re: /\bgist\.githubusercontent\.com\/|\bapi\.github\.com\/gists\//i, hint: /gist\.githubusercontent|api\.github\.com\/gists/, label: 'a GitHub gist', example: 'https://gist.githubusercontent.com/u/1/raw/c.txt' },
   { re: /\bpastebin\.com\/raw\/|\bpaste\.ee\/r\/|\brentry\.(?:co|org)\/[^/]+\/raw|\bhastebin\.com\/raw\/|\bjustpaste\.it\//i, hint: /pastebin|paste\.ee|rentry\.|hastebin|justpaste/, label: 'a paste site', example: 'https://pastebin.com/raw/x1' },
   { re: /\bcalendar\.app\.google\/|\bgoogle\.com\/calendar\/ical\/|\bcalendar\.google\.com\/calendar\/(?:ical|embed)/i, hint: /calendar\.app\.google|google\.com\/calendar/, label: 'a calendar invite', example: 'https://calendar.app.google/x1' },
-  { re: /\bdocs\.google\.com\/(?:document|spreadsheets)\/d\/[^/]+\/(?:export|pub)/i, hint: /docs\.google\.com\/(?:document|spreadsheets)\/d\//, label: 'a public Google document', example: 'https://docs.google.com/document/d/x1/export?format=txt' },
+  { re: /\bdocs\.google\.com\/(?:document|spreadsheets)\/d\/[^/]+\/(?:export|pub)/i, hint: /docs\.google\.com\/(?:document|spreadsheets)\/d\/(?:['"`]|[\w-]+\/(?:export|pub))/, label: 'a public Google document', example: 'https://docs.google.com/document/d/x1/export?format=txt' },
   { re: /\bt\.me\/s\/|\bsteamcommunity\.com\/(?:id|profiles)\//i, hint: /t\.me\/s\/|steamcommunity\.com/, label: 'a public profile page', example: 'https://t.me/s/x1' },
 ];
 

@@ -104,12 +104,12 @@ export const WALLET_PATHS: CredentialPath[] = [
   { re: new RegExp(`(?:Local Extension Settings|IndexedDB|Extensions|Sync Extension Settings)/(?:chrome-extension_)?(?:${WALLET_IDS})(?:[/_]|$)`, 'i'), hint: new RegExp(WALLET_IDS), label: 'crypto wallet extension storage', strong: true, wallet: true, example: '~/Library/Application Support/Google/Chrome/Default/Local Extension Settings/nkbihfbeogaeaoehlefnkodbefgpgknn' },
   { re: new RegExp(`^(?:${WALLET_IDS})$`), hint: new RegExp(WALLET_IDS), label: 'crypto wallet extension ID', strong: false, wallet: true, example: 'bfnaelmomeimhlpmgjnjophhpkkoljpa' },
   { re: /(?:^|\/)\.?electrum(?:-ltc)?\/wallets(?:\/|$)/i, hint: /[eE]lectrum/, label: 'Electrum wallets', strong: true, wallet: true, example: '~/.electrum/wallets/default_wallet' },
-  { re: /(?:^|\/)exodus\.wallet(?:\/|$)|(?:^|\/)Exodus\/(?:exodus\.conf\.json|seed\.seco)/i, hint: /[eE]xodus/, label: 'Exodus wallet', strong: true, wallet: true, example: '~/AppData/Roaming/Exodus/exodus.wallet/seed.seco' },
-  { re: /(?:^|\/)atomic\/Local Storage\/leveldb/i, hint: /[aA]tomic[\\/'\"`]/, label: 'Atomic wallet', strong: true, wallet: true, example: '~/AppData/Roaming/atomic/Local Storage/leveldb' },
+  { re: /(?:^|\/)exodus\.wallet(?:\/|$)|(?:^|\/)Exodus\/(?:exodus\.conf\.json|seed\.seco)/i, hint: /exodus\.wallet|[eE]xodus[\\/](?:exodus\.conf|seed\.seco)|(?<![\w$@-])Exodus['"`]/, label: 'Exodus wallet', strong: true, wallet: true, example: '~/AppData/Roaming/Exodus/exodus.wallet/seed.seco' },
+  { re: /(?:^|\/)atomic\/Local Storage\/leveldb/i, hint: /(?<![\w$-])[aA]tomic[\\/'"`]/, label: 'Atomic wallet', strong: true, wallet: true, example: '~/AppData/Roaming/atomic/Local Storage/leveldb' },
   { re: /(?:^|\/)\.?ethereum\/keystore(?:\/|$)/i, hint: /[eE]thereum/, label: 'Ethereum keystore', strong: true, wallet: true, example: '~/.ethereum/keystore' },
   { re: /(?:^|\/)wallet\.dat$|(?:^|\/)\.?(?:bitcoin|litecoin|dogecoin|dash|zcash)\/wallets?(?:\/|$)|(?:^|\/)Monero\/wallets(?:\/|$)/i, hint: /wallet\.dat|(?<![\w$ -])[wW]allets?(?![\w$ -])/, label: 'cryptocurrency wallet file', strong: true, wallet: true, example: '~/.bitcoin/wallet.dat' },
   { re: /Coinomi\/Coinomi\/wallets|Guarda\/Local Storage|com\.liberty\.jaxx/i, hint: /Coinomi|Guarda|jaxx/, label: 'desktop wallet storage', strong: true, wallet: true, example: '~/AppData/Local/Coinomi/Coinomi/wallets' },
-  { re: /(?:^|\/)\.config\/solana\/id\.json$/, hint: /id\.json/, label: 'Solana CLI keypair (~/.config/solana/id.json)', strong: false, wallet: true, example: '~/.config/solana/id.json' },
+  { re: /(?:^|\/)\.config\/solana\/id\.json$/, hint: /(?<![\w$-])id\.json/, label: 'Solana CLI keypair (~/.config/solana/id.json)', strong: false, wallet: true, example: '~/.config/solana/id.json' },
   { re: /(?:^|\/)Local Extension Settings(?:\/|$)/i, hint: /Local Extension Settings/, label: 'browser extension storage (where wallet vaults live)', strong: true, wallet: true, example: '~/.config/google-chrome/Default/Local Extension Settings' },
 ];
 
@@ -127,12 +127,12 @@ export const CREDENTIAL_PATHS: CredentialPath[] = [
   { re: /(?:^|[\/\\])\.git-credentials\b/i, hint: /\.git-credentials/, label: 'git credential store', strong: true, example: '~/.git-credentials' },
   { re: /(?:^|[\/\\])\.netrc\b/i, hint: /\.netrc/, label: '.netrc credentials', strong: true, example: '~/.netrc' },
   { re: /(?:^|[\/\\])\.config[\/\\]gh[\/\\]hosts\.yml/i, hint: /hosts\.yml/, label: 'GitHub CLI token', strong: true, example: '~/.config/gh/hosts.yml' },
-  { re: /Google[\/\\]Chrome[\/\\]User Data|BraveSoftware[\/\\]Brave-Browser|Microsoft[\/\\]Edge[\/\\]User Data|Opera Software[\/\\]Opera|Yandex[\/\\]YandexBrowser|\.config[\/\\](?:google-chrome|chromium|BraveSoftware)/i, hint: /User Data|BraveSoftware|Opera Software|YandexBrowser|google-chrome|(?<![\w$ -])chromium/, label: 'browser profile', strong: true, example: '~/AppData/Local/Google/Chrome/User Data' },
-  { re: /Mozilla[\/\\]Firefox(?:[\/\\]Profiles)?|\.mozilla[\/\\]firefox/i, hint: /[mM]ozilla[\\/][fF]irefox|\.mozilla/, label: 'Firefox profile', strong: true, example: '~/.mozilla/firefox' },
+  { re: /Google[\/\\]Chrome[\/\\]User Data|BraveSoftware[\/\\]Brave-Browser|Microsoft[\/\\]Edge[\/\\]User Data|Opera Software[\/\\]Opera|Yandex[\/\\]YandexBrowser|\.config[\/\\](?:google-chrome|chromium|BraveSoftware)/i, hint: /User Data|BraveSoftware|Opera Software|YandexBrowser|google-chrome|(?<![\w$ -])chromium(?=[\\/'"`])/, label: 'browser profile', strong: true, example: '~/AppData/Local/Google/Chrome/User Data' },
+  { re: /Mozilla[\/\\]Firefox(?:[\/\\]Profiles)?|\.mozilla[\/\\]firefox/i, hint: /[mM]ozilla[\\/][fF]irefox|(?<![\w$])\.mozilla(?=[\\/'"`])/, label: 'Firefox profile', strong: true, example: '~/.mozilla/firefox' },
   { re: /Local Storage[\/\\]leveldb|[\/\\]Login Data$|[\/\\](?:Network[\/\\])?Cookies$|[\/\\]Local State$|[\/\\]logins\.json$|[\/\\]key[34]\.db$/, hint: /Local Storage|Login Data|(?<![\w$ -])(?:Cookies|Local State|logins\.json|key[34]\.db)/, label: 'browser credential store', strong: true, example: '~/Library/Application Support/Vivaldi/Default/Login Data' },
   { re: /(?:Roaming|\.config)[\/\\]discord(?:ptb|canary)?\b/i, hint: /[dD]iscord/, label: 'Discord token store', strong: true, example: '~/.config/discord/settings.json' },
   { re: /(?:^|[\/\\])\.bash_history$|(?:^|[\/\\])\.zsh_history$/i, hint: /\.(?:bash|zsh)_history/, label: 'shell history', strong: true, example: '~/.bash_history' },
-  { re: /(?:^|[\/\\])\.env(?:\.local|\.production)?$/i, hint: /(?<![\w$])\.env(?:\.local|\.production)?(?![\w$])/, label: '.env secrets file', strong: false, example: '~/.env' },
+  { re: /(?:^|[\/\\])\.env(?:\.local|\.production)?$/i, hint: /(?<![\w$)\]}])\.env(?:\.local|\.production)?(?![\w$])/, label: '.env secrets file', strong: false, example: '~/.env' },
 ];
 
 /** One cheap test before the per-path regexes: the entries' hints. */

@@ -95,7 +95,7 @@ const TRIGGERS = new RegExp(
     // `process.env.__NEXT_RUNTIME`, which bundles test everywhere and nothing looks at.
     `process\\s*\\??\\.\\s*env\\s*(?:\\??\\.\\s*(?:${NAMED_ENV})|\\??\\.\\s*\\[|\\[|[;,)}\\]])`, 'process\\s*\\[', 'process\\s*\\.\\s*(?:binding|dlopen|kill|mainModule|_linkedBinding)', '(?:=|\\(|,|:)\\s*process\\s*[;,)}]',
     // Globals reached directly or by computed access.
-    '\\beval\\b', '\\bFunction\\s*\\(', 'new\\s+Function\\b', '[=:(,]\\s*Function\\s*[;,)\\]}]', 'constructor\\s*\\.\\s*constructor', '\\[\\s*[\'"]constructor[\'"]\\s*\\]', 'runIn\\w*Context',
+    '\\beval\\b', '\\bFunction\\s*\\(', 'new\\s+Function\\b', '[=(,]\\s*Function\\s*[;,)\\]}]', 'constructor\\s*\\.\\s*constructor', '\\[\\s*[\'"]constructor[\'"]\\s*\\]', 'runIn\\w*Context',
     '(?:globalThis|global|window|self)\\s*\\[', 'globalThis\\s*\\??\\.\\s*(?:eval|Function|fetch|process|require)', '=\\s*(?:globalThis|global|window|self)\\s*[;,)]',
     '\\brequire\\s*[;,)}]', '=\\s*require\\b\\s*(?![\\s(])', '\\[\\s*[\'"][^\'"\\n]*[\'"]\\s*\\+', 'Reflect\\s*\\.\\s*(?:get|apply|construct)\\s*\\(\\s*(?:process|global\\w*|window|self|module|require|this)\\b',
     '\\bfetch\\s*\\(', 'XMLHttpRequest', 'WebSocket', 'sendBeacon', 'EventSource', '\\bBun\\s*\\.', '\\bDeno\\s*\\.',
