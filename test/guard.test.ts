@@ -371,6 +371,17 @@ describe('pnpm and yarn berry through the proxy', () => {
       expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
       expect(g.stats.blocked).toBe(1);
     });
+    // pnpm-lock.yaml keeps a registry package's integrity, not its URL: a frozen install from it,
+    // with an empty store, through a new proxy on another port, asks that proxy for the tarball.
+    expect(fs.readFileSync(path.join(dir, 'pnpm-lock.yaml'), 'utf8')).not.toMatch(/127\.0\.0\.1/);
+    fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
+    await withGuard(async (g) => {
+      const env = { ...guardedEnv(g.url, {}), npm_config_store_dir: path.join(tmp, 'pnpm-store-2'), npm_config_cache_dir: path.join(tmp, 'pnpm-cache-2') };
+      const frozen = await runPm(process.execPath, [tools.pnpm!, 'install', '--frozen-lockfile', '--ignore-scripts'], dir, env);
+      expect(frozen.status, frozen.out).toBe(0);
+      expect(g.tarballRequests).toEqual(['/tidy-lib/-/tidy-lib-1.0.0.tgz']);
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+    });
   }, 180_000);
 
   test('yarn berry: a clean package installs through the proxy, a malicious one is refused', async (ctx) => {
@@ -396,6 +407,28 @@ describe('pnpm and yarn berry through the proxy', () => {
       expect(bad.out).toContain('403');
       expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
       expect(g.stats.blocked).toBe(1);
+    });
+    // berry's lockfile names `tidy-lib@npm:1.0.0`, no URL: an immutable install from it, with empty
+    // caches, through a new proxy on another port, asks that proxy for the tarball.
+    expect(fs.readFileSync(path.join(dir, 'yarn.lock'), 'utf8')).not.toMatch(/127\.0\.0\.1/);
+    fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
+    fs.rmSync(path.join(dir, '.yarn-cache'), { recursive: true, force: true });
+    await withGuard(async (g) => {
+      const env = {
+        ...guardedEnv(g.url, {}),
+        YARN_ENABLE_SCRIPTS: 'false',
+        YARN_ENABLE_TELEMETRY: '0',
+        YARN_ENABLE_GLOBAL_CACHE: 'false',
+        YARN_CACHE_FOLDER: path.join(dir, '.yarn-cache'),
+        YARN_NODE_LINKER: 'node-modules',
+        YARN_ENABLE_IMMUTABLE_INSTALLS: 'true',
+        // berry mirrors every package into its global folder even with the global cache off.
+        YARN_GLOBAL_FOLDER: path.join(dir, '.yarn-global-2'),
+      };
+      const frozen = await runPm(process.execPath, [tools.yarn!, 'install', '--mode=skip-build'], dir, env);
+      expect(frozen.status, frozen.out).toBe(0);
+      expect(g.tarballRequests).toEqual(['/tidy-lib/-/tidy-lib-1.0.0.tgz']);
+      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
     });
   }, 180_000);
 
