@@ -262,6 +262,43 @@ export function runPm(cmd: string, args: string[], cwd: string, env: NodeJS.Proc
 }
 const npm = (args: string[], cwd: string, env: NodeJS.ProcessEnv) => runPm('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], cwd, env);
 
+/** A clean package added through the proxy installs; the malicious one is refused (`refusal` is in the manager's output) and not installed. */
+async function addCleanThenMalicious(g: GuardServer, dir: string, add: (spec: string) => Promise<{ status: number | null; out: string }>, refusal: string): Promise<void> {
+  const ok = await add('tidy-lib@1.0.0');
+  expect(ok.status, ok.out).toBe(0);
+  expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+  expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
+  const bad = await add('env-stealer@2.3.1');
+  expect(bad.status).not.toBe(0);
+  expect(bad.out).toContain(refusal);
+  expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
+  expect(g.stats.blocked).toBe(1);
+}
+
+/** An install from the lockfile succeeded, and its one tarball came through this proxy. */
+function expectInstalledThroughProxy(g: GuardServer, dir: string, r: { status: number | null; out: string }): void {
+  expect(r.status, r.out).toBe(0);
+  expect(g.tarballRequests).toEqual(['/tidy-lib/-/tidy-lib-1.0.0.tgz']);
+  expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+}
+
+/**
+ * yarn berry's environment through the proxy: scripts off, a project-local cache, node_modules.
+ * `globalFolder` isolates berry's global mirror, which it fills even with the global cache off.
+ */
+function berryEnv(g: GuardServer, dir: string, immutable: boolean, globalFolder?: string): NodeJS.ProcessEnv {
+  return {
+    ...guardedEnv(g.url, {}),
+    YARN_ENABLE_SCRIPTS: 'false',
+    YARN_ENABLE_TELEMETRY: '0',
+    YARN_ENABLE_GLOBAL_CACHE: 'false',
+    YARN_CACHE_FOLDER: path.join(dir, '.yarn-cache'),
+    YARN_NODE_LINKER: 'node-modules',
+    YARN_ENABLE_IMMUTABLE_INSTALLS: String(immutable),
+    ...(globalFolder ? { YARN_GLOBAL_FOLDER: globalFolder } : {}),
+  };
+}
+
 describe('real npm through the proxy', () => {
   test('a clean package installs; its tarball came through the proxy', async () => {
     const dir = project('clean-app');
@@ -361,15 +398,7 @@ describe('pnpm and yarn berry through the proxy', () => {
     const dir = project('pnpm-app');
     await withGuard(async (g) => {
       const env = { ...guardedEnv(g.url, {}), npm_config_store_dir: path.join(tmp, 'pnpm-store'), npm_config_cache_dir: path.join(tmp, 'pnpm-cache') };
-      const ok = await runPm(process.execPath, [tools.pnpm!, 'add', '--ignore-scripts', 'tidy-lib@1.0.0'], dir, env);
-      expect(ok.status, ok.out).toBe(0);
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
-      expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
-      const bad = await runPm(process.execPath, [tools.pnpm!, 'add', '--ignore-scripts', 'env-stealer@2.3.1'], dir, env);
-      expect(bad.status).not.toBe(0);
-      expect(bad.out).toContain('env-stealer');
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
-      expect(g.stats.blocked).toBe(1);
+      await addCleanThenMalicious(g, dir, (spec) => runPm(process.execPath, [tools.pnpm!, 'add', '--ignore-scripts', spec], dir, env), 'env-stealer');
     });
     // pnpm-lock.yaml keeps a registry package's integrity, not its URL: a frozen install from it,
     // with an empty store, through a new proxy on another port, asks that proxy for the tarball.
@@ -377,10 +406,7 @@ describe('pnpm and yarn berry through the proxy', () => {
     fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
     await withGuard(async (g) => {
       const env = { ...guardedEnv(g.url, {}), npm_config_store_dir: path.join(tmp, 'pnpm-store-2'), npm_config_cache_dir: path.join(tmp, 'pnpm-cache-2') };
-      const frozen = await runPm(process.execPath, [tools.pnpm!, 'install', '--frozen-lockfile', '--ignore-scripts'], dir, env);
-      expect(frozen.status, frozen.out).toBe(0);
-      expect(g.tarballRequests).toEqual(['/tidy-lib/-/tidy-lib-1.0.0.tgz']);
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+      expectInstalledThroughProxy(g, dir, await runPm(process.execPath, [tools.pnpm!, 'install', '--frozen-lockfile', '--ignore-scripts'], dir, env));
     });
   }, 180_000);
 
@@ -389,24 +415,8 @@ describe('pnpm and yarn berry through the proxy', () => {
     const dir = project('berry-app');
     fs.writeFileSync(path.join(dir, 'yarn.lock'), '');
     await withGuard(async (g) => {
-      const env = {
-        ...guardedEnv(g.url, {}),
-        YARN_ENABLE_SCRIPTS: 'false',
-        YARN_ENABLE_TELEMETRY: '0',
-        YARN_ENABLE_GLOBAL_CACHE: 'false',
-        YARN_CACHE_FOLDER: path.join(dir, '.yarn-cache'),
-        YARN_NODE_LINKER: 'node-modules',
-        YARN_ENABLE_IMMUTABLE_INSTALLS: 'false',
-      };
-      const ok = await runPm(process.execPath, [tools.yarn!, 'add', '--mode=skip-build', 'tidy-lib@1.0.0'], dir, env);
-      expect(ok.status, ok.out).toBe(0);
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
-      expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
-      const bad = await runPm(process.execPath, [tools.yarn!, 'add', '--mode=skip-build', 'env-stealer@2.3.1'], dir, env);
-      expect(bad.status).not.toBe(0);
-      expect(bad.out).toContain('403');
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
-      expect(g.stats.blocked).toBe(1);
+      const env = berryEnv(g, dir, false);
+      await addCleanThenMalicious(g, dir, (spec) => runPm(process.execPath, [tools.yarn!, 'add', '--mode=skip-build', spec], dir, env), '403');
     });
     // berry's lockfile names `tidy-lib@npm:1.0.0`, no URL: an immutable install from it, with empty
     // caches, through a new proxy on another port, asks that proxy for the tarball.
@@ -414,21 +424,8 @@ describe('pnpm and yarn berry through the proxy', () => {
     fs.rmSync(path.join(dir, 'node_modules'), { recursive: true, force: true });
     fs.rmSync(path.join(dir, '.yarn-cache'), { recursive: true, force: true });
     await withGuard(async (g) => {
-      const env = {
-        ...guardedEnv(g.url, {}),
-        YARN_ENABLE_SCRIPTS: 'false',
-        YARN_ENABLE_TELEMETRY: '0',
-        YARN_ENABLE_GLOBAL_CACHE: 'false',
-        YARN_CACHE_FOLDER: path.join(dir, '.yarn-cache'),
-        YARN_NODE_LINKER: 'node-modules',
-        YARN_ENABLE_IMMUTABLE_INSTALLS: 'true',
-        // berry mirrors every package into its global folder even with the global cache off.
-        YARN_GLOBAL_FOLDER: path.join(dir, '.yarn-global-2'),
-      };
-      const frozen = await runPm(process.execPath, [tools.yarn!, 'install', '--mode=skip-build'], dir, env);
-      expect(frozen.status, frozen.out).toBe(0);
-      expect(g.tarballRequests).toEqual(['/tidy-lib/-/tidy-lib-1.0.0.tgz']);
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
+      const env = berryEnv(g, dir, true, path.join(dir, '.yarn-global-2'));
+      expectInstalledThroughProxy(g, dir, await runPm(process.execPath, [tools.yarn!, 'install', '--mode=skip-build'], dir, env));
     });
   }, 180_000);
 
@@ -437,15 +434,7 @@ describe('pnpm and yarn berry through the proxy', () => {
     const dir = project('yarn1-app');
     await withGuard(async (g) => {
       const env = { ...guardedEnv(g.url, {}, process.env, path.join(tmp, 'yarn1-guard-caches')) };
-      const ok = await runPm(process.execPath, [tools.yarn1!, 'add', '--ignore-scripts', '--non-interactive', '--no-progress', 'tidy-lib@1.0.0'], dir, env);
-      expect(ok.status, ok.out).toBe(0);
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
-      expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
-      const bad = await runPm(process.execPath, [tools.yarn1!, 'add', '--ignore-scripts', '--non-interactive', '--no-progress', 'env-stealer@2.3.1'], dir, env);
-      expect(bad.status).not.toBe(0);
-      expect(bad.out).toContain('403');
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
-      expect(g.stats.blocked).toBe(1);
+      await addCleanThenMalicious(g, dir, (spec) => runPm(process.execPath, [tools.yarn1!, 'add', '--ignore-scripts', '--non-interactive', '--no-progress', spec], dir, env), '403');
     });
   }, 180_000);
   test('bun: a clean package installs through the proxy, a malicious one is refused', async (ctx) => {
@@ -453,15 +442,7 @@ describe('pnpm and yarn berry through the proxy', () => {
     const dir = project('bun-app');
     await withGuard(async (g) => {
       const env = { ...guardedEnv(g.url, {}, process.env, path.join(tmp, 'bun-guard-caches'), tools.bun), BUN_INSTALL: path.join(tmp, 'bun-home'), DO_NOT_TRACK: '1' };
-      const ok = await runPm(tools.bun!, ['add', '--ignore-scripts', '--no-progress', 'tidy-lib@1.0.0'], dir, env);
-      expect(ok.status, ok.out).toBe(0);
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'index.js'))).toBe(true);
-      expect(g.tarballRequests).toContain('/tidy-lib/-/tidy-lib-1.0.0.tgz');
-      const bad = await runPm(tools.bun!, ['add', '--ignore-scripts', '--no-progress', 'env-stealer@2.3.1'], dir, env);
-      expect(bad.status).not.toBe(0);
-      expect(bad.out).toContain('403');
-      expect(fs.existsSync(path.join(dir, 'node_modules', 'env-stealer'))).toBe(false);
-      expect(g.stats.blocked).toBe(1);
+      await addCleanThenMalicious(g, dir, (spec) => runPm(tools.bun!, ['add', '--ignore-scripts', '--no-progress', spec], dir, env), '403');
     });
   }, 180_000);
 
