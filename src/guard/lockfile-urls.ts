@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { readBoundedText } from '../io/read-bounded.js';
 import { LOCKFILE_NAMES } from '../lockfile/index.js';
+import { safeLine } from '../report/sanitize.js';
 import { routeOf } from './paths.js';
 
 /** bun writes "" for a package from npm's default registry. */
@@ -71,11 +72,11 @@ export function restoreLockfilesIn(dir: string, proxyBase: string, upstreamOf: (
         fs.renameSync(tmp, file);
         lines.push(`${name}: put back the registry URL of ${r.restored} tarball${r.restored === 1 ? '' : 's'} (the package manager had written the proxy's address)`);
       } catch (err) {
-        lines.push(`${name} names this run's proxy ${r.restored} times and could not be rewritten (${(err as Error).message}); replace ${proxyBase}/ with your registry's URL by hand`);
+        lines.push(`${name} names this run's proxy ${r.restored} times and could not be rewritten (${safeLine((err as Error).message)}); replace ${proxyBase}/ with your registry's URL by hand`);
         continue;
       }
     }
-    if (r.unknown.length) lines.push(`${name} still names this run's proxy (${r.unknown.length}×, e.g. ${r.unknown[0]}): replace ${proxyBase}/ with your registry's URL`);
+    if (r.unknown.length) lines.push(`${name} still names this run's proxy (${r.unknown.length}×, e.g. ${safeLine(r.unknown[0]!)}): replace ${proxyBase}/ with your registry's URL`);
   }
   return lines;
 }
