@@ -125,7 +125,7 @@ describe('packument rewriting (streamed)', () => {
       '{"a": 01}',
       '{"a" 1}',
       '[1, 2',
-      '{"a": "\u0001"}',
+      '{"versions": {"1.0.0": {"dist": {"tarball": "https://x.invalid/\u0001.tgz"}}}}',
       '{"versions": {"1.0.0": {"dist": {"tarball": "https://x.invalid/\\q"}}}}',
       '{"a": NaN}',
     ];

@@ -105,6 +105,19 @@ export class PackumentRewriter {
       const c = chunk[i]!;
       switch (this.state) {
         case S.String: {
+          if (!this.capture && !this.escape) {
+            // Most of a packument is string bytes nothing reads (readmes, descriptions): jump
+            // natively to the next quote or backslash. A raw control character there is not
+            // looked for: it cannot change where anything ends, and a strict client refuses it.
+            const q = chunk.indexOf(0x22, i);
+            const b = q < 0 ? chunk.indexOf(0x5c, i) : chunk.subarray(i, q).indexOf(0x5c);
+            const to = b >= 0 ? (q < 0 ? b : i + b) : q < 0 ? chunk.length : q;
+            if (to > i) {
+              this.offset += to - i;
+              i = to - 1;
+              continue;
+            }
+          }
           if (this.escape) this.escape = false;
           else if (c === 0x5c) this.escape = true;
           else if (c === 0x22) {
@@ -212,12 +225,24 @@ export class PackumentRewriter {
     return s.length === 4 && this.dist !== undefined && !s[3]!.array && s[3]!.key !== undefined && DIST_FIELDS.has(s[3]!.key);
   }
 
+  /**
+   * Whether the key about to be read can be on the path versions.<v>.dist.<field>: the root's keys,
+   * those of `versions` and of each version, and those of a dist object. Keys deeper or elsewhere
+   * (dependency maps, `time`, `users`) are not read, which is most of a packument's keys.
+   */
+  private keyMatters(): boolean {
+    const s = this.stack;
+    if (s.length === 1) return true;
+    if (s.length === 2 || s.length === 3) return s[0]!.key === 'versions' && !s[1]!.array;
+    return s.length === 4 && this.dist !== undefined;
+  }
+
   private startString(role: Role, out: Buffer[], chunk: Uint8Array, from: number, i: number): void {
     this.state = S.String;
     this.role = role;
     this.escape = false;
     const dist = role === Role.Value && this.atPath('dist-field');
-    this.capture = role === Role.Key || dist ? [] : undefined;
+    this.capture = (role === Role.Key && this.keyMatters()) || dist ? [] : undefined;
     if (dist && this.stack[3]!.key === 'tarball') {
       // Everything before the opening quote goes out now; the string itself waits for its end.
       out.push(Buffer.from(chunk.buffer, chunk.byteOffset + from, i - from));
@@ -229,7 +254,11 @@ export class PackumentRewriter {
     const raw = this.capture;
     this.capture = undefined;
     this.state = this.role === Role.Key ? S.Colon : this.afterValue();
-    if (!raw) return;
+    if (!raw) {
+      // A key off the path (a dependency name, a `time` entry): its object's key is no path key.
+      if (this.role === Role.Key) this.stack[this.stack.length - 1]!.key = undefined;
+      return;
+    }
     let text: string | undefined;
     try {
       text = JSON.parse(`"${Buffer.from(raw).toString('utf8')}"`) as string;
