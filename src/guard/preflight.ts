@@ -25,7 +25,8 @@ export interface PreflightResult {
 export async function preflightLockfile(file: string, o: { npmConfig: Record<string, unknown>; scanner: TarballScanner; policy: Policy; stats: GuardStats; onDecision?: (e: DecisionEvent) => void }): Promise<PreflightResult> {
   const lock = loadLockfile(file);
   const units = planUnits(lock.entries, path.dirname(path.resolve(file)), { ...o.npmConfig, 'replace-registry-host': 'never' });
-  const unchecked = units.filter((u) => u.action === 'git' || u.action === 'folder' || u.action === 'local-tarball').map((u) => `${u.name}@${u.version} (${u.action === 'git' ? 'git' : 'local'})`);
+  // The project's own workspaces are its code, not a download: only git and local packages are named.
+  const unchecked = units.filter((u) => u.action === 'git' || u.action === 'local-tarball' || (u.action === 'folder' && u.entries.some((e) => e.kind !== 'workspace'))).map((u) => `${u.name}@${u.version} (${u.action === 'git' ? 'git' : 'local'})`);
   const decisions = await Promise.all(
     units
       .filter((u) => u.action === 'fetch' && u.entries.some((e) => !!e.resolved && /^https?:\/\//i.test(e.resolved)))
