@@ -3,6 +3,7 @@ import { AI_KEY_HINT } from '../ai-indicators.js';
 import { ENV_PATHS } from '../semantics/evaluate.js';
 import { HOST_HINTS, PATH_HINTS } from '../../catalog/index.js';
 import { calleeModules } from '../../catalog/callees.js';
+import { foldSource, topLevelAlternatives } from '../../catalog/alternation.js';
 
 /**
  * Tier 0: one regex pass over a file decides whether it is worth parsing. A file can only do harm
@@ -83,8 +84,12 @@ function firstCounting(re: RegExp, text: string, from = 0): number {
   return -1;
 }
 
+/**
+ * The triggers, folded by common beginnings (catalog/alternation.ts): the same places match, with
+ * one test per distinct beginning at each place instead of one per trigger.
+ */
 const TRIGGERS = new RegExp(
-  [
+  foldSource([
     // Modules, however they are loaded; those whose names are also words, where they are loaded.
     MODULE_STRING,
     // Loading something whose name is computed or escaped.
@@ -114,7 +119,7 @@ const TRIGGERS = new RegExp(
     '\\.fetch\\s*=[^=]', '0x\\[[a-fA-F0-9-]+\\]\\{40\\}',
     // Loops that never end (sabotage), string timers.
     '<=?\\s*Infinity', 'while\\s*\\(\\s*(?:true|1|!0|!!\\[\\])\\s*\\)', 'while\\s*\\(\\s*[A-Z_][A-Z0-9_]*\\s*\\)', 'for\\s*\\(\\s*;\\s*;', '(?:setTimeout|setInterval)\\s*\\(\\s*[\'"`]',
-  ].join('|'),
+  ].join('|')),
   'g',
 );
 
@@ -129,7 +134,7 @@ export const TRIGGER_SOURCE = TRIGGERS.source;
  * of next's bundles). Use them where a text is usually clean and read to its end (lazy bodies);
  * where a trigger is usually found early (tier 0 on a whole file), the one regex stops sooner.
  */
-export const TRIGGER_GROUPS: readonly RegExp[] = groupByFirstChar(alternatives(TRIGGER_SOURCE), 6).map((g) => new RegExp(g.join('|'), 'g'));
+export const TRIGGER_GROUPS: readonly RegExp[] = groupByFirstChar(topLevelAlternatives(TRIGGER_SOURCE), 6).map((g) => new RegExp(g.join('|'), 'g'));
 
 /** Offset of the first trigger in `text` (the earliest of every group's first match), or -1. */
 export function firstTrigger(text: string): number {
@@ -139,33 +144,6 @@ export function firstTrigger(text: string): number {
     if (at >= 0 && (first < 0 || at < first)) first = at;
   }
   return first;
-}
-
-/** The top-level alternatives of a regex source. */
-function alternatives(source: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let inClass = false;
-  let cur = '';
-  for (let i = 0; i < source.length; i++) {
-    const c = source[i]!;
-    if (c === '\\') {
-      cur += c + (source[++i] ?? '');
-      continue;
-    }
-    if (inClass) inClass = c !== ']';
-    else if (c === '[') inClass = true;
-    else if (c === '(') depth++;
-    else if (c === ')') depth--;
-    else if (c === '|' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-      continue;
-    }
-    cur += c;
-  }
-  parts.push(cur);
-  return parts;
 }
 
 /** Alternatives sorted by the first character they can start with, cut into `count` runs. */
@@ -180,12 +158,12 @@ function groupByFirstChar(parts: string[], count: number): string[][] {
  * The triggers that hand out a capability a name can be bound to: a module, `require` itself, the
  * process or global object, the environment as a whole (lazy-bodies.ts follows those names).
  */
-export const BINDING_SOURCE = [
+export const BINDING_SOURCE = foldSource([
   MODULE_STRING,
   // `require` handed on, or called with a name built at run time (`require(['child', 'process'].join('_'))`).
   '\\brequire\\s*[;,)}]', '=\\s*require\\b\\s*(?![\\s(])', '\\brequire\\s*\\(\\s*[^\'"`\\s)]', '\\brequire\\s*\\(\\s*[\'"][^\'"\\n]*[\'"]\\s*[+,.[]', '\\bimport\\s*\\(\\s*[^\'"\\s)]',
   'createRequire', 'mainModule', 'process\\s*[;,)}]', 'process\\s*\\.\\s*env\\s*[;,)}\\]]', '(?:globalThis|global|window|self)\\s*[;,)]',
-].join('|');
+].join('|'));
 
 export function worthParsing(text: string): boolean {
   // The single regex, not the groups: most files that name a capability do so near the top, where

@@ -5,6 +5,7 @@ import { CONFIG_FILES, hiddenCodeFiles, packageConfigSettings } from '../semanti
 import { walkFile } from '../semantics/walk.js';
 import { Evaluator } from '../semantics/evaluate.js';
 import { worthParsing } from '../prefilter/lexical.js';
+import { foldAlternatives, topLevelAlternatives } from '../../catalog/alternation.js';
 import { lazyPlan, LAZY_MIN_BYTES, type LazyHints } from '../prefilter/lazy-bodies.js';
 import { lifecycleScripts, type LifecycleScripts } from '../semantics/scripts.js';
 import { buildGraph, resolveInPackage, type ModuleGraph } from '../semantics/graph.js';
@@ -113,6 +114,21 @@ export function inlineScriptPath(script: string, index: number): string {
   return `package.json#scripts.${script}${index ? `[${index}]` : ''}`;
 }
 
+
+/**
+ * The rules' literal hints as one regex, folded (catalog/alternation.ts): every literal of a large
+ * file is tested against it. Kept per rule set, since folding costs more than a small package's scan.
+ */
+const FOLDED_HINTS = new Map<string, RegExp>();
+function foldedLiteralHints(sources: readonly string[]): RegExp {
+  const key = sources.join('|');
+  let re = FOLDED_HINTS.get(key);
+  if (!re) {
+    if (FOLDED_HINTS.size >= 16) FOLDED_HINTS.clear(); // rule sets are few; a caller making many stays bounded
+    FOLDED_HINTS.set(key, (re = new RegExp(foldAlternatives(sources.flatMap(topLevelAlternatives)))));
+  }
+  return re;
+}
 /** A parsed file kept for the whole package, so flows can cross module boundaries. */
 interface ParsedFile extends FlowFile {
   reach: Reach;
@@ -268,7 +284,7 @@ function* analysisSteps(pkg: UnpackedPackage, rules: readonly Rule[], options: E
     if (visitors.nodes?.TaggedTemplateExpression) tagged = true;
   }
   const hints: LazyHints = {
-    literals: literalHints.length ? new RegExp(literalHints.join('|')) : undefined,
+    literals: literalHints.length ? foldedLiteralHints(literalHints) : undefined,
     code: codeHints.length ? new RegExp(codeHints.join('|'), 'g') : undefined,
     tagged,
   };
