@@ -2,7 +2,7 @@
 import { describe, expect, test } from 'vitest';
 import { routeOf, tarballPath } from '../src/guard/paths.js';
 import fc from 'fast-check';
-import { PackumentRewriter, PackumentSyntaxError, shasumToSri, integrityOf, type TarballRecord } from '../src/guard/packument-rewrite.js';
+import { PackumentRecordReader, PackumentRewriter, PackumentSyntaxError, shasumToSri, integrityOf, type TarballRecord } from '../src/guard/packument-rewrite.js';
 import { guardedEnv, scopesOf } from '../src/guard/env.js';
 import { decide, type Policy } from '../src/guard/decision.js';
 import { EMPTY_CONFIG, parseConfig } from '../src/check/config.js';
@@ -42,6 +42,20 @@ function rewrite(name: string, text: string, base: string, cuts: number[] = []):
   }
   r.end();
   return { text: Buffer.concat(out).toString('utf8'), records };
+}
+
+/** Read `bytes` for records only (PackumentRecordReader) in the given chunk sizes. */
+function readRecords(name: string, bytes: Buffer, wholeBytes: number, cuts: number[] = []): TarballRecord[] {
+  const reader = new PackumentRecordReader(name, wholeBytes);
+  const out: TarballRecord[] = [];
+  let at = 0;
+  for (const n of [...cuts, bytes.length]) {
+    const end = Math.min(bytes.length, at + n);
+    out.push(...reader.push(bytes.subarray(at, end)));
+    at = end;
+    if (at >= bytes.length) break;
+  }
+  return [...out, ...reader.end()];
 }
 
 /** What the rewrite must amount to, written the obvious way (parse, walk, rewrite). */
@@ -113,6 +127,20 @@ describe('packument rewriting (streamed)', () => {
     );
   });
 
+  test('property: a packument read only for its records gives the rewriter\'s records, parsed whole or streamed past the size it holds', () => {
+    const url = fc.oneof(fc.webUrl(), fc.constantFrom('git://x.invalid/a', 'HTTPS://X.INVALID/a.tgz', 'https://x.invalid/\u00e9.tgz'), fc.string({ unit: 'binary' }));
+    const dist = fc.record({ tarball: url, integrity: fc.oneof(fc.constant('sha512-QUJD'), fc.string()), shasum: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 40, maxLength: 40 }) }, { requiredKeys: [] });
+    const versions = fc.dictionary(fc.string({ unit: 'binary', minLength: 1, maxLength: 12 }), fc.oneof(fc.record({ dist, other: fc.jsonValue() }, { requiredKeys: [] }), fc.jsonValue()));
+    const doc = fc.record({ versions, readme: fc.string({ unit: 'binary' }) }, { requiredKeys: [] });
+    fc.assert(
+      fc.property(doc, fc.array(fc.integer({ min: 1, max: 40 }), { maxLength: 30 }), fc.integer({ min: 0, max: 400 }), (d, cuts, wholeBytes) => {
+        const bytes = Buffer.from(JSON.stringify(d), 'utf8');
+        expect(readRecords('pkg', bytes, wholeBytes, cuts)).toEqual(rewrite('pkg', bytes.toString('utf8'), 'http://127.0.0.1:9').records);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('anything that is not one JSON value is refused, so no lenient client can read a URL the rewrite did not see', () => {
     const bad = [
       '',
@@ -129,7 +157,11 @@ describe('packument rewriting (streamed)', () => {
       '{"versions": {"1.0.0": {"dist": {"tarball": "https://x.invalid/\\q"}}}}',
       '{"a": NaN}',
     ];
-    for (const text of bad) expect(() => rewrite('x', text, 'http://p'), text).toThrow(PackumentSyntaxError);
+    for (const text of bad) {
+      expect(() => rewrite('x', text, 'http://p'), text).toThrow(PackumentSyntaxError);
+      // Read only for its records: parsed whole, and streamed.
+      for (const wholeBytes of [1 << 20, 0]) expect(() => readRecords('x', Buffer.from(text, 'utf8'), wholeBytes), `${text} (${wholeBytes})`).toThrow(PackumentSyntaxError);
+    }
   });
 
   test('hostile shapes end within bounds: deep nesting and huge captured strings are refused, huge other strings stream', () => {

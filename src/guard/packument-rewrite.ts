@@ -30,6 +30,79 @@ export function integrityOf(dist: Record<string, unknown>): string | undefined {
   return typeof dist.shasum === 'string' ? shasumToSri(dist.shasum) : undefined;
 }
 
+/**
+ * The records of a whole packument, parsed: the records PackumentRewriter finds in the same text,
+ * for reads where nothing is sent on (a tarball asked for straight from a lockfile). JSON.parse
+ * reads a packument about four times faster than the byte scanner; the caller keeps this to
+ * packuments small enough to hold. Throws PackumentSyntaxError on anything that is not JSON.
+ */
+export function packumentRecords(name: string, text: string): TarballRecord[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    // A SyntaxError, or a RangeError for nesting deeper than the stack.
+    throw new PackumentSyntaxError(`registry metadata for "${name}" is not valid JSON: ${(err as Error).message}`, 0);
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const out: TarballRecord[] = [];
+  if (!isObject(doc) || !isObject(doc.versions)) return out;
+  for (const [version, meta] of Object.entries(doc.versions)) {
+    if (!isObject(meta) || !isObject(meta.dist)) continue;
+    const upstream = meta.dist.tarball;
+    if (typeof upstream !== 'string' || !/^https?:\/\//i.test(upstream)) continue;
+    if (Buffer.byteLength(upstream) > MAX_CAPTURE) throw new PackumentSyntaxError(`registry metadata for "${name}": a tarball URL longer than ${MAX_CAPTURE} bytes`, 0);
+    out.push({ name, version, upstreamUrl: upstream, integrity: integrityOf(meta.dist) });
+  }
+  return out;
+}
+
+/**
+ * A packument read only for its records (a tarball asked for straight from a lockfile, so nothing is
+ * sent on). Up to `wholeBytes` it is held and parsed whole at the end (packumentRecords, four times
+ * faster than the byte scanner); past that it streams through a PackumentRewriter from the bytes
+ * held so far, so memory stays bounded. Either way the records are the rewriter's.
+ */
+export class PackumentRecordReader {
+  private held: Buffer[] = [];
+  private size = 0;
+  private stream: PackumentRewriter | undefined;
+  private readonly found: TarballRecord[] = [];
+
+  constructor(
+    private readonly name: string,
+    private readonly wholeBytes: number,
+  ) {}
+
+  /** Consume one chunk; returns the records completed so far (streaming only). Throws PackumentSyntaxError. */
+  push(chunk: Buffer): TarballRecord[] {
+    if (!this.stream) {
+      this.size += chunk.length;
+      if (this.size <= this.wholeBytes) {
+        this.held.push(chunk);
+        return [];
+      }
+      // The rewritten text is dropped: only the records are read, so any base does.
+      this.stream = new PackumentRewriter(this.name, 'http://records.invalid', (r) => this.found.push(r));
+      for (const c of this.held) this.stream.push(c);
+      this.held = [];
+    }
+    this.stream.push(chunk);
+    return this.found.splice(0);
+  }
+
+  /** The records not yet returned. Throws PackumentSyntaxError when the document is not JSON. */
+  end(): TarballRecord[] {
+    if (this.stream) {
+      this.stream.end();
+      return this.found.splice(0);
+    }
+    const text = Buffer.concat(this.held, this.size).toString('utf8');
+    this.held = [];
+    return packumentRecords(this.name, text);
+  }
+}
+
 /** Deeper than any real packument (versions.<v>.dist is depth 3); bounds the scanner's stack. */
 const MAX_DEPTH = 256;
 /** A captured string (an object key, a tarball URL, an integrity): longer ones are refused. */

@@ -7,13 +7,19 @@ import type { AddressInfo } from 'node:net';
 import { safeLine } from '../report/sanitize.js';
 import { redactUrl } from '../io/redact.js';
 import { decide, decideOutcome, type Decision, type Policy } from './decision.js';
-import { PackumentRewriter, PackumentSyntaxError, type TarballRecord } from './packument-rewrite.js';
+import { PackumentRecordReader, PackumentRewriter, PackumentSyntaxError, type TarballRecord } from './packument-rewrite.js';
 import { routeOf } from './paths.js';
 import { streamUpstreamPackument, forwardUpstream, MAX_FORWARD_BODY_BYTES, UpstreamError, type UpstreamOptions } from './upstream.js';
 import type { TarballScanner } from './scanner.js';
 
 /** Tarball records kept from the packuments seen (a few hundred bytes each). */
 const MAX_RECORDS = 200_000;
+/**
+ * A packument read only for its records (a lockfile install asks for tarballs without it) is parsed
+ * whole up to this size (PackumentRecordReader); a larger one streams. Nearly all abbreviated
+ * packuments are below it: of the benchmark lockfile's 611, all but 3 (the largest is 21 MB).
+ */
+const PARSE_WHOLE_BYTES = 8 * 1024 * 1024;
 
 export interface GuardStats {
   /** Tarball requests answered. */
@@ -59,6 +65,15 @@ const json = (res: http.ServerResponse, status: number, body: unknown): void => 
   res.end(text);
 };
 
+/** Run `read`; a packument that is not JSON becomes a 502 from the registry (the proxy cuts the answer off). */
+function asUpstreamError<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    throw err instanceof PackumentSyntaxError ? new UpstreamError(err.message, 502) : err;
+  }
+}
+
 async function readRequestBody(req: http.IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -89,35 +104,31 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
    * Stream `name`'s packument from upstream through a rewriter: `send` gets the rewritten bytes
    * (the first call carries the upstream Content-Type), records are indexed as they complete.
    */
-  const rewriteUpstream = async (name: string, accept: string | undefined, proxyBase: string, send?: (bytes: Buffer, type: string | undefined) => void | Promise<void>): Promise<void> => {
+  const rewriteUpstream = async (name: string, accept: string | undefined, proxyBase: string, send: (bytes: Buffer, type: string | undefined) => void | Promise<void>): Promise<void> => {
     const found: TarballRecord[] = [];
     const rewriter = new PackumentRewriter(name, proxyBase, (r) => found.push(r));
-    const asUpstreamError = (err: unknown): unknown => (err instanceof PackumentSyntaxError ? new UpstreamError(err.message, 502) : err);
     await streamUpstreamPackument(name, accept, o, async (chunk, type) => {
-      let out: Buffer;
-      try {
-        out = rewriter.push(chunk);
-      } catch (err) {
-        throw asUpstreamError(err);
-      }
+      const out = asUpstreamError(() => rewriter.push(chunk));
       if (found.length) index(found.splice(0));
-      if (send && out.length) await send(out, type);
+      if (out.length) await send(out, type);
     });
-    try {
-      rewriter.end();
-    } catch (err) {
-      throw asUpstreamError(err);
-    }
+    asUpstreamError(() => rewriter.end());
     index(found);
   };
 
-  /** A tarball asked for without its packument first (a lockfile install): read the packument ourselves. */
+  /** `name`'s records, for a tarball asked for without its packument first (a lockfile install). */
+  const readRecords = async (name: string): Promise<void> => {
+    const reader = new PackumentRecordReader(name, PARSE_WHOLE_BYTES);
+    await streamUpstreamPackument(name, undefined, o, (chunk) => index(asUpstreamError(() => reader.push(chunk))));
+    index(asUpstreamError(() => reader.end()));
+  };
+
   const recordFor = async (name: string, version: string): Promise<TarballRecord | undefined> => {
     const known = records.get(`${name}@${version}`);
     if (known) return known;
     let load = packumentLoads.get(name);
     if (!load) {
-      load = rewriteUpstream(name, undefined, base).finally(() => packumentLoads.delete(name));
+      load = readRecords(name).finally(() => packumentLoads.delete(name));
       packumentLoads.set(name, load);
     }
     await load;
