@@ -61,3 +61,48 @@ export function lockfileFetchedDirectly(argv: readonly string[], cwd: string): D
   }
   return undefined;
 }
+
+/** The package manager `argv` runs, and the arguments after it (node running a manager's script counts). */
+function managerOf(argv: readonly string[]): { manager: 'npm' | 'pnpm' | 'yarn' | 'bun'; args: readonly string[] } | undefined {
+  const tool = bare(argv[0] ?? '');
+  if (tool === 'npm' || tool === 'pnpm') return { manager: tool, args: argv.slice(1) };
+  if (tool === 'yarn' || tool === 'yarnpkg') return { manager: 'yarn', args: argv.slice(1) };
+  if (tool === 'bun') return { manager: 'bun', args: argv.slice(1) };
+  if (tool !== 'node' && tool !== 'nodejs') return undefined;
+  const at = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+  if (at < 0) return undefined;
+  const script = path.basename(argv[at]!);
+  const args = argv.slice(at + 1);
+  if (/^npm-cli\.c?js$/i.test(script)) return { manager: 'npm', args };
+  if (/^pnpm\.[cm]?js$/i.test(script)) return { manager: 'pnpm', args };
+  if (runsYarn(argv)) return { manager: 'yarn', args };
+  return undefined;
+}
+
+/** The subcommands that install what a lockfile pins (npm's aliases included); yarn and pnpm install with none. */
+const INSTALLS: Record<'npm' | 'pnpm' | 'yarn' | 'bun', ReadonlySet<string>> = {
+  npm: new Set(['install', 'i', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'isntall', 'add', 'ci', 'clean-install', 'ic', 'install-clean', 'isntall-clean', 'install-test', 'it', 'install-ci-test', 'cit', 'clean-install-test', 'sit', 'update', 'up', 'upgrade', 'udpate']),
+  pnpm: new Set(['', 'install', 'i', 'add', 'update', 'up', 'upgrade']),
+  yarn: new Set(['', 'install', 'add', 'up', 'upgrade']),
+  bun: new Set(['install', 'i', 'add', 'update']),
+};
+
+/** Each manager's own lockfiles, in the order it reads them. */
+const LOCKFILES: Record<'npm' | 'pnpm' | 'yarn' | 'bun', readonly string[]> = {
+  npm: ['npm-shrinkwrap.json', 'package-lock.json'],
+  pnpm: ['pnpm-lock.yaml'],
+  yarn: ['yarn.lock'],
+  bun: ['bun.lock'],
+};
+
+/**
+ * The lockfile an install command installs from when run in `cwd` (its manager's own), or
+ * undefined when `argv` is not an install (`npm run build`, `npm test`) or there is none.
+ */
+export function lockfileInstalledBy(argv: readonly string[], cwd: string): string | undefined {
+  const m = managerOf(argv);
+  if (!m) return undefined;
+  const sub = m.args.find((a) => !a.startsWith('-')) ?? '';
+  if (!INSTALLS[m.manager].has(sub)) return undefined;
+  return LOCKFILES[m.manager].map((n) => path.join(cwd, n)).find((f) => head(f, 1).length > 0);
+}
