@@ -237,33 +237,6 @@ describe('guard usage', () => {
   });
 });
 
-describe('the scanner\'s queue', () => {
-  test('a waiting task the package manager asks for goes before scan-ahead, promoted in place; never more than the limit at once', async () => {
-    const { UrgentLimit } = await import('../src/guard/urgent-limit.js');
-    const limit = new UrgentLimit(1);
-    const order: string[] = [];
-    let running = 0;
-    let most = 0;
-    let release: () => void = () => {};
-    const task = (name: string) => async () => {
-      running++;
-      most = Math.max(most, running);
-      order.push(name);
-      if (name === 'first') await new Promise<void>((r) => (release = r));
-      else await Promise.resolve();
-      running--;
-    };
-    const flags: Record<string, boolean> = { first: true, ahead1: false, ahead2: false, asked: true, ahead3: false };
-    const all = Object.keys(flags).map((name) => limit.run(task(name), () => flags[name]!));
-    expect(limit.pending).toBe(4);
-    flags.ahead2 = true; // the package manager now asks for it
-    release();
-    await Promise.all(all);
-    expect(order).toEqual(['first', 'ahead2', 'asked', 'ahead1', 'ahead3']);
-    expect(most).toBe(1);
-  });
-});
-
 describe('what installs past the proxy', () => {
   test('a yarn 1 lockfile is found for yarn (however it is started), a bun.lock for bun; npm and berry lockfiles are not', async () => {
     const fs = await import('node:fs');

@@ -4,6 +4,7 @@
 // integrity). The bytes handed back are the bytes scanned. Concurrent requests for one tarball
 // share one scan.
 import { createHash } from 'node:crypto';
+import pLimit from 'p-limit';
 import { fetchTarball, FetchError, type FetchedTarball } from '../fetch/fetch.js';
 import { analyzeUnscored, collectRegistrySignals, errorResult, scoreAnalyzed } from '../scan.js';
 import type { EngineOptions } from '../engine/run/analyze.js';
@@ -11,7 +12,6 @@ import type { ResultCache } from '../cache/results.js';
 import { resultKey } from '../registry/release-diff.js';
 import type { ReportedPackage } from '../types.js';
 import type { TarballRecord } from './packument-rewrite.js';
-import { UrgentLimit } from './urgent-limit.js';
 
 export interface ScannerOptions {
   npmConfig: Record<string, unknown>;
@@ -45,14 +45,13 @@ const keyOf = (rec: TarballRecord): string => `${rec.name}@${rec.version}#${rec.
 export class TarballScanner {
   private readonly downloadLimit;
   private readonly analyzeLimit;
-  /** Scans under way; `urgent` once the package manager waits for one (it then goes before scan-ahead). */
-  private readonly inflight = new Map<string, { outcome: Promise<ScanOutcome>; urgent: boolean }>();
+  private readonly inflight = new Map<string, Promise<ScanOutcome>>();
   /** Tarballs this run scanned ahead of their request (scanAhead): their cache entries are this run's scans. */
   private readonly ahead = new Set<string>();
 
   constructor(private readonly o: ScannerOptions) {
-    this.downloadLimit = new UrgentLimit(Math.max(1, o.downloads ?? 16));
-    this.analyzeLimit = new UrgentLimit(Math.max(1, o.analyses ?? 1));
+    this.downloadLimit = pLimit(Math.max(1, o.downloads ?? 16));
+    this.analyzeLimit = pLimit(Math.max(1, o.analyses ?? 1));
   }
 
   /** The cached result for a tarball whose registry integrity is a sha512, without downloading it (not one this run scanned ahead). */
@@ -61,43 +60,35 @@ export class TarballScanner {
     return rec.integrity?.startsWith('sha512-') ? this.o.results?.get(resultKey(rec.integrity)) : undefined;
   }
 
-  /** Scan (or look up) one tarball the package manager asks for. Never throws: failures are `error` results. */
+  /** Scan (or look up) one tarball. Never throws: failures are `error` results. */
   scan(rec: TarballRecord): Promise<ScanOutcome> {
-    return this.start(rec, true);
+    const key = keyOf(rec);
+    let p = this.inflight.get(key);
+    if (!p) {
+      p = this.run(rec, key).finally(() => this.inflight.delete(key));
+      this.inflight.set(key, p);
+    }
+    return p;
   }
 
   /**
-   * Scan a tarball before anything asks for it (scan-ahead.ts), behind every tarball asked for: its
-   * verdict goes to the results cache and its bytes to the download cache, and nothing is held. A
-   * later scan() of it reads both back and counts as this run's scan, not a cache hit. A tarball
-   * whose verdict is cached already is left alone, and without a results cache there is nowhere to
-   * keep a verdict, so nothing is done.
+   * Scan a tarball before anything asks for it (scan-ahead.ts): its verdict goes to the results
+   * cache and its bytes to the download cache, and nothing is held. A later scan() of it reads both
+   * back and counts as this run's scan, not a cache hit. Without a results cache there is nowhere to
+   * keep the verdict, so nothing is done.
    */
   async scanAhead(rec: TarballRecord): Promise<void> {
-    if (!this.o.results || this.cachedResult(rec)) return;
-    const outcome = await this.start(rec, false);
+    if (!this.o.results) return;
+    const outcome = await this.scan(rec);
     if (!outcome.cached && outcome.data && outcome.result.verdict !== 'error') this.ahead.add(keyOf(rec));
-  }
-
-  private start(rec: TarballRecord, urgent: boolean): Promise<ScanOutcome> {
-    const key = keyOf(rec);
-    const running = this.inflight.get(key);
-    if (running) {
-      running.urgent ||= urgent;
-      return running.outcome;
-    }
-    const entry = { urgent, outcome: undefined as unknown as Promise<ScanOutcome> };
-    entry.outcome = this.run(rec, key, () => entry.urgent).finally(() => this.inflight.delete(key));
-    this.inflight.set(key, entry);
-    return entry.outcome;
   }
 
   private fail(rec: TarballRecord, message: string): ReportedPackage {
     return { ...errorResult(`${rec.name}@${rec.version}`, new Error(message)), name: rec.name, version: rec.version, source: 'registry', integrity: rec.integrity };
   }
 
-  private async fetch(rec: TarballRecord, urgent: () => boolean): Promise<FetchedTarball> {
-    return this.downloadLimit.run(() =>
+  private async fetch(rec: TarballRecord): Promise<FetchedTarball> {
+    return this.downloadLimit(() =>
       fetchTarball(rec.upstreamUrl, {
         npmConfig: this.o.npmConfig,
         cache: this.o.downloadCache,
@@ -108,14 +99,13 @@ export class TarballScanner {
         timeoutMs: this.o.timeoutMs,
         deadlineMs: this.o.deadlineMs,
       }),
-      urgent,
     );
   }
 
-  private async run(rec: TarballRecord, key: string, urgent: () => boolean): Promise<ScanOutcome> {
+  private async run(rec: TarballRecord, key: string): Promise<ScanOutcome> {
     let fetched: FetchedTarball;
     try {
-      fetched = await this.fetch(rec, urgent);
+      fetched = await this.fetch(rec);
     } catch (err) {
       if (err instanceof FetchError && err.code === 'EINTEGRITY') {
         const result = this.fail(rec, `the tarball upstream served for ${rec.name}@${rec.version} does not match the registry's integrity (${rec.integrity}): possible tampering in transit, in a proxy or in the cache`);
@@ -133,7 +123,7 @@ export class TarballScanner {
     const tarball = { ...fetched, name: rec.name, version: rec.version, source: 'registry' as const, integrity };
     let result: ReportedPackage;
     try {
-      const analyzed = await this.analyzeLimit.run(() => analyzeUnscored(tarball, { engine: this.o.engine }), urgent);
+      const analyzed = await this.analyzeLimit(() => analyzeUnscored(tarball, { engine: this.o.engine }));
       const registry = this.o.registrySignals
         ? await collectRegistrySignals(tarball, analyzed, { fetch: { npmConfig: this.o.npmConfig, timeoutMs: this.o.timeoutMs }, registry: { cacheDir: this.o.cacheDir, releaseDiff: false } })
         : [];
