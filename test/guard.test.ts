@@ -5,13 +5,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadNpmConfig } from '../src/fetch/npm-config.js';
 import { EMPTY_CONFIG, parseConfig } from '../src/check/config.js';
 import { RULES } from '../heuristics/index.js';
 import { TarballScanner } from '../src/guard/scanner.js';
-import { startScanAhead } from '../src/guard/scan-ahead.js';
-import { ResultCache } from '../src/cache/results.js';
 import { startGuardServer, type GuardServer, type DecisionEvent } from '../src/guard/server.js';
 import { guardedEnv } from '../src/guard/env.js';
 import type { Policy } from '../src/guard/decision.js';
@@ -330,38 +328,6 @@ describe('real npm through the proxy', () => {
       expect(g.tarballRequests).toEqual(['/tidy-lib/-/tidy-lib-1.1.0.tgz']);
       expect(fs.existsSync(path.join(dir, 'node_modules', 'tidy-lib', 'package.json'))).toBe(true);
     });
-  });
-
-  test('scan-ahead: what a lockfile pins is scanned before it is asked for; each request then takes that verdict, once analyzed, as this run\'s scan', async () => {
-    const dir = project('ahead-app', { 'tidy-lib': '1.0.0', 'env-stealer': '2.3.1' });
-    const lock = path.join(dir, 'package-lock.json');
-    const entry = (name: string, version: string) => ({ version, resolved: registry.tarballUrl(name, version), integrity: registry.integrityOf(name, version) });
-    fs.writeFileSync(lock, JSON.stringify({ name: 'ahead-app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'ahead-app', version: '1.0.0' }, 'node_modules/tidy-lib': entry('tidy-lib', '1.0.0'), 'node_modules/env-stealer': entry('env-stealer', '2.3.1') } }));
-    const results = ResultCache.open(path.join(tmp, 'ahead-results.sqlite'), 'scan-ahead-test');
-    const analyzed = vi.spyOn(results, 'put');
-    const npmConfig = loadNpmConfig({ cwd: tmp });
-    const scanner = new TarballScanner({ npmConfig, registrySignals: false, cacheDir: false, downloadCache: path.join(tmp, 'dl-cache-ahead'), results });
-    const g = await startGuardServer({ npmConfig, policy: policy(), scanner });
-    try {
-      const ahead = startScanAhead(lock, { npmConfig, scanner, recordOf: g.recordOf });
-      expect(ahead.planned).toBe(2);
-      await ahead.done;
-      expect(analyzed).toHaveBeenCalledTimes(2);
-      expect(g.tarballRequests).toEqual([]);
-      expect((await fetch(`${g.url}/tidy-lib/-/tidy-lib-1.0.0.tgz`)).status).toBe(200);
-      expect((await fetch(`${g.url}/env-stealer/-/env-stealer-2.3.1.tgz`)).status).toBe(403);
-      // Decided on request, from the verdicts scanned ahead: no second analysis, and not counted as cache hits.
-      expect(analyzed).toHaveBeenCalledTimes(2);
-      expect(g.stats).toMatchObject({ requested: 2, scanned: 2, fromCache: 0, served: 1, blocked: 1 });
-      // Stopped as it starts (the command ended at once): no packument is read for it.
-      const asked: string[] = [];
-      const late = startScanAhead(lock, { npmConfig, scanner, recordOf: (n, v) => (asked.push(n), g.recordOf(n, v)) });
-      await late.stop();
-      expect(asked).toEqual([]);
-    } finally {
-      await g.close();
-      results.close();
-    }
   });
 
   test('`tollgate guard -- npm install --ignore-scripts <malicious>`: refused, not installed, non-zero exit, the reason named', async () => {

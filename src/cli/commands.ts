@@ -431,13 +431,6 @@ With -- <command>, the proxy lives as long as the command; its exit code is pass
   (against the lockfile's integrity) before the command starts, and does not start it if one is
   refused. The proxy's address they write into their lockfile is replaced by the registry's after.`,
     },
-    {
-      title: 'Installs from a lockfile',
-      body: `  When the command installs from its manager's lockfile (npm ci/install, pnpm install, yarn,
-  bun install), the guard scans what that lockfile pins ahead of the requests, a few packages at
-  a time, so the install waits less; each tarball is still decided when it is asked for. Scanning
-  ahead keeps its verdicts in the results cache, so --no-cache turns it off.`,
-    },
   ],
   examples: [
     'tollgate guard -- npm install some-package',

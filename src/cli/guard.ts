@@ -12,10 +12,9 @@ import { forLog, inGithubActions, safeLine } from '../report/sanitize.js';
 import { TarballScanner } from '../guard/scanner.js';
 import { startGuardServer, type DecisionEvent, type GuardStats } from '../guard/server.js';
 import { guardedEnv } from '../guard/env.js';
-import { lockfileFetchedDirectly, lockfileInstalledBy } from '../guard/coverage.js';
+import { lockfileFetchedDirectly } from '../guard/coverage.js';
 import { restoreLockfilesIn } from '../guard/lockfile-urls.js';
 import { preflightLockfile } from '../guard/preflight.js';
-import { startScanAhead, type ScanAhead, type ScanAheadOptions } from '../guard/scan-ahead.js';
 import { LockfileError } from '../lockfile/types.js';
 import { UsageError, withErrorBoundary } from './errors.js';
 import { FAIL_ON } from './exit-code.js';
@@ -94,11 +93,7 @@ async function guard({ values, positionals }: CommandArgs<typeof GUARD.options>)
     }
     // TOLLGATE_CHILD marks bin.js's own re-executed process: a guarded `tollgate ...` must start afresh.
     const { TOLLGATE_CHILD: _child, ...parentEnv } = process.env;
-    const running = runGuarded(positionals, guardedEnv(server.url, npmConfig, parentEnv, path.join(defaultCacheDir(), 'guard'), positionals[0]));
-    // An install from a lockfile: scan what it pins ahead of the requests (yarn 1's were all checked above).
-    const ahead = direct?.manager === 'yarn 1' || !results ? undefined : scanAheadOf(positionals, cwd, { npmConfig, scanner, recordOf: server.recordOf }, values.quiet);
-    const code = await running;
-    await ahead?.stop();
+    const code = await runGuarded(positionals, guardedEnv(server.url, npmConfig, parentEnv, path.join(defaultCacheDir(), 'guard'), positionals[0]));
     // yarn 1 and bun write the URL they downloaded from into their lockfile: put the registry's back.
     for (const line of restoreLockfilesIn(cwd, server.url, server.upstreamOf)) say(line);
     if (!values.quiet || server.stats.blocked) say(summaryLine(server.stats));
@@ -106,18 +101,6 @@ async function guard({ values, positionals }: CommandArgs<typeof GUARD.options>)
   } finally {
     await server.close();
     results?.close();
-  }
-}
-
-/** Scan-ahead for an install command's lockfile, when it is one and there is a results cache to keep verdicts in. */
-function scanAheadOf(argv: string[], cwd: string, o: ScanAheadOptions, quiet: boolean): ScanAhead | undefined {
-  const file = lockfileInstalledBy(argv, cwd);
-  if (!file) return undefined;
-  try {
-    return startScanAhead(file, o);
-  } catch (err) {
-    if (!quiet) say(`${safeLine(path.basename(file))} could not be read ahead of the install (${safeLine((err as Error).message)}); each tarball is scanned when it is asked for`);
-    return undefined;
   }
 }
 

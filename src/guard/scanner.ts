@@ -40,47 +40,30 @@ export interface ScanOutcome {
   tampered?: boolean;
 }
 
-const keyOf = (rec: TarballRecord): string => `${rec.name}@${rec.version}#${rec.integrity ?? rec.upstreamUrl}`;
-
 export class TarballScanner {
   private readonly downloadLimit;
   private readonly analyzeLimit;
   private readonly inflight = new Map<string, Promise<ScanOutcome>>();
-  /** Tarballs this run scanned ahead of their request (scanAhead): their cache entries are this run's scans. */
-  private readonly ahead = new Set<string>();
 
   constructor(private readonly o: ScannerOptions) {
     this.downloadLimit = pLimit(Math.max(1, o.downloads ?? 16));
     this.analyzeLimit = pLimit(Math.max(1, o.analyses ?? 1));
   }
 
-  /** The cached result for a tarball whose registry integrity is a sha512, without downloading it (not one this run scanned ahead). */
+  /** The cached result for a tarball whose registry integrity is a sha512, without downloading it. */
   cachedResult(rec: TarballRecord): ReportedPackage | undefined {
-    if (this.ahead.has(keyOf(rec))) return undefined;
     return rec.integrity?.startsWith('sha512-') ? this.o.results?.get(resultKey(rec.integrity)) : undefined;
   }
 
   /** Scan (or look up) one tarball. Never throws: failures are `error` results. */
   scan(rec: TarballRecord): Promise<ScanOutcome> {
-    const key = keyOf(rec);
+    const key = `${rec.name}@${rec.version}#${rec.integrity ?? rec.upstreamUrl}`;
     let p = this.inflight.get(key);
     if (!p) {
-      p = this.run(rec, key).finally(() => this.inflight.delete(key));
+      p = this.run(rec).finally(() => this.inflight.delete(key));
       this.inflight.set(key, p);
     }
     return p;
-  }
-
-  /**
-   * Scan a tarball before anything asks for it (scan-ahead.ts): its verdict goes to the results
-   * cache and its bytes to the download cache, and nothing is held. A later scan() of it reads both
-   * back and counts as this run's scan, not a cache hit. Without a results cache there is nowhere to
-   * keep the verdict, so nothing is done.
-   */
-  async scanAhead(rec: TarballRecord): Promise<void> {
-    if (!this.o.results) return;
-    const outcome = await this.scan(rec);
-    if (!outcome.cached && outcome.data && outcome.result.verdict !== 'error') this.ahead.add(keyOf(rec));
   }
 
   private fail(rec: TarballRecord, message: string): ReportedPackage {
@@ -102,7 +85,7 @@ export class TarballScanner {
     );
   }
 
-  private async run(rec: TarballRecord, key: string): Promise<ScanOutcome> {
+  private async run(rec: TarballRecord): Promise<ScanOutcome> {
     let fetched: FetchedTarball;
     try {
       fetched = await this.fetch(rec);
@@ -119,7 +102,7 @@ export class TarballScanner {
     // sha1 shasum is checked above but is too weak to look a verdict up by).
     const integrity = rec.integrity?.startsWith('sha512-') ? rec.integrity : `sha512-${createHash('sha512').update(fetched.data).digest('base64')}`;
     const hit = this.o.results?.get(resultKey(integrity));
-    if (hit) return { result: hit, cached: !this.ahead.has(key), data: fetched.data };
+    if (hit) return { result: hit, cached: true, data: fetched.data };
     const tarball = { ...fetched, name: rec.name, version: rec.version, source: 'registry' as const, integrity };
     let result: ReportedPackage;
     try {

@@ -56,8 +56,6 @@ export interface GuardServer {
   tarballRequests: string[];
   /** Where upstream serves a tarball, from the packuments seen (to take the proxy out of a lockfile). */
   upstreamOf(name: string, version: string): string | undefined;
-  /** What the registry says of one version's tarball (its packument read once per name); UpstreamError when it cannot be read. */
-  recordOf(name: string, version: string): Promise<TarballRecord | undefined>;
   close(): Promise<void>;
 }
 
@@ -244,7 +242,6 @@ export async function startGuardServer(o: GuardServerOptions): Promise<GuardServ
     stats,
     tarballRequests,
     upstreamOf: (name, version) => records.get(`${name}@${version}`)?.upstreamUrl,
-    recordOf: recordFor,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
