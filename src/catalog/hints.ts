@@ -24,10 +24,13 @@ export interface Hinted {
  * use (a match's position, or whether there is one).
  */
 export function hintSource(entries: readonly Pick<Hinted, 'hint'>[]): string {
-  return foldAlternatives([...new Set(entries.map((e) => e.hint.source))].flatMap(topLevelAlternatives));
+  return foldAlternatives(hintBranches(entries));
 }
+
+/** Every top-level branch of the entries' hints, each hint once. */
+const hintBranches = (entries: readonly Pick<Hinted, 'hint'>[]): string[] => [...new Set(entries.map((e) => e.hint.source))].flatMap(topLevelAlternatives);
 
 /** The hints of `entries` as one case-insensitive regex: the cheap pre-test before their own regexes. */
 export function hintRegex(entries: readonly Pick<Hinted, 'hint'>[], extra: readonly string[] = []): RegExp {
-  return new RegExp(foldAlternatives([...new Set(entries.map((e) => e.hint.source)), ...extra].flatMap(topLevelAlternatives)), 'i');
+  return new RegExp(foldAlternatives([...hintBranches(entries), ...extra.flatMap(topLevelAlternatives)]), 'i');
 }
